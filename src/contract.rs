@@ -1,0 +1,1 @@
+//! contract: filled in by its issue.

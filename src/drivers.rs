@@ -1,0 +1,1 @@
+//! drivers: filled in by its issue.

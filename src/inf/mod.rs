@@ -1,0 +1,1 @@
+//! INF decoding, tokenising and queries.

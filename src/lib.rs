@@ -1,0 +1,20 @@
+//! aero-recipe: builds Windows guest media for virtual machines.
+//!
+//! Data flows one way: input -> [`drivers::DriverSet`] -> checks ([`validate`], [`policy`])
+//! -> [`media::Media`] -> writers ([`media::iso`], [`media::zip`], [`media::manifest`]).
+//! Recipes ([`recipe`]) orchestrate these pieces from Rhai.
+
+pub mod contract;
+pub mod drivers;
+pub mod error;
+pub mod hash;
+pub mod inf;
+pub mod media;
+pub mod policy;
+pub mod recipe;
+pub mod spec;
+pub mod unattend;
+pub mod validate;
+pub mod virtio_win;
+
+pub use error::{Error, Result};

@@ -1,0 +1,64 @@
+//! The `aero-recipe` command line: parse arguments, call the library, render diagnostics.
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Build Windows guest media for virtual machines from Rhai recipes.
+///
+/// Bundled recipes: run `aero-recipe list`. Recipe functions: run `aero-recipe api`.
+/// Outputs are deterministic under SOURCE_DATE_EPOCH.
+#[derive(Parser)]
+#[command(name = "aero-recipe", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// Print only errors (no progress, no informational messages).
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    /// Worker threads for parallel work (compression, hashing); default: available cores.
+    #[arg(long, short, global = true, value_name = "N")]
+    jobs: Option<usize>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a recipe (a path or a bundled name such as `virtio-win-full`).
+    Run(cmd::recipe::RunArgs),
+    /// List the bundled recipes with their parameters.
+    List(cmd::recipe::ListArgs),
+    /// Compile and lint recipes without running them.
+    Check(cmd::recipe::CheckArgs),
+    /// Print the reference of every recipe function.
+    Api(cmd::recipe::ApiArgs),
+    /// Read, extract and create ISO images.
+    #[command(subcommand)]
+    Iso(cmd::iso::IsoCommand),
+    /// Show what aero-recipe sees in INF files.
+    Inf(cmd::inf::Args),
+    /// Check every file of media (ISO, ZIP or directory) against its manifest.json.
+    Verify(cmd::verify::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = cmd::Context::new(cli.quiet, cli.jobs);
+    let result = match &cli.command {
+        Command::Run(a) => cmd::recipe::run(&ctx, a),
+        Command::List(a) => cmd::recipe::list(&ctx, a),
+        Command::Check(a) => cmd::recipe::check(&ctx, a),
+        Command::Api(a) => cmd::recipe::api(&ctx, a),
+        Command::Iso(c) => cmd::iso::run(&ctx, c),
+        Command::Inf(a) => cmd::inf::run(&ctx, a),
+        Command::Verify(a) => cmd::verify::run(&ctx, a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            cmd::render_error(&e);
+            ExitCode::from(1)
+        }
+    }
+}

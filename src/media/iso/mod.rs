@@ -1,0 +1,1 @@
+//! ISO 9660 + Joliet + Rock Ridge writer and reader.

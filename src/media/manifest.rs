@@ -1,0 +1,1 @@
+//! media::manifest: filled in by the media issue.

@@ -1,0 +1,1 @@
+//! media::output: filled in by the media issue.

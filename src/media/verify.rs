@@ -1,0 +1,1 @@
+//! media::verify: filled in by the media issue.

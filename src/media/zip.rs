@@ -1,0 +1,1 @@
+//! media::zip: filled in by the media issue.

@@ -1,0 +1,1 @@
+//! Rhai recipe runner.

@@ -1,0 +1,1 @@
+//! unattend: filled in by its issue.

@@ -1,0 +1,1 @@
+//! virtio_win: filled in by its issue.
