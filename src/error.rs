@@ -12,6 +12,30 @@ use miette::{Diagnostic, NamedSource, SourceSpan};
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// A problem at a known position inside an input file, with the text for a snippet.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{}:{line}:{column}: {message}", path.display())]
+#[diagnostic(code(aero::input))]
+pub struct Located {
+    /// File the problem is in.
+    pub path: PathBuf,
+    /// 1-based line.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// What is wrong.
+    pub message: String,
+    /// The file's text, for the snippet.
+    #[source_code]
+    pub src: NamedSource<String>,
+    /// Where in `src` the problem is.
+    #[label("here")]
+    pub span: SourceSpan,
+    /// What to do about it.
+    #[help]
+    pub help: Option<String>,
+}
+
 /// Everything that can go wrong in aero-recipe.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum Error {
@@ -29,27 +53,9 @@ pub enum Error {
     },
 
     /// A problem at a known position inside an input file (JSON field, INF line).
-    #[error("{}:{line}:{column}: {message}", path.display())]
-    #[diagnostic(code(aero::input))]
-    Located {
-        /// File the problem is in.
-        path: PathBuf,
-        /// 1-based line.
-        line: usize,
-        /// 1-based column.
-        column: usize,
-        /// What is wrong.
-        message: String,
-        /// The file's text, for the snippet.
-        #[source_code]
-        src: NamedSource<String>,
-        /// Where in `src` the problem is.
-        #[label("here")]
-        span: SourceSpan,
-        /// What to do about it.
-        #[help]
-        help: Option<String>,
-    },
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Located(Box<Located>),
 
     /// An input is invalid in a way that has no single position (missing file, bad value).
     #[error("{message}")]
@@ -120,7 +126,7 @@ impl Error {
         let line_start = before.rfind('\n').map_or(0, |i| i + 1);
         let column = before[line_start..].chars().count() + 1;
         let len = len.min(text.len() - offset);
-        Error::Located {
+        Error::Located(Box::new(Located {
             path: path.to_path_buf(),
             line,
             column,
@@ -128,7 +134,7 @@ impl Error {
             src: NamedSource::new(path.display().to_string(), text.to_string()),
             span: (offset, len).into(),
             help: None,
-        }
+        }))
     }
 
     /// An error at a 1-based `line`/`column` of `text` (for parsers that report lines).
@@ -151,12 +157,9 @@ impl Error {
             offset += l.len();
         }
         let mut e = Error::at(path, text, offset, 1, message);
-        if let Error::Located {
-            line: l, column: c, ..
-        } = &mut e
-        {
-            *l = line;
-            *c = column;
+        if let Error::Located(loc) = &mut e {
+            loc.line = line;
+            loc.column = column;
         }
         e
     }
@@ -175,7 +178,8 @@ impl Error {
     /// Attach a help text (what the user should do).
     pub fn with_help(mut self, text: impl Into<String>) -> Self {
         match &mut self {
-            Error::Located { help, .. } | Error::Invalid { help, .. } => *help = Some(text.into()),
+            Error::Located(loc) => loc.help = Some(text.into()),
+            Error::Invalid { help, .. } => *help = Some(text.into()),
             _ => {}
         }
         self

@@ -4,6 +4,7 @@
 //! -> [`media::Media`] -> writers ([`media::iso`], [`media::zip`], [`media::manifest`]).
 //! Recipes ([`recipe`]) orchestrate these pieces from Rhai.
 
+pub mod arch;
 pub mod contract;
 pub mod drivers;
 pub mod error;

@@ -1,0 +1,77 @@
+//! Windows processor architectures: the names users, input trees, INFs and media use.
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// A Windows processor architecture that media can carry drivers for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Arch {
+    /// 32-bit x86.
+    X86,
+    /// x86-64.
+    Amd64,
+    /// 64-bit ARM.
+    Arm64,
+}
+
+impl Arch {
+    /// All architectures, in media order.
+    pub const ALL: [Arch; 3] = [Arch::X86, Arch::Amd64, Arch::Arm64];
+
+    /// Parse any spelling users and input trees use (case-insensitive):
+    /// `x86 win32 i386 i686`, `amd64 x64 x86_64`, `arm64 aarch64`.
+    pub fn parse(s: &str) -> Option<Arch> {
+        match s.to_ascii_lowercase().as_str() {
+            "x86" | "win32" | "i386" | "i686" => Some(Arch::X86),
+            "amd64" | "x64" | "x86_64" | "x86-64" => Some(Arch::Amd64),
+            "arm64" | "aarch64" => Some(Arch::Arm64),
+            _ => None,
+        }
+    }
+
+    /// The directory name on the media: `drivers/<name>/`.
+    pub fn media_dir(self) -> &'static str {
+        match self {
+            Arch::X86 => "x86",
+            Arch::Amd64 => "amd64",
+            Arch::Arm64 => "arm64",
+        }
+    }
+
+    /// The INF models-section decoration for this architecture (`NTx86`, `NTamd64`, `NTarm64`).
+    pub fn inf_decoration(self) -> &'static str {
+        match self {
+            Arch::X86 => "NTx86",
+            Arch::Amd64 => "NTamd64",
+            Arch::Arm64 => "NTarm64",
+        }
+    }
+
+    /// The spellings accepted by [`Arch::parse`], for error messages.
+    pub fn accepted_spellings() -> &'static str {
+        "x86 (win32, i386), amd64 (x64, x86_64), arm64 (aarch64)"
+    }
+}
+
+impl fmt::Display for Arch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.media_dir())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings() {
+        assert_eq!(Arch::parse("X64"), Some(Arch::Amd64));
+        assert_eq!(Arch::parse("Win32"), Some(Arch::X86));
+        assert_eq!(Arch::parse("ARM64"), Some(Arch::Arm64));
+        assert_eq!(Arch::parse("aarch64"), Some(Arch::Arm64));
+        assert_eq!(Arch::parse("mips"), None);
+        assert_eq!(Arch::Amd64.inf_decoration(), "NTamd64");
+    }
+}
