@@ -31,7 +31,10 @@ pub fn decode(bytes: &[u8]) -> Decoded {
     }
     // A text INF in UTF-8 or an ANSI code page never contains NUL bytes; UTF-16 text that is
     // mostly ASCII has a NUL in every other byte. Which half holds the NULs gives the order.
-    if bytes.contains(&0) {
+    // Trailing NUL padding (left by some editors and copy tools) says nothing about the text.
+    let body_len = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+    let body = bytes.get(..body_len).unwrap_or_default();
+    if body.contains(&0) {
         let (even, odd) = nul_positions(bytes);
         return if odd >= even {
             with(UTF_16LE, bytes, "utf-16le")
@@ -39,13 +42,13 @@ pub fn decode(bytes: &[u8]) -> Decoded {
             with(UTF_16BE, bytes, "utf-16be")
         };
     }
-    match std::str::from_utf8(bytes) {
+    match std::str::from_utf8(body) {
         Ok(text) => Decoded {
             text: text.to_string(),
             encoding: "utf-8",
             had_errors: false,
         },
-        Err(_) => with(WINDOWS_1252, bytes, "windows-1252"),
+        Err(_) => with(WINDOWS_1252, body, "windows-1252"),
     }
 }
 
@@ -82,13 +85,7 @@ mod tests {
 
     fn utf16(text: &str, le: bool) -> Vec<u8> {
         text.encode_utf16()
-            .flat_map(|u| {
-                if le {
-                    u.to_le_bytes()
-                } else {
-                    u.to_be_bytes()
-                }
-            })
+            .flat_map(|u| if le { u.to_le_bytes() } else { u.to_be_bytes() })
             .collect()
     }
 
@@ -126,6 +123,18 @@ mod tests {
         assert_eq!(d.encoding, "utf-16le");
         assert!(d.had_errors);
         assert!(d.text.starts_with("[Version]"));
+    }
+
+    #[test]
+    fn trailing_nul_padding_does_not_make_utf8_look_like_utf16() {
+        let d = decode(b"[Version]\r\n\0\0\0");
+        assert_eq!(d.encoding, "utf-8");
+        assert_eq!(d.text, "[Version]\r\n");
+        let mut padded = utf16(TEXT, true);
+        padded.extend_from_slice(&[0, 0, 0, 0]);
+        let d = decode(&padded);
+        assert_eq!(d.encoding, "utf-16le");
+        assert_eq!(d.text.trim_end_matches('\0'), TEXT);
     }
 
     #[test]

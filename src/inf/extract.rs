@@ -106,7 +106,9 @@ fn models(sections: &Sections, warnings: &mut Vec<Warning>) -> Vec<ModelsSection
                 if i > 0 || decorations.is_empty() {
                     warnings.push(Warning::new(
                         entry.line,
-                        format!("[Manufacturer] names models section [{name}], which does not exist"),
+                        format!(
+                            "[Manufacturer] names models section [{name}], which does not exist"
+                        ),
                     ));
                 }
                 continue;
@@ -179,13 +181,17 @@ fn services(sections: &Sections, warnings: &mut Vec<Warning>) -> (Vec<Service>, 
                 None => {
                     warnings.push(Warning::new(
                         entry.line,
-                        format!("AddService flags `{}` are not a number; read as 0", value(1)),
+                        format!(
+                            "AddService flags `{}` are not a number; read as 0",
+                            value(1)
+                        ),
                     ));
                     0
                 }
             };
             let install_section = Some(value(2)).filter(|s| !s.is_empty());
-            let binary = install_section.and_then(|s| service_binary(sections, s, entry.line, warnings));
+            let binary =
+                install_section.and_then(|s| service_binary(sections, s, entry.line, warnings));
             if let Some(b) = &binary {
                 binaries.push(b.clone());
             }
@@ -219,7 +225,10 @@ fn service_binary(
     let Some(entry) = section.entries_named("ServiceBinary").next() else {
         warnings.push(Warning::new(
             section.line,
-            format!("service install section [{}] has no ServiceBinary", section.name),
+            format!(
+                "service install section [{}] has no ServiceBinary",
+                section.name
+            ),
         ));
         return None;
     };
@@ -287,7 +296,11 @@ fn referenced_files(
                 }
                 Some(k) if eq_name(k, "CopyINF") => {
                     for file in &entry.values {
-                        add(file.strip_prefix('@').unwrap_or(file), "CopyINF", entry.line);
+                        add(
+                            file.strip_prefix('@').unwrap_or(file),
+                            "CopyINF",
+                            entry.line,
+                        );
                     }
                 }
                 _ => {}
@@ -305,7 +318,9 @@ fn referenced_files(
     out.sort_by(|a, b| {
         (fold(&a.name), a.directive, a.line).cmp(&(fold(&b.name), b.directive, b.line))
     });
-    out.dedup_by(|later, first| later.directive == first.directive && eq_name(&later.name, &first.name));
+    out.dedup_by(|later, first| {
+        later.directive == first.directive && eq_name(&later.name, &first.name)
+    });
     out
 }
 
@@ -338,7 +353,11 @@ fn wdf_coinstallers(token: &str) -> Vec<&str> {
     const STEM: &str = "wdfcoinstaller";
     let lower = token.to_ascii_lowercase();
     let bytes = lower.as_bytes();
-    let word = |i: usize| bytes.get(i).is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_');
+    let word = |i: usize| {
+        bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'_')
+    };
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(found) = lower.get(from..).and_then(|s| s.find(STEM)) {

@@ -51,7 +51,8 @@ impl Inf {
     /// `[Version]` section); everything odd but readable becomes a [`Warning`].
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Inf> {
         let decoded = decode::decode(bytes);
-        let text = decoded.text;
+        // UTF-16 files padded with NULs decode to trailing U+0000: padding, not content.
+        let text = decoded.text.trim_end_matches('\0').to_string();
         if let Some(offset) = text.find('\0') {
             return Err(Error::at(
                 path,
@@ -170,7 +171,9 @@ impl Inf {
         for device in self.models.iter().flat_map(|m| &m.devices) {
             if device.hardware_ids.iter().any(|h| hwid_matches(h)) {
                 let base = syntax::fold(&device.install_section);
-                for platform in ["", ".nt", ".ntx86", ".ntamd64", ".ntarm64", ".ntia64", ".ntarm"] {
+                for platform in [
+                    "", ".nt", ".ntx86", ".ntamd64", ".ntarm64", ".ntia64", ".ntarm",
+                ] {
                     wanted.insert(format!("{base}{platform}.services"));
                 }
             }
@@ -286,7 +289,10 @@ Dev = "Example device"
         assert_eq!(v.catalog_files.len(), 2);
         assert_eq!(v.catalog_files[1].decoration.as_deref(), Some("NTamd64"));
         let sections: Vec<&str> = inf.models().iter().map(|m| m.section.as_str()).collect();
-        assert_eq!(sections, ["Models.NTx86", "Models.NTamd64", "Models.NTarm64"]);
+        assert_eq!(
+            sections,
+            ["Models.NTx86", "Models.NTamd64", "Models.NTarm64"]
+        );
         assert_eq!(
             inf.hardware_ids(),
             ["PCI\\VEN_1AF4&DEV_1044", "PCI\\VEN_1AF4&DEV_1005"]
@@ -339,6 +345,66 @@ Dev = "Example device"
         assert!(e.to_string().starts_with("x.inf:1:1: no [Version]"), "{e}");
         let e = Inf::parse(Path::new("b.inf"), b"[Version]\n\0\x01\x02").unwrap_err();
         assert!(e.to_string().starts_with("b.inf:"), "{e}");
+    }
+
+    #[test]
+    fn readable_oddities_become_warnings_with_their_line() {
+        let text = "[Version]\nSignature=\"$Windows NT$\"\n\
+                    [Manufacturer]\n%Mfg% = Gone, NTamd64\n\
+                    [I.NT]\nCopyFiles = NoSuchList\n\
+                    [I.NT.Services]\nAddService = svc, 0x2, NoSuchInst\nAddService = x, junk\n\
+                    [Strings]\nMfg = M\n";
+        let inf = Inf::parse(Path::new("w.inf"), text.as_bytes()).unwrap();
+        let got: Vec<(usize, bool)> = inf
+            .warnings()
+            .iter()
+            .map(|w| {
+                (
+                    w.line,
+                    w.message.contains("does not exist") || w.message.contains("not a number"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [(4, true), (6, true), (8, true), (9, true)],
+            "{:?}",
+            inf.warnings()
+        );
+        assert!(inf.models().is_empty());
+        assert_eq!(inf.services().len(), 2);
+    }
+
+    #[test]
+    fn arbitrary_bytes_never_panic() {
+        // Deterministic xorshift: INF-ish alphabets and raw bytes, through every encoding path.
+        let alphabet =
+            b"[]=,;\"\\%\r\n \tVersionManufacturerAddServiceCopyFiles@.NTamd64\x00\xff\xfe\xe9";
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for round in 0..3000 {
+            let len = (next() % 200) as usize;
+            let mut bytes: Vec<u8> = if round % 3 == 0 {
+                (0..len).map(|_| next() as u8).collect()
+            } else {
+                (0..len)
+                    .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                    .collect()
+            };
+            if round % 5 == 0 {
+                bytes.splice(0..0, b"[Version]\n".iter().copied());
+            }
+            if let Ok(inf) = Inf::parse(Path::new("fuzz.inf"), &bytes) {
+                let _ = report::text(&inf);
+                let _ = inf.hardware_ids();
+                let _ = inf.function_services(&|_| true);
+            }
+        }
     }
 
     #[test]

@@ -199,7 +199,9 @@ impl PlatformArch {
 /// The architecture of a decoration's platform part; `None` when it is not `NT...` at all.
 fn platform_arch(platform: &str) -> Option<PlatformArch> {
     let p = platform.to_ascii_lowercase();
-    let rest = p.strip_prefix("nt").or(if p.is_empty() { Some("") } else { None })?;
+    let rest = p
+        .strip_prefix("nt")
+        .or(if p.is_empty() { Some("") } else { None })?;
     Some(match rest {
         "" => PlatformArch::Neutral,
         "x86" => PlatformArch::Known(Arch::X86),

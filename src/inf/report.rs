@@ -207,7 +207,11 @@ pub fn text(inf: &Inf) -> String {
         let _ = writeln!(o, "  catalog:     -");
     }
     for c in &v.catalog_files {
-        let _ = writeln!(o, "  catalog:     {} = {}  (line {})", c.key, c.file, c.line);
+        let _ = writeln!(
+            o,
+            "  catalog:     {} = {}  (line {})",
+            c.key, c.file, c.line
+        );
     }
 
     let _ = writeln!(o, "  models:{}", none_if(inf.models().is_empty()));
@@ -217,7 +221,10 @@ pub fn text(inf: &Inf) -> String {
             "undecorated".to_string()
         } else {
             let arch = d.arch.map_or("no arch".to_string(), |a| a.to_string());
-            let os = d.os_version.as_deref().map_or(String::new(), |os| format!(", OS {os}"));
+            let os = d
+                .os_version
+                .as_deref()
+                .map_or(String::new(), |os| format!(", OS {os}"));
             format!("{} ({arch}{os})", d.raw)
         };
         let _ = writeln!(o, "    [{}]  {what}  (line {})", m.section, m.line);
@@ -235,10 +242,24 @@ pub fn text(inf: &Inf) -> String {
 
     let _ = writeln!(o, "  services:{}", none_if(inf.services().is_empty()));
     for s in inf.services() {
-        let name = if s.is_null() { "(null service)" } else { &s.name };
-        let role = if s.is_function_driver() { " function driver" } else { "" };
-        let install = s.install_section.as_deref().map_or(String::new(), |i| format!("  install [{i}]"));
-        let binary = s.service_binary.as_deref().map_or(String::new(), |b| format!("  binary {b}"));
+        let name = if s.is_null() {
+            "(null service)"
+        } else {
+            &s.name
+        };
+        let role = if s.is_function_driver() {
+            " function driver"
+        } else {
+            ""
+        };
+        let install = s
+            .install_section
+            .as_deref()
+            .map_or(String::new(), |i| format!("  install [{i}]"));
+        let binary = s
+            .service_binary
+            .as_deref()
+            .map_or(String::new(), |b| format!("  binary {b}"));
         let _ = writeln!(
             o,
             "    {name}  flags 0x{:08X}{role}{install}{binary}  ([{}] line {})",
@@ -246,10 +267,23 @@ pub fn text(inf: &Inf) -> String {
         );
     }
 
-    let _ = writeln!(o, "  referenced files:{}", none_if(inf.referenced_files().is_empty()));
-    let width = inf.referenced_files().iter().map(|f| f.name.chars().count()).max().unwrap_or(0);
+    let _ = writeln!(
+        o,
+        "  referenced files:{}",
+        none_if(inf.referenced_files().is_empty())
+    );
+    let width = inf
+        .referenced_files()
+        .iter()
+        .map(|f| f.name.chars().count())
+        .max()
+        .unwrap_or(0);
     for f in inf.referenced_files() {
-        let _ = writeln!(o, "    {:<width$}  {:<16}  (line {})", f.name, f.directive, f.line);
+        let _ = writeln!(
+            o,
+            "    {:<width$}  {:<16}  (line {})",
+            f.name, f.directive, f.line
+        );
     }
 
     if !inf.warnings().is_empty() {

@@ -110,7 +110,9 @@ impl Strings {
                 for key in missing {
                     warnings.push(Warning::new(
                         entry.line,
-                        format!("string token `%{key}%` is not defined in [Strings]; kept as written"),
+                        format!(
+                            "string token `%{key}%` is not defined in [Strings]; kept as written"
+                        ),
                     ));
                 }
             }

@@ -307,7 +307,10 @@ fn field(text: &str) -> String {
     }
     let blank = |&(c, quoted): &(char, bool)| !quoted && c.is_whitespace();
     let start = chars.iter().position(|c| !blank(c)).unwrap_or(chars.len());
-    let end = chars.iter().rposition(|c| !blank(c)).map_or(start, |i| i + 1);
+    let end = chars
+        .iter()
+        .rposition(|c| !blank(c))
+        .map_or(start, |i| i + 1);
     chars
         .get(start..end)
         .unwrap_or_default()
