@@ -183,8 +183,10 @@ impl AnswerFile {
         let mut out = Vec::new();
         if self.arch == Arch::Arm64 && self.firmware == Firmware::Bios {
             out.push(
-                Error::invalid("arch `arm64` with firmware `bios`: Windows on ARM boots only from UEFI")
-                    .with_help("use firmware `uefi` for arm64"),
+                Error::invalid(
+                    "arch `arm64` with firmware `bios`: Windows on ARM boots only from UEFI",
+                )
+                .with_help("use firmware `uefi` for arm64"),
             );
         }
         hostname_problems(&self.hostname, &mut out);
@@ -397,16 +399,17 @@ impl AnswerFile {
         })
     }
 
-    /// `<element><PlainText>..</PlainText><Value>..</Value></element>`; the element name is
+    /// `<element><Value>..</Value><PlainText>..</PlainText></element>`; the element name is
     /// also the suffix Windows Setup strips from the decoded value.
     fn password_element(&self, w: &mut XmlWriter, element: &str) -> Result<()> {
         w.element(element, &[], |w| {
+            // Value before PlainText, as the answer-file reference shows them.
             if self.password_plaintext {
-                w.leaf("PlainText", "true")?;
-                w.leaf("Value", &self.password)
+                w.leaf("Value", &self.password)?;
+                w.leaf("PlainText", "true")
             } else {
-                w.leaf("PlainText", "false")?;
-                w.leaf("Value", &encode_password(&self.password, element))
+                w.leaf("Value", &encode_password(&self.password, element))?;
+                w.leaf("PlainText", "false")
             }
         })
     }
@@ -535,12 +538,10 @@ fn disk_layout(w: &mut XmlWriter, firmware: Firmware) -> Result<()> {
     w.leaf("WillWipeDisk", "true")
 }
 
-static PRODUCT_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-Za-z0-9]{5}(-[A-Za-z0-9]{5}){4}$").expect("constant regex")
-});
-static LOCALE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$").expect("constant regex")
-});
+static PRODUCT_KEY: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9]{5}(-[A-Za-z0-9]{5}){4}$").expect("constant regex"));
+static LOCALE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$").expect("constant regex"));
 static TIMEZONE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z0-9.()+ -]{1,64}$").expect("constant regex"));
 static SCRIPT_NAME: LazyLock<Regex> =
@@ -549,7 +550,8 @@ static SCRIPT_NAME: LazyLock<Regex> =
 fn hostname_problems(name: &str, out: &mut Vec<Error>) {
     let help = "a computer name has 1 to 15 ASCII letters, digits and hyphens, not only digits, and does not start or end with a hyphen";
     let shown = name.escape_debug();
-    let mut bad = |why: String| out.push(Error::invalid(format!("hostname `{shown}` {why}")).with_help(help));
+    let mut bad =
+        |why: String| out.push(Error::invalid(format!("hostname `{shown}` {why}")).with_help(help));
     if name.is_empty() {
         bad("is empty".into());
         return;
@@ -558,7 +560,10 @@ fn hostname_problems(name: &str, out: &mut Vec<Error>) {
     if len > 15 {
         bad(format!("has {len} characters; NetBIOS allows at most 15"));
     }
-    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+    {
         bad(format!("contains `{}`", c.escape_debug()));
     }
     if name.chars().all(|c| c.is_ascii_digit()) {
@@ -574,7 +579,8 @@ fn username_problems(name: &str, hostname: &str, out: &mut Vec<Error>) {
     let mut bad = |why: String, help: &str| {
         out.push(Error::invalid(format!("username `{shown}` {why}")).with_help(help.to_string()))
     };
-    let rules = "a Windows user name has 1 to 20 characters, none of \" / \\ [ ] : ; | = , + * ? < >";
+    let rules =
+        "a Windows user name has 1 to 20 characters, none of \" / \\ [ ] : ; | = , + * ? < >";
     if name.is_empty() {
         bad("is empty".into(), rules);
         return;
@@ -584,17 +590,29 @@ fn username_problems(name: &str, hostname: &str, out: &mut Vec<Error>) {
     }
     let len = name.chars().count();
     if len > 20 {
-        bad(format!("has {len} characters; Windows allows at most 20"), rules);
+        bad(
+            format!("has {len} characters; Windows allows at most 20"),
+            rules,
+        );
     }
     if let Some(c) = name.chars().find(|c| "\"/\\[]:;|=,+*?<>".contains(*c)) {
-        bad(format!("contains `{c}`, which Windows does not allow in user names"), rules);
+        bad(
+            format!("contains `{c}`, which Windows does not allow in user names"),
+            rules,
+        );
     }
     if name.chars().all(|c| c == '.' || c == ' ') {
         bad("is only dots and spaces".into(), rules);
     } else if name.trim() != name || name.ends_with('.') {
-        bad("starts or ends with a space, or ends with a dot".into(), rules);
+        bad(
+            "starts or ends with a space, or ends with a dot".into(),
+            rules,
+        );
     }
-    if let Some(builtin) = BUILTIN_ACCOUNTS.iter().find(|b| b.eq_ignore_ascii_case(name)) {
+    if let Some(builtin) = BUILTIN_ACCOUNTS
+        .iter()
+        .find(|b| b.eq_ignore_ascii_case(name))
+    {
         bad(
             format!("is the built-in account `{builtin}`"),
             "choose another name; the built-in Administrator gets the same password anyway",
@@ -675,17 +693,18 @@ fn image_problems(image: &ImageSelector, out: &mut Vec<Error>) {
 
 fn script_name_problems(name: &str, out: &mut Vec<Error>) {
     let problem = if !SCRIPT_NAME.is_match(name) {
-        Some("is not a plain file name of letters, digits, `_`, `.` or `-` ending in `.ps1`".to_string())
+        Some(
+            "is not a plain file name of letters, digits, `_`, `.` or `-` ending in `.ps1`"
+                .to_string(),
+        )
     } else {
         policy::windows_name_problem(name)
     };
     if let Some(p) = problem {
         out.push(
-            Error::invalid(format!(
-                "first_logon_script `{}` {p}",
-                name.escape_debug()
-            ))
-            .with_help("the script lies at the media root next to autounattend.xml, e.g. first_logon.ps1"),
+            Error::invalid(format!("first_logon_script `{}` {p}", name.escape_debug())).with_help(
+                "the script lies at the media root next to autounattend.xml, e.g. first_logon.ps1",
+            ),
         );
     }
 }
@@ -712,7 +731,10 @@ mod tests {
         let cmd = first_logon_command_line("first_logon.ps1");
         assert!(!cmd.contains(":\\"), "{cmd}");
         assert!(cmd.contains("-File ($d.Name + 'first_logon.ps1')"), "{cmd}");
-        assert!(cmd.len() < 1024, "CommandLine is limited to 1024 characters");
+        assert!(
+            cmd.len() < 1024,
+            "CommandLine is limited to 1024 characters"
+        );
     }
 
     #[test]

@@ -170,7 +170,11 @@ impl FirstLogon {
         self.validate()?;
         let mut s = String::new();
         s.push_str(PRELUDE);
-        let _ = writeln!(s, "$LogPath = Expand-GuestPath {}", ps_quote(&self.log_path));
+        let _ = writeln!(
+            s,
+            "$LogPath = Expand-GuestPath {}",
+            ps_quote(&self.log_path)
+        );
         let _ = writeln!(
             s,
             "$DoneMarker = Expand-GuestPath {}",
@@ -281,7 +285,10 @@ fn media_path(file_name: &str) -> String {
 fn media_file_problems(field: &str, f: &MediaFile, extension: &str, out: &mut Vec<Error>) {
     let unix = f.file_name.replace('\\', "/");
     if let Some(p) = policy::windows_path_problem(&unix) {
-        out.push(Error::invalid(format!("{field} file `{}`: {p}", f.file_name.escape_debug())));
+        out.push(Error::invalid(format!(
+            "{field} file `{}`: {p}",
+            f.file_name.escape_debug()
+        )));
     } else if unix.contains(':') || unix.starts_with('/') {
         out.push(Error::invalid(format!(
             "{field} file `{}` must be relative to the media root",
@@ -340,7 +347,10 @@ fn guest_path_problems(field: &str, path: &str, out: &mut Vec<Error>) {
         out.push(Error::invalid(format!("{field} is empty")));
     } else if let Some(p) = value_problem(path) {
         out.push(Error::invalid(format!("{field} {p}")));
-    } else if let Some(c) = path.chars().find(|c| matches!(c, '"' | '<' | '>' | '|' | '?' | '*')) {
+    } else if let Some(c) = path
+        .chars()
+        .find(|c| matches!(c, '"' | '<' | '>' | '|' | '?' | '*'))
+    {
         out.push(Error::invalid(format!(
             "{field} `{path}` contains `{c}`, which Windows does not allow in paths"
         )));

@@ -13,34 +13,85 @@ use regex::Regex;
 /// Constructs that need PowerShell 3.0 or later, as (case-insensitive regex, what and since).
 pub const PS3_PLUS_CONSTRUCTS: &[(&str, &str)] = &[
     (r"\[ordered\]", "[ordered] dictionaries need PowerShell 3.0"),
-    (r"\[pscustomobject\]", "[pscustomobject] needs PowerShell 3.0"),
+    (
+        r"\[pscustomobject\]",
+        "[pscustomobject] needs PowerShell 3.0",
+    ),
     (r"::new\s*\(", "::new() constructors need PowerShell 5.0"),
-    (r"\$PSScriptRoot\b", "$PSScriptRoot in scripts needs PowerShell 3.0"),
+    (
+        r"\$PSScriptRoot\b",
+        "$PSScriptRoot in scripts needs PowerShell 3.0",
+    ),
     (r"\$PSCommandPath\b", "$PSCommandPath needs PowerShell 3.0"),
     (r"\$PSItem\b", "$PSItem needs PowerShell 3.0"),
-    (r"(^|[\s(])-(not)?in\b", "the -in / -notin operators need PowerShell 3.0"),
+    (
+        r"(^|[\s(])-(not)?in\b",
+        "the -in / -notin operators need PowerShell 3.0",
+    ),
     (r"\bConvertTo-Json\b", "ConvertTo-Json needs PowerShell 3.0"),
-    (r"\bConvertFrom-Json\b", "ConvertFrom-Json needs PowerShell 3.0"),
+    (
+        r"\bConvertFrom-Json\b",
+        "ConvertFrom-Json needs PowerShell 3.0",
+    ),
     (r"\bGet-FileHash\b", "Get-FileHash needs PowerShell 4.0"),
     (r"\bExpand-Archive\b", "Expand-Archive needs PowerShell 5.0"),
-    (r"\bCompress-Archive\b", "Compress-Archive needs PowerShell 5.0"),
-    (r"\bInvoke-WebRequest\b", "Invoke-WebRequest needs PowerShell 3.0"),
-    (r"\bInvoke-RestMethod\b", "Invoke-RestMethod needs PowerShell 3.0"),
-    (r"\bGet-CimInstance\b", "Get-CimInstance needs PowerShell 3.0"),
-    (r"\bNew-NetFirewallRule\b", "New-NetFirewallRule needs Windows 8 / PowerShell 3.0"),
-    (r"\bNew-TemporaryFile\b", "New-TemporaryFile needs PowerShell 5.0"),
-    (r"\.(ForEach|Where)\s*[({]", "the .ForEach()/.Where() methods need PowerShell 4.0"),
+    (
+        r"\bCompress-Archive\b",
+        "Compress-Archive needs PowerShell 5.0",
+    ),
+    (
+        r"\bInvoke-WebRequest\b",
+        "Invoke-WebRequest needs PowerShell 3.0",
+    ),
+    (
+        r"\bInvoke-RestMethod\b",
+        "Invoke-RestMethod needs PowerShell 3.0",
+    ),
+    (
+        r"\bGet-CimInstance\b",
+        "Get-CimInstance needs PowerShell 3.0",
+    ),
+    (
+        r"\bNew-NetFirewallRule\b",
+        "New-NetFirewallRule needs Windows 8 / PowerShell 3.0",
+    ),
+    (
+        r"\bNew-TemporaryFile\b",
+        "New-TemporaryFile needs PowerShell 5.0",
+    ),
+    (
+        r"\.(ForEach|Where)\s*[({]",
+        "the .ForEach()/.Where() methods need PowerShell 4.0",
+    ),
     (r"\$using:", "the $using: scope needs PowerShell 3.0"),
-    (r"^\s*(class|enum)\s+\w+", "class and enum definitions need PowerShell 5.0"),
-    (r"^\s*using\s+(namespace|module|assembly)\b", "using statements need PowerShell 5.0"),
+    (
+        r"^\s*(class|enum)\s+\w+",
+        "class and enum definitions need PowerShell 5.0",
+    ),
+    (
+        r"^\s*using\s+(namespace|module|assembly)\b",
+        "using statements need PowerShell 5.0",
+    ),
     (r"^\s*workflow\s+\w", "workflows need PowerShell 3.0"),
-    (r"\s-(shl|shr)\b", "the -shl/-shr operators need PowerShell 3.0"),
+    (
+        r"\s-(shl|shr)\b",
+        "the -shl/-shr operators need PowerShell 3.0",
+    ),
     (r"\s-Raw\b", "-Raw (Get-Content) needs PowerShell 3.0"),
     (r"\s-NoNewline\b", "-NoNewline needs PowerShell 5.0"),
     (r"\s-AsHashtable\b", "-AsHashtable needs PowerShell 6.0"),
-    (r"\butf8NoBOM\b", "the utf8NoBOM encoding needs PowerShell 6.0"),
-    (r"\s-(ErrorAction|EA)\s+Ignore\b", "-ErrorAction Ignore needs PowerShell 3.0"),
-    (r"&&|\|\|", "the && and || pipeline chain operators need PowerShell 7.0"),
+    (
+        r"\butf8NoBOM\b",
+        "the utf8NoBOM encoding needs PowerShell 6.0",
+    ),
+    (
+        r"\s-(ErrorAction|EA)\s+Ignore\b",
+        "-ErrorAction Ignore needs PowerShell 3.0",
+    ),
+    (
+        r"&&|\|\|",
+        "the && and || pipeline chain operators need PowerShell 7.0",
+    ),
     (r"\?\?|\?\.", "the ?? and ?. operators need PowerShell 7.0"),
 ];
 
@@ -51,9 +102,8 @@ static CONSTRUCTS: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
         .collect()
 });
 
-static REQUIRES: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?im)^\s*#requires\s+-version\s+([3-9]|[1-9][0-9])").ok()
-});
+static REQUIRES: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?im)^\s*#requires\s+-version\s+([3-9]|[1-9][0-9])").ok());
 
 /// Every reason `script` may not run on PowerShell 2.0, one `line N: ...` message each;
 /// empty when none is found.
@@ -156,14 +206,18 @@ fn lex(script: &str) -> Lexed {
         } else if c == '<' && at(i + 1) == Some('#') {
             let end = find_seq(&chars, i + 2, &['#', '>']).map(|e| e + 2);
             if end.is_none() {
-                problems.push(format!("line {start_line}: block comment `<#` is never closed"));
+                problems.push(format!(
+                    "line {start_line}: block comment `<#` is never closed"
+                ));
             }
             let end = end.unwrap_or(chars.len());
             emit(i, end, Keep::Neither, &mut out);
             line += count_lines(i, end);
             i = end;
         } else if c == '#' && starts_token(i.checked_sub(1).and_then(at)) {
-            let end = (i..chars.len()).find(|j| chars[*j] == '\n').unwrap_or(chars.len());
+            let end = (i..chars.len())
+                .find(|j| chars[*j] == '\n')
+                .unwrap_or(chars.len());
             emit(i, end, Keep::Neither, &mut out);
             i = end;
         } else if c == '@'
@@ -173,10 +227,16 @@ fn lex(script: &str) -> Lexed {
             let single = at(i + 1).is_some_and(is_single_quote);
             let end = here_string_end(&chars, i + 2, single);
             if end.is_none() {
-                problems.push(format!("line {start_line}: here-string `@'`/`@\"` is never closed"));
+                problems.push(format!(
+                    "line {start_line}: here-string `@'`/`@\"` is never closed"
+                ));
             }
             let end = end.unwrap_or(chars.len());
-            let keep = if single { Keep::Neither } else { Keep::ExpandableOnly };
+            let keep = if single {
+                Keep::Neither
+            } else {
+                Keep::ExpandableOnly
+            };
             emit(i, end, keep, &mut out);
             line += count_lines(i, end);
             i = end;
@@ -184,10 +244,16 @@ fn lex(script: &str) -> Lexed {
             let single = is_single_quote(c);
             let end = quoted_end(&chars, i + 1, single);
             if end.is_none() {
-                problems.push(format!("line {start_line}: string starting here is never closed"));
+                problems.push(format!(
+                    "line {start_line}: string starting here is never closed"
+                ));
             }
             let end = end.unwrap_or(chars.len());
-            let keep = if single { Keep::Neither } else { Keep::ExpandableOnly };
+            let keep = if single {
+                Keep::Neither
+            } else {
+                Keep::ExpandableOnly
+            };
             emit(i, end, keep, &mut out);
             line += count_lines(i, end);
             i = end;
@@ -275,11 +341,8 @@ fn bracket_problems(code: &str) -> Vec<String> {
     while let Some(c) = chars.next() {
         match c {
             '\n' => line += 1,
-            '`' => {
-                if chars.next() == Some('\n') {
-                    line += 1;
-                }
-            }
+            // The escaped character is never a bracket; an escaped newline still ends a line.
+            '`' => line += usize::from(chars.next() == Some('\n')),
             '(' | '[' | '{' => stack.push((c, line)),
             ')' | ']' | '}' => {
                 let want = match c {
@@ -309,6 +372,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_listed_construct_compiles() {
+        assert_eq!(CONSTRUCTS.len(), PS3_PLUS_CONSTRUCTS.len());
+        assert!(REQUIRES.is_some());
+        assert_eq!(ps2_problems("#Requires -Version 3.0\n").len(), 1);
+    }
+
+    #[test]
     fn clean_ps2_script_passes() {
         let s = "# a comment with [ordered] and -in\n\
                  Set-StrictMode -Version 2.0\n\
@@ -321,13 +391,23 @@ mod tests {
 
     #[test]
     fn finds_each_newer_construct_with_its_line() {
-        let s = "$a = [ordered]@{}\n$b = 1 -in @(1)\n$c = Get-FileHash x\n$d = \"$PSScriptRoot\\x\"\n";
+        let s =
+            "$a = [ordered]@{}\n$b = 1 -in @(1)\n$c = Get-FileHash x\n$d = \"$PSScriptRoot\\x\"\n";
         let p = ps2_problems(s);
         assert_eq!(p.len(), 4, "{p:?}");
-        assert!(p[0].starts_with("line 1:") && p[0].contains("[ordered]"), "{p:?}");
-        assert!(p.iter().any(|m| m.starts_with("line 2:") && m.contains("-in")));
-        assert!(p.iter().any(|m| m.starts_with("line 3:") && m.contains("Get-FileHash")));
-        assert!(p.iter().any(|m| m.starts_with("line 4:") && m.contains("$PSScriptRoot")));
+        assert!(
+            p[0].starts_with("line 1:") && p[0].contains("[ordered]"),
+            "{p:?}"
+        );
+        assert!(p
+            .iter()
+            .any(|m| m.starts_with("line 2:") && m.contains("-in")));
+        assert!(p
+            .iter()
+            .any(|m| m.starts_with("line 3:") && m.contains("Get-FileHash")));
+        assert!(p
+            .iter()
+            .any(|m| m.starts_with("line 4:") && m.contains("$PSScriptRoot")));
     }
 
     #[test]
