@@ -302,6 +302,7 @@ fn hostile_values_round_trip_intact() {
     a.password = "<\"&'>ü".into();
     a.timezone = "Pacific Standard Time (Mexico)".into();
     a.locale = "de-DE".into();
+    a.input_locale = Some("0407:00000407;en-US".into());
     a.driver_paths = vec![r"E:\drivers\<x>&'y'".into(), r"\\server\share\日本".into()];
     a.first_logon_script = "setup-vm.ps1".into();
     let xml = render(&a);
@@ -317,6 +318,11 @@ fn hostile_values_round_trip_intact() {
     assert_eq!(texts(&doc, "DisplayName"), ["Jöns & O'Neil"]);
     assert_eq!(texts(&doc, "TimeZone"), ["Pacific Standard Time (Mexico)"]);
     assert_eq!(texts(&doc, "UILanguage")[0], "de-DE");
+    assert_eq!(texts(&doc, "SystemLocale"), ["de-DE", "de-DE"]);
+    assert_eq!(
+        texts(&doc, "InputLocale"),
+        ["0407:00000407;en-US", "0407:00000407;en-US"]
+    );
     let admin = named(&doc, "AdministratorPassword")[0];
     assert_eq!(
         decode_password(&child_text(admin, "Value").unwrap()),
@@ -395,6 +401,7 @@ fn validation_reports_every_problem_at_once() {
         "",
     );
     a.locale = "english".into();
+    a.input_locale = Some("de-DE;qwerty".into());
     a.timezone = "Mars/Olympus".into();
     a.product_key = Some("ABC".into());
     a.driver_paths = vec![String::new()];
@@ -408,6 +415,7 @@ fn validation_reports_every_problem_at_once() {
         "username",
         "password",
         "locale",
+        "input_locale",
         "timezone",
         "image_index",
         "product_key",
@@ -422,7 +430,7 @@ fn validation_reports_every_problem_at_once() {
     }
     assert!(
         err.to_string()
-            .starts_with("the answer file has 11 problems"),
+            .starts_with("the answer file has 12 problems"),
         "{err}"
     );
 }

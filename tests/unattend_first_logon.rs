@@ -99,6 +99,10 @@ fn msi_script_verifies_hashes_before_installing_and_runs_steps_in_order() {
     ] {
         assert!(s.contains(needle), "missing `{needle}`");
     }
+    assert!(
+        !regex::Regex::new(r"(?i)[a-z]:\\").unwrap().is_match(&s),
+        "the script names no drive letter: paths come from the media and %SystemRoot%"
+    );
     assert!(s.contains(&format!("'{}'", AGENT_SHA.to_ascii_lowercase())));
     assert!(s.contains(&format!("'{SSH_SHA}'")));
     assert!(s.contains(r"(Join-Path $MediaRoot 'guest-agent\qemu-ga-x86_64.msi')"));

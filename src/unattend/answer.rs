@@ -125,8 +125,11 @@ pub struct AnswerFile {
     pub firmware: Firmware,
     /// The image to install.
     pub image: ImageSelector,
-    /// Language tag for input, system, UI and user locale (`en-US`).
+    /// Language tag for system, UI and user locale, and input unless `input_locale` is set.
     pub locale: String,
+    /// Keyboard layouts if they differ from `locale`: language tags or `0407:00000407`
+    /// pairs, `;`-separated (the first is the default).
+    pub input_locale: Option<String>,
     /// Windows time zone ID (`UTC`, `W. Europe Standard Time`).
     pub timezone: String,
     /// Computer name (NetBIOS rules: at most 15 letters, digits and hyphens).
@@ -165,6 +168,7 @@ impl AnswerFile {
             firmware,
             image,
             locale: "en-US".into(),
+            input_locale: None,
             timezone: "UTC".into(),
             hostname: hostname.into(),
             username: username.into(),
@@ -176,6 +180,11 @@ impl AnswerFile {
             autologon_count: 1,
             first_logon_script: DEFAULT_FIRST_LOGON_SCRIPT.into(),
         }
+    }
+
+    /// The keyboard layouts written as `InputLocale`.
+    pub fn input_locale(&self) -> &str {
+        self.input_locale.as_deref().unwrap_or(&self.locale)
     }
 
     /// Every problem with the model, each naming its field; empty when it can be rendered.
@@ -193,6 +202,20 @@ impl AnswerFile {
         username_problems(&self.username, &self.hostname, &mut out);
         password_problems(&self.password, &mut out);
         locale_problems(&self.locale, &mut out);
+        if let Some(input) = &self.input_locale {
+            if !input
+                .split(';')
+                .all(|part| LOCALE.is_match(part) || KEYBOARD.is_match(part))
+            {
+                out.push(
+                    Error::invalid(format!(
+                        "input_locale `{}` is not a list of language tags or keyboard IDs",
+                        input.escape_debug()
+                    ))
+                    .with_help("use e.g. de-DE, or 0407:00000407, several separated by `;`"),
+                );
+            }
+        }
         timezone_problems(&self.timezone, &mut out);
         image_problems(&self.image, &mut out);
         if let Some(key) = &self.product_key {
@@ -272,7 +295,7 @@ impl AnswerFile {
 
     fn windows_pe(&self, w: &mut XmlWriter, arch: &str) -> Result<()> {
         component(w, "Microsoft-Windows-International-Core-WinPE", arch, |w| {
-            w.leaf("InputLocale", &self.locale)?;
+            w.leaf("InputLocale", self.input_locale())?;
             w.element("SetupUILanguage", &[], |w| {
                 w.leaf("UILanguage", &self.locale)
             })?;
@@ -351,7 +374,7 @@ impl AnswerFile {
 
     fn oobe_system(&self, w: &mut XmlWriter, arch: &str) -> Result<()> {
         component(w, "Microsoft-Windows-International-Core", arch, |w| {
-            w.leaf("InputLocale", &self.locale)?;
+            w.leaf("InputLocale", self.input_locale())?;
             w.leaf("SystemLocale", &self.locale)?;
             w.leaf("UILanguage", &self.locale)?;
             w.leaf("UserLocale", &self.locale)
@@ -542,6 +565,8 @@ static PRODUCT_KEY: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z0-9]{5}(-[A-Za-z0-9]{5}){4}$").expect("constant regex"));
 static LOCALE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$").expect("constant regex"));
+static KEYBOARD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[0-9A-Fa-f]{4}:[0-9A-Fa-f]{8}$").expect("constant regex"));
 static TIMEZONE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z0-9.()+ -]{1,64}$").expect("constant regex"));
 static SCRIPT_NAME: LazyLock<Regex> =

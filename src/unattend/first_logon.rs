@@ -61,6 +61,23 @@ pub enum OpenSshKind {
 }
 
 impl OpenSshKind {
+    /// Parse `msi` / `zip` (case-insensitive).
+    pub fn parse(s: &str) -> Option<OpenSshKind> {
+        match s.to_ascii_lowercase().as_str() {
+            "msi" => Some(OpenSshKind::Msi),
+            "zip" => Some(OpenSshKind::Zip),
+            _ => None,
+        }
+    }
+
+    /// The kind a package file name implies by its extension, if it names one.
+    pub fn from_file_name(name: &str) -> Option<OpenSshKind> {
+        let lower = name.to_ascii_lowercase();
+        [OpenSshKind::Msi, OpenSshKind::Zip]
+            .into_iter()
+            .find(|k| lower.ends_with(k.extension()))
+    }
+
     fn extension(self) -> &'static str {
         match self {
             OpenSshKind::Msi => ".msi",
@@ -76,6 +93,16 @@ pub struct OpenSsh {
     pub file: MediaFile,
     /// MSI or ZIP.
     pub kind: OpenSshKind,
+}
+
+impl OpenSsh {
+    /// The OpenSSH package `file_name` on the media, with its hash and kind.
+    pub fn new(file_name: impl Into<String>, sha256: impl Into<String>, kind: OpenSshKind) -> Self {
+        OpenSsh {
+            file: MediaFile::new(file_name, sha256),
+            kind,
+        }
+    }
 }
 
 /// Everything `first_logon.ps1` does; build with `FirstLogon::default()`, set fields, render.
@@ -550,6 +577,16 @@ mod tests {
         assert_eq!(ps_quote("it's"), "'it''s'");
         assert_eq!(ps_quote("a\u{2019}b"), "'a\u{2019}\u{2019}b'");
         assert_eq!(ps_quote("$env:x `n"), "'$env:x `n'");
+    }
+
+    #[test]
+    fn openssh_kind_from_names() {
+        assert_eq!(OpenSshKind::parse("ZIP"), Some(OpenSshKind::Zip));
+        assert_eq!(
+            OpenSshKind::from_file_name("OpenSSH-Win64-v9.8.msi"),
+            Some(OpenSshKind::Msi)
+        );
+        assert_eq!(OpenSshKind::from_file_name("sshd.exe"), None);
     }
 
     #[test]

@@ -25,5 +25,7 @@ pub use answer::{
     encode_password, first_logon_command_line, processor_architecture, AnswerFile, Firmware,
     ImageSelector, ANSWER_FILE_NAME, DEFAULT_FIRST_LOGON_SCRIPT,
 };
-pub use first_logon::{FirstLogon, MediaFile, OpenSsh, OpenSshKind};
+pub use first_logon::{
+    ps_quote, FirstLogon, MediaFile, OpenSsh, OpenSshKind, DEFAULT_DONE_MARKER, DEFAULT_LOG_PATH,
+};
 pub use ps2::{ps2_problems, PS3_PLUS_CONSTRUCTS};
