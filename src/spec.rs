@@ -233,7 +233,8 @@ fn compile(c: &mut Checker, pointer: &str, pattern: &str) -> Option<Regex> {
         Ok(r) => Some(r),
         Err(e) => {
             let detail = e.to_string();
-            let last = detail.lines().last().unwrap_or("").trim().to_string();
+            let last = detail.lines().last().unwrap_or("").trim();
+            let last = last.strip_prefix("error: ").unwrap_or(last).to_string();
             c.error_with_help(
                 pointer,
                 format!("`{}` is not a valid regex: {last}", field_name(pointer)),
@@ -280,10 +281,25 @@ fn read_spec(c: &mut Checker, root: &Value) -> Option<Spec> {
     let legacy = read_legacy(c, obj);
 
     let mut drivers: Vec<DriverSpec> = Vec::new();
-    let mut seen: BTreeMap<String, String> = BTreeMap::new();
     match obj.get("drivers") {
         None | Some(Value::Null) => {}
         Some(Value::Array(items)) => {
+            // Names must be unique whatever else is wrong with the entries.
+            let mut seen: BTreeMap<String, String> = BTreeMap::new();
+            for (i, v) in items.iter().enumerate() {
+                let Some(raw) = v.get("name").and_then(Value::as_str) else {
+                    continue;
+                };
+                let key = normalize_driver_name(raw).to_lowercase();
+                if let Some(first) = seen.get(&key) {
+                    let msg = format!(
+                        "driver `{raw}` is listed twice (as `{first}` before; names are compared case-insensitively and `aero-gpu` is `aerogpu`)"
+                    );
+                    c.error_at_value(&child(&item("/drivers", i), "name"), msg);
+                } else {
+                    seen.insert(key, raw.to_string());
+                }
+            }
             for (i, v) in items.iter().enumerate() {
                 let p = item("/drivers", i);
                 let required_by_legacy = |name: &str| {
@@ -292,15 +308,7 @@ fn read_spec(c: &mut Checker, root: &Value) -> Option<Spec> {
                         .any(|l| l.name.eq_ignore_ascii_case(&normalize_driver_name(name)))
                 };
                 if let Some(d) = read_driver(c, &p, v, &required_by_legacy) {
-                    let key = d.name.to_lowercase();
-                    if let Some(first) = seen.get(&key) {
-                        let msg = format!(
-                            "driver `{}` is listed twice (names are compared case-insensitively; first as `{first}`)",
-                            d.name
-                        );
-                        c.error_at_value(&child(&p, "name"), msg);
-                    } else {
-                        seen.insert(key, d.name.clone());
+                    if !drivers.iter().any(|x| x.name.eq_ignore_ascii_case(&d.name)) {
                         drivers.push(d);
                     }
                 }
