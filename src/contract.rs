@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{Map, Value};
 
 use crate::error::{Error, IoContext, Result};
+use crate::inf::Inf;
 use crate::spec::json::{child, field_name, item, kind, Checker};
 
 /// PCI vendor ID of virtio devices.
@@ -165,6 +166,113 @@ impl Contract {
         self.devices
             .iter()
             .find(|d| d.device.eq_ignore_ascii_case(name))
+    }
+
+    /// This contract with each device's service name, driver binary and INF name taken from the
+    /// INFs that will ship: the first `AddService` of the function driver of the device's
+    /// hardware IDs. Devices no INF declares keep the contract's values; two INFs naming
+    /// different services for one device is an error listing them.
+    pub fn with_services_from(&self, infs: &[&Inf]) -> Result<Contract> {
+        self.derive_services(infs).map(|(c, _)| c)
+    }
+
+    /// [`Contract::with_services_from`], also returning one note per device saying where its
+    /// service name came from (for warnings and logs).
+    pub fn derive_services(&self, infs: &[&Inf]) -> Result<(Contract, Vec<String>)> {
+        struct Candidate {
+            service: String,
+            binary: Option<String>,
+            inf_name: String,
+            infs: Vec<String>,
+        }
+        let mut out = self.clone();
+        let mut notes = Vec::new();
+        let mut problems = Vec::new();
+        for d in &mut out.devices {
+            let mut found: Vec<Candidate> = Vec::new();
+            for inf in infs {
+                let dev: &Device = d;
+                let services = inf.function_services(&|h| dev.matches_hwid(h));
+                let Some(first) = services.first() else {
+                    continue;
+                };
+                let label = inf.path().display().to_string();
+                match found
+                    .iter_mut()
+                    .find(|c| c.service.eq_ignore_ascii_case(&first.name))
+                {
+                    Some(c) => c.infs.push(label),
+                    None => found.push(Candidate {
+                        service: first.name.clone(),
+                        binary: first
+                            .service_binary
+                            .as_deref()
+                            .map(|b| b.rsplit(['\\', '/']).next().unwrap_or(b).to_string())
+                            .filter(|b| plain_token(b)),
+                        inf_name: inf
+                            .path()
+                            .file_name()
+                            .and_then(|n| n.to_str())
+                            .unwrap_or_default()
+                            .to_string(),
+                        infs: vec![label],
+                    }),
+                }
+            }
+            match found.as_slice() {
+                [] => notes.push(format!(
+                    "{}: no INF declares {}; keeping the contract's service `{}`",
+                    d.device,
+                    d.hwid_base(),
+                    d.driver_service_name
+                )),
+                [c] if !plain_token(&c.service) => problems.push(Error::invalid(format!(
+                    "{}: service name `{}` from {} cannot be written to devices.cmd",
+                    d.device,
+                    c.service,
+                    c.infs.join(", ")
+                ))),
+                [c] => {
+                    notes.push(format!(
+                        "{}: service `{}` from {}",
+                        d.device,
+                        c.service,
+                        c.infs.join(", ")
+                    ));
+                    d.driver_service_name = c.service.clone();
+                    d.driver_binary = c.binary.clone();
+                    if plain_token(&c.inf_name) && c.inf_name.to_ascii_lowercase().ends_with(".inf")
+                    {
+                        d.inf_name = c.inf_name.clone();
+                    }
+                }
+                many => {
+                    let list: Vec<String> = many
+                        .iter()
+                        .map(|c| format!("`{}` ({})", c.service, c.infs.join(", ")))
+                        .collect();
+                    problems.push(
+                        Error::invalid(format!(
+                            "{}: the shipped INFs disagree on the service for {}: {}",
+                            d.device,
+                            d.hwid_base(),
+                            list.join(", ")
+                        ))
+                        .with_help(
+                            "ship one driver per device, or drop the INFs that should not bind it",
+                        ),
+                    );
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok((out, notes))
+        } else {
+            Err(Error::many(
+                "cannot derive device service names from the INFs",
+                problems,
+            ))
+        }
     }
 
     /// `config/devices.cmd`: CRLF line endings, byte-stable for a given contract.
