@@ -642,7 +642,7 @@ fn read_device(c: &mut Checker, p: &str, v: &Value) -> Option<Device> {
 
     let hp = child(p, "hardware_id_patterns");
     let hwids = c.str_list(p, m, "hardware_id_patterns");
-    if hwids.is_empty() && !m.get("hardware_id_patterns").is_some_and(|v| !v.is_array()) {
+    if hwids.is_empty() && m.get("hardware_id_patterns").is_none_or(|v| v.is_array()) {
         c.error_at_value(
             if m.contains_key("hardware_id_patterns") {
                 &hp

@@ -115,7 +115,7 @@ impl DriverSet {
     pub fn from_packager_layout(dir: &Path) -> Result<DriverSet> {
         let mut set = DriverSet::new();
         let mut arch_dirs: Vec<(Arch, String, PathBuf)> = Vec::new();
-        for (name, path, kind) in list_dir(dir, &mut set.problems)? {
+        for (name, path, kind) in list_dir(dir, "", &mut set.problems)? {
             if skip_name(&name) {
                 continue;
             }
@@ -157,7 +157,7 @@ impl DriverSet {
         }
         for (arch, arch_name, arch_path) in arch_dirs {
             set.declare_arch(arch);
-            for (name, path, kind) in list_dir(&arch_path, &mut set.problems)? {
+            for (name, path, kind) in list_dir(&arch_path, &arch_name, &mut set.problems)? {
                 let label = format!("{arch_name}/{name}");
                 if skip_name(&name) {
                     continue;
@@ -401,36 +401,41 @@ enum Kind {
 
 /// The entries of `dir`, sorted by name; symlinks, special files and non-UTF-8 names are
 /// recorded as errors and left out.
-fn list_dir(dir: &Path, problems: &mut Report) -> Result<Vec<(String, PathBuf, Kind)>> {
+fn list_dir(
+    dir: &Path,
+    prefix: &str,
+    problems: &mut Report,
+) -> Result<Vec<(String, PathBuf, Kind)>> {
+    let label = |name: &str| {
+        if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}/{name}")
+        }
+    };
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).with_path("read directory", dir)? {
         let entry = entry.with_path("read directory", dir)?;
         let path = entry.path();
         let Some(name) = entry.file_name().to_str().map(str::to_string) else {
             problems.error(
-                None,
-                format!("{} has a name that is not valid UTF-8", path.display()),
+                Some(label(&entry.file_name().to_string_lossy())),
+                "has a name that is not valid UTF-8; rename it",
             );
             continue;
         };
         let ft = entry.file_type().with_path("read metadata of", &path)?;
         if ft.is_symlink() {
             problems.error(
-                Some(name),
-                format!(
-                    "{} is a symlink; symlinks are never followed or shipped",
-                    path.display()
-                ),
+                Some(label(&name)),
+                "is a symlink; symlinks are never followed or shipped",
             );
         } else if ft.is_dir() {
             out.push((name, path, Kind::Dir));
         } else if ft.is_file() {
             out.push((name, path, Kind::File));
         } else {
-            problems.error(
-                Some(name),
-                format!("{} is not a regular file or directory", path.display()),
-            );
+            problems.error(Some(label(&name)), "is not a regular file or directory");
         }
     }
     out.sort();

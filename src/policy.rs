@@ -297,8 +297,8 @@ pub fn walk(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Error>)> {
         let Some(rel) = rel.to_str() else {
             problems.push(
                 Error::invalid(format!(
-                    "{} has a name that is not valid UTF-8",
-                    p.display()
+                    "`{}` has a name that is not valid UTF-8",
+                    rel.to_string_lossy()
                 ))
                 .with_help("rename it; Windows media names must be Unicode"),
             );
@@ -310,11 +310,9 @@ pub fn walk(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Error>)> {
         let rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
         let ft = entry.file_type();
         if ft.is_symlink() {
-            problems.push(
-                Error::invalid(format!("{} is a symlink", p.display())).with_help(
-                    "replace it with the file it points to; symlinks are never followed or shipped",
-                ),
-            );
+            problems.push(Error::invalid(format!("`{rel}` is a symlink")).with_help(
+                "replace it with the file it points to; symlinks are never followed or shipped",
+            ));
         } else if ft.is_file() {
             let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
             files.push(TreeFile {
@@ -324,8 +322,7 @@ pub fn walk(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Error>)> {
             });
         } else if !ft.is_dir() {
             problems.push(Error::invalid(format!(
-                "{} is not a regular file or directory",
-                p.display()
+                "`{rel}` is not a regular file or directory"
             )));
         }
     }

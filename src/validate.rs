@@ -264,7 +264,8 @@ fn check_package(pkg: &Package, d: &DriverSpec, vars: Option<&DevicesCmdVars>, r
         .iter()
         .map(|s| base_name(s).to_lowercase())
         .collect();
-    let mut missing_refs: Vec<String> = Vec::new();
+    // Missing file -> (INF, how it names it) in first-seen order, so each file is listed once.
+    let mut missing: Vec<(String, Vec<String>)> = Vec::new();
     for (rel, inf) in &infs {
         if !inf.has_models_for(arch) {
             let have: Vec<String> = inf
@@ -291,21 +292,33 @@ fn check_package(pkg: &Package, d: &DriverSpec, vars: Option<&DevicesCmdVars>, r
             if key.is_empty() || shipped_names.contains(&key) {
                 continue;
             }
-            let hint = skipped
-                .get(&key)
-                .map(|why| format!(" [present but skipped: {why}]"))
-                .unwrap_or_default();
-            missing_refs.push(format!("{name} (named by {rel} {how}){hint}"));
+            let by = format!("{rel} {how}");
+            match missing
+                .iter_mut()
+                .find(|(n, _)| base_name(n).eq_ignore_ascii_case(&key))
+            {
+                Some((_, refs)) => refs.push(by),
+                None => missing.push((name, vec![by])),
+            }
         }
     }
-    missing_refs.dedup();
-    if !missing_refs.is_empty() {
+    if !missing.is_empty() {
+        let items: Vec<String> = missing
+            .iter()
+            .map(|(name, refs)| {
+                let hint = skipped
+                    .get(&base_name(name).to_lowercase())
+                    .map(|why| format!(" [present but skipped: {why}]"))
+                    .unwrap_or_default();
+                format!("{name} (named by {}){hint}", refs.join(", "))
+            })
+            .collect();
         r.error(
             Some(pkg.origin.clone()),
             format!(
                 "{} file(s) referenced by the INFs are not shipped: {}",
-                missing_refs.len(),
-                missing_refs.join("; ")
+                items.len(),
+                items.join("; ")
             ),
         );
     }

@@ -17,7 +17,8 @@ fn full_and_minimal_specs_accept_the_upstream_packages() {
     let set = DriverSet::from_packager_layout(t.path()).unwrap();
     assert_eq!(set.packages().len(), 8);
 
-    let contract = Contract::load(&repo("contracts/windows-device-contract-virtio-win.json")).unwrap();
+    let contract =
+        Contract::load(&repo("contracts/windows-device-contract-virtio-win.json")).unwrap();
     let derived = contract.with_services_from(&set.infs()).unwrap();
     let vars = parse_devices_cmd(&derived.render_devices_cmd());
     assert_eq!(vars["AERO_VIRTIO_BLK_SERVICE"], ["viostor"]);
@@ -56,7 +57,10 @@ fn the_full_spec_treats_missing_optional_drivers_as_warnings() {
     assert!(report.errors.is_empty(), "{:#?}", report.errors);
     let w: Vec<String> = report.warnings.iter().map(|p| p.to_string()).collect();
     assert_eq!(w.len(), 2, "{w:#?}");
-    assert!(w[0].contains("optional driver `vioinput` was not found"), "{w:#?}");
+    assert!(
+        w[0].contains("optional driver `vioinput` was not found"),
+        "{w:#?}"
+    );
 }
 
 #[test]
@@ -64,7 +68,12 @@ fn an_x86_only_inf_under_amd64_is_caught() {
     let t = tempfile::tempdir().unwrap();
     virtio_win_tree(t.path(), false);
     // The amd64 viostor package carries the x86 INF: the mistake the earlier tool missed.
-    write_package(t.path(), "amd64", "viostor", &InfShape::viostor().only("NTx86.6.1"));
+    write_package(
+        t.path(),
+        "amd64",
+        "viostor",
+        &InfShape::viostor().only("NTx86.6.1"),
+    );
     let set = DriverSet::from_packager_layout(t.path()).unwrap();
     let spec = Spec::load(&repo("specs/win7-virtio-win.json")).unwrap();
     let report = validate(&set, &spec, None);
@@ -83,8 +92,18 @@ fn two_drivers_claiming_one_device_is_an_error_listing_both() {
     let other = InfShape::simple("vioblk2", "otherstor", &["PCI\\VEN_1AF4&DEV_1042&REV_01"]);
     write_package(t.path(), "amd64", "vioblk2", &other);
     let set = DriverSet::from_packager_layout(t.path()).unwrap();
-    let contract = Contract::load(&repo("contracts/windows-device-contract-virtio-win.json")).unwrap();
-    let err = contract.with_services_from(&set.infs()).unwrap_err().to_string();
-    assert!(err.contains("`otherstor` (amd64/vioblk2/vioblk2.inf)"), "{err}");
-    assert!(err.contains("`viostor` (x86/viostor/viostor.inf, amd64/viostor/viostor.inf)"), "{err}");
+    let contract =
+        Contract::load(&repo("contracts/windows-device-contract-virtio-win.json")).unwrap();
+    let err = contract
+        .with_services_from(&set.infs())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`otherstor` (amd64/vioblk2/vioblk2.inf)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`viostor` (x86/viostor/viostor.inf, amd64/viostor/viostor.inf)"),
+        "{err}"
+    );
 }

@@ -110,14 +110,22 @@ impl InfShape {
         if let Some(co) = &self.coinstaller {
             t += &format!("{co} = 1,,\n");
         }
-        let decos: Vec<&str> = self.decorations.iter().map(String::as_str).filter(|d| !d.is_empty()).collect();
+        let decos: Vec<&str> = self
+            .decorations
+            .iter()
+            .map(String::as_str)
+            .filter(|d| !d.is_empty())
+            .collect();
         if decos.is_empty() {
             t += "\n[Manufacturer]\n%VENDOR% = Std\n\n[Std]\n";
             t += &format!("%Dev.Desc% = Dev_Install, {}\n", self.hwids.join(", "));
         } else {
             t += &format!("\n[Manufacturer]\n%VENDOR% = Std, {}\n", decos.join(", "));
             for d in &decos {
-                t += &format!("\n[Std.{d}]\n%Dev.Desc% = Dev_Install, {}\n", self.hwids.join(", "));
+                t += &format!(
+                    "\n[Std.{d}]\n%Dev.Desc% = Dev_Install, {}\n",
+                    self.hwids.join(", ")
+                );
             }
         }
         t += "\n[Dev_Install.NT]\nCopyFiles = Dev_CopyFiles\n\n[Dev_CopyFiles]\n";
@@ -184,7 +192,9 @@ pub fn run(tool: &str, args: &[&str], cwd: &Path) {
         .args(args)
         .current_dir(cwd)
         .output()
-        .unwrap_or_else(|e| panic!("cannot run `{tool}` ({e}); install it with scripts/install-deps"));
+        .unwrap_or_else(|e| {
+            panic!("cannot run `{tool}` ({e}); install it with scripts/install-deps")
+        });
     assert!(
         out.status.success(),
         "{tool} {args:?} failed: {}",
