@@ -425,7 +425,12 @@ impl<'a> Checker<'a> {
     }
 
     /// Finish: every problem found, or nothing.
-    pub fn finish(self, summary: &str) -> Result<(), Error> {
+    pub fn finish(mut self, summary: &str) -> Result<(), Error> {
+        // Report in document order, whatever order the checks ran in.
+        self.problems.sort_by_key(|e| match e {
+            Error::Located(l) => (l.line, l.column),
+            _ => (0, 0),
+        });
         if self.problems.is_empty() {
             Ok(())
         } else {
