@@ -191,7 +191,12 @@ fn lookup_var<'v>(
         ))
         .with_help("render devices.cmd from a device contract and pass its variables to validation"));
     };
-    match vars.get(var) {
+    // cmd variable names are case-insensitive.
+    let found = vars
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(var))
+        .map(|(_, v)| v);
+    match found {
         Some(v) if !v.is_empty() && v.iter().any(|s| !s.is_empty()) => Ok(v),
         Some(_) => Err(Error::invalid(format!(
             "devices.cmd variable `{var}` (read by the spec entry for `{driver}`) is empty"

@@ -302,7 +302,7 @@ fn devices_cmd_variables_resolve_to_hwid_bases() {
             "ACPI\\QEMU0002".into(),
         ],
     );
-    vars.insert("AERO_X_SERVICE".into(), vec!["two".into()]);
+    vars.insert("aero_x_service".into(), vec!["two".into()]);
     assert_eq!(
         d.devices_cmd_hardware_ids(Some(&vars)).unwrap(),
         ["PCI\\VEN_1AF4&DEV_1042", "ACPI\\QEMU0002"]
