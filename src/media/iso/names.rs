@@ -184,8 +184,8 @@ pub fn joliet_name(name: &str, path: &str) -> Result<Vec<u8>> {
     let units: Vec<u16> = name.encode_utf16().collect();
     if units.len() > MAX_JOLIET_CHARS {
         return Err(Error::invalid(format!(
-            "`{path}`: the name `{name}` has {} characters; Joliet (what Windows reads) allows \
-             at most {MAX_JOLIET_CHARS}",
+            "`{path}`: the name has {} characters; Joliet (what Windows reads) allows at most \
+             {MAX_JOLIET_CHARS}",
             units.len()
         ))
         .with_help("shorten the name"));
