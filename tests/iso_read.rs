@@ -203,3 +203,33 @@ fn plain_iso9660_names_match_isoinfo() {
         );
     }
 }
+
+#[test]
+fn joliet_without_rock_ridge() {
+    // What Windows tools (oscdimg) produce: Joliet names, no Rock Ridge.
+    let tmp = tempdir();
+    let src = tmp.path().join("src");
+    write_tree(
+        &src,
+        &[
+            ("Setup.CMD".to_string(), b"@echo off\r\n".to_vec()),
+            ("Drivers/AMD64/VioStor.inf".into(), b"inf".to_vec()),
+            (
+                "Drivers/AMD64/long-name-with-hyphens-0123456789.sys".into(),
+                vec![3; 4097],
+            ),
+        ],
+        &[],
+    );
+    let iso = tmp.path().join("j.iso");
+    ok(tool("genisoimage")
+        .args(["-quiet", "-J", "-input-charset", "iso8859-1", "-o"])
+        .arg(&iso)
+        .arg(&src));
+    let reader = IsoReader::open(&iso).unwrap();
+    assert_eq!(reader.name_source(), NameSource::Joliet);
+    assert_eq!(ls(&iso), tree_paths(&src).0);
+    let dest = tmp.path().join("x");
+    ok(bin().args(["iso", "extract"]).arg(&iso).arg(&dest));
+    assert_eq!(hash_tree(&dest), hash_tree(&src));
+}
