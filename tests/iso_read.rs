@@ -233,3 +233,78 @@ fn joliet_without_rock_ridge() {
     ok(bin().args(["iso", "extract"]).arg(&iso).arg(&dest));
     assert_eq!(hash_tree(&dest), hash_tree(&src));
 }
+
+#[test]
+fn files_of_an_image_go_onto_new_media_without_copying() {
+    let tmp = tempdir();
+    let src = tmp.path().join("src");
+    fixture(&src);
+    let upstream = tmp.path().join("upstream.iso");
+    ok(tool("xorriso")
+        .args(["-as", "mkisofs", "-quiet", "-r", "-iso-level", "4", "-o"])
+        .arg(&upstream)
+        .arg(&src));
+    let reader = IsoReader::open(&upstream).unwrap();
+    let mut media = aero_recipe::media::Media::new();
+    let n = reader
+        .add_to_media(&mut media, "/VIOSTOR/W10", "drivers/viostor")
+        .unwrap();
+    assert_eq!(n, 2);
+    reader
+        .add_to_media(&mut media, "data/info.json", "info.json")
+        .unwrap();
+    let repacked = tmp.path().join("repacked.iso");
+    let opts = aero_recipe::media::iso::IsoOptions {
+        volume_id: "REPACK".into(),
+        source_date_epoch: 0,
+    };
+    aero_recipe::media::iso::write_iso_file(&media, &repacked, &opts).unwrap();
+
+    let dest = tmp.path().join("x");
+    std::fs::create_dir(&dest).unwrap();
+    ok(tool("bsdtar")
+        .arg("-xf")
+        .arg(&repacked)
+        .arg("-C")
+        .arg(&dest));
+    let got = hash_tree(&dest);
+    let want = hash_tree(&src.join("viostor/w10"));
+    for (p, h) in &want {
+        assert_eq!(got.get(&format!("drivers/viostor/{p}")), Some(h), "{p}");
+    }
+    assert_eq!(
+        got.get("info.json"),
+        hash_tree(&src.join("data")).get("info.json")
+    );
+}
+
+#[test]
+fn extraction_never_follows_symlinks_out_of_dest() {
+    let tmp = tempdir();
+    let src = tmp.path().join("src");
+    fixture(&src);
+    let iso = tmp.path().join("t.iso");
+    ok(tool("xorriso")
+        .args(["-as", "mkisofs", "-quiet", "-r", "-o"])
+        .arg(&iso)
+        .arg(&src));
+    let dest = tmp.path().join("dest");
+    let elsewhere = tmp.path().join("elsewhere");
+    std::fs::create_dir_all(&dest).unwrap();
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    std::os::unix::fs::symlink(&elsewhere, dest.join("data")).unwrap();
+    let out = output(bin().args(["iso", "extract"]).arg(&iso).arg(&dest));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("symlink"));
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+
+    let missing = output(
+        bin()
+            .args(["iso", "extract"])
+            .arg(&iso)
+            .arg(&dest)
+            .arg("nope"),
+    );
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("`nope` is not in"));
+}
