@@ -204,3 +204,54 @@ fn names_that_escape_are_refused() {
     std::fs::write(&iso, img).unwrap();
     refused(&iso, "points outside its directory");
 }
+
+#[test]
+fn random_damage_never_panics() {
+    use aero_recipe::media::iso::IsoReader;
+    let tmp = tempdir();
+    let iso = image(tmp.path());
+    let clean = std::fs::read(&iso).unwrap();
+    // Damage only the metadata (descriptors, path tables, directories, continuation areas).
+    let reader = IsoReader::open(&iso).unwrap();
+    let data_start = reader
+        .entries()
+        .iter()
+        .flat_map(|e| e.extents.iter().map(|x| x.offset as usize))
+        .min()
+        .unwrap();
+    let damaged = tmp.path().join("damaged.iso");
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let (mut failed, mut opened) = (0, 0);
+    // AERO_ISO_DAMAGE_ROUNDS raises the count for a longer local search.
+    let rounds: usize = std::env::var("AERO_ISO_DAMAGE_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(800);
+    for _ in 0..rounds {
+        let mut img = clean.clone();
+        for _ in 0..1 + next() % 4 {
+            let at = 16 * SECTOR + (next() as usize) % (data_start - 16 * SECTOR);
+            img[at] = next() as u8;
+        }
+        std::fs::write(&damaged, &img).unwrap();
+        let result = std::panic::catch_unwind(|| {
+            IsoReader::open(&damaged).map(|r| {
+                for e in r.entries() {
+                    assert!(!e.path.split('/').any(|c| c.is_empty() || c == ".."));
+                }
+            })
+        });
+        match result {
+            Ok(Ok(())) => opened += 1,
+            Ok(Err(_)) => failed += 1,
+            Err(_) => panic!("the reader panicked on a damaged image"),
+        }
+    }
+    assert!(failed > 0 && opened > 0, "failed {failed}, opened {opened}");
+}

@@ -12,15 +12,17 @@ pub fn bin() -> Command {
 }
 
 /// A command for an external oracle; panics with a clear message when it is not installed.
+/// `sbin` directories are searched too (blkid lives there and is not on a user's PATH).
 pub fn tool(name: &str) -> Command {
-    let found = std::env::var_os("PATH")
-        .map(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
-        .unwrap_or(false);
-    assert!(
-        found,
-        "`{name}` is not installed; it is needed as a test oracle: run scripts/install-deps"
-    );
-    Command::new(name)
+    let mut dirs: Vec<PathBuf> = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect())
+        .unwrap_or_default();
+    dirs.extend(["/usr/sbin", "/sbin"].map(PathBuf::from));
+    let found = dirs.iter().map(|d| d.join(name)).find(|p| p.is_file());
+    let Some(path) = found else {
+        panic!("`{name}` is not installed; it is needed as a test oracle: run scripts/install-deps")
+    };
+    Command::new(path)
 }
 
 /// Run `cmd`, require success, return stdout.

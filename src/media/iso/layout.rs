@@ -64,6 +64,29 @@ pub struct DirNode {
     pub joliet_extent: (u32, u32),
 }
 
+impl DirNode {
+    /// A directory not yet named in the primary tree, sorted or placed.
+    fn new(path: String, name: String, parent: usize, joliet: Vec<u8>) -> Self {
+        DirNode {
+            path,
+            name,
+            parent,
+            iso: IsoName {
+                is_dir: true,
+                ..IsoName::default()
+            },
+            joliet,
+            primary_children: Vec::new(),
+            joliet_children: Vec::new(),
+            subdirs: 0,
+            primary_number: 0,
+            joliet_number: 0,
+            primary: (0, 0),
+            joliet_extent: (0, 0),
+        }
+    }
+}
+
 /// A file of the image.
 #[derive(Debug)]
 pub struct FileNode<'m> {
@@ -163,24 +186,7 @@ fn to_u32(v: u64, what: &str) -> Result<u32> {
 impl<'m> Layout<'m> {
     /// Plan the image of `media` dated `dates`. Reports every Joliet naming problem at once.
     pub fn new(media: &'m Media, dates: IsoDates) -> Result<Self> {
-        let mut dirs = vec![DirNode {
-            path: String::new(),
-            name: String::new(),
-            parent: 0,
-            iso: IsoName {
-                name: String::new(),
-                ext: String::new(),
-                is_dir: true,
-            },
-            joliet: Vec::new(),
-            primary_children: Vec::new(),
-            joliet_children: Vec::new(),
-            subdirs: 0,
-            primary_number: 0,
-            joliet_number: 0,
-            primary: (0, 0),
-            joliet_extent: (0, 0),
-        }];
+        let mut dirs = vec![DirNode::new(String::new(), String::new(), 0, Vec::new())];
         let mut by_path: BTreeMap<&str, usize> = BTreeMap::new();
         by_path.insert("", 0);
         // Children per directory in byte order of their original names: (name, child).
@@ -202,24 +208,12 @@ impl<'m> Layout<'m> {
                 Vec::new()
             });
             let idx = dirs.len();
-            dirs.push(DirNode {
-                path: d.to_string(),
-                name: name.to_string(),
+            dirs.push(DirNode::new(
+                d.to_string(),
+                name.to_string(),
                 parent,
-                iso: IsoName {
-                    name: String::new(),
-                    ext: String::new(),
-                    is_dir: true,
-                },
                 joliet,
-                primary_children: Vec::new(),
-                joliet_children: Vec::new(),
-                subdirs: 0,
-                primary_number: 0,
-                joliet_number: 0,
-                primary: (0, 0),
-                joliet_extent: (0, 0),
-            });
+            ));
             children.push(Vec::new());
             children[parent].push((name, Child::Dir(idx)));
             dirs[parent].subdirs += 1;
@@ -239,11 +233,7 @@ impl<'m> Layout<'m> {
             files.push(FileNode {
                 path: p,
                 name,
-                iso: IsoName {
-                    name: String::new(),
-                    ext: String::new(),
-                    is_dir: false,
-                },
+                iso: IsoName::default(),
                 joliet,
                 entry,
                 block: 0,
@@ -263,6 +253,7 @@ impl<'m> Layout<'m> {
             )));
         }
 
+        // Primary names per directory, then each tree's order of the children.
         for (d, kids) in children.iter_mut().enumerate() {
             kids.sort_by(|a, b| a.0.cmp(b.0));
             let spec: Vec<(&str, bool)> = kids

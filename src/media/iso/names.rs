@@ -63,7 +63,7 @@ pub fn joliet_label(label: &str) -> [u8; 32] {
 }
 
 /// A primary-tree identifier split the way ECMA-119 sorts it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IsoName {
     /// Name part (d-characters).
     pub name: String,

@@ -506,87 +506,173 @@ struct Pending {
 }
 
 fn walk(img: &mut Image, tree: Tree, (extent, len): (u32, u32)) -> Result<Vec<IsoEntry>> {
-    let mut entries = Vec::new();
-    let mut visited = BTreeSet::from([extent]);
-    let mut stack = vec![Pending {
-        path: String::new(),
-        extent,
-        len,
-        depth: 0,
-    }];
-    while let Some(dir) = stack.pop() {
-        read_dir(img, tree, &dir, &mut entries, &mut visited, &mut stack)?;
+    let mut w = Walker {
+        img,
+        tree,
+        entries: Vec::new(),
+        visited: BTreeSet::from([extent]),
+        stack: vec![Pending {
+            path: String::new(),
+            extent,
+            len,
+            depth: 0,
+        }],
+    };
+    while let Some(dir) = w.stack.pop() {
+        w.read_dir(&dir)?;
     }
-    Ok(entries)
+    Ok(w.entries)
 }
 
-fn read_dir(
-    img: &mut Image,
+/// Depth-first walk state: every directory extent is read at most once.
+struct Walker<'a> {
+    img: &'a mut Image,
     tree: Tree,
-    dir: &Pending,
-    entries: &mut Vec<IsoEntry>,
-    visited: &mut BTreeSet<u32>,
-    stack: &mut Vec<Pending>,
-) -> Result<()> {
-    let shown = if dir.path.is_empty() {
-        "/".to_string()
-    } else {
-        format!("/{}", dir.path)
-    };
-    let image = img.path.display().to_string();
-    if dir.len > MAX_DIR_BYTES {
-        return Err(Error::invalid(format!(
-            "{image}: directory `{shown}` claims {} bytes of records; refusing more than {}",
-            dir.len, MAX_DIR_BYTES
-        )));
+    entries: Vec<IsoEntry>,
+    visited: BTreeSet<u32>,
+    stack: Vec<Pending>,
+}
+
+impl Walker<'_> {
+    fn fail(&self, msg: String) -> Error {
+        Error::invalid(format!("{}: {msg}", self.img.path.display()))
     }
-    let bytes = img.read(
-        u64::from(dir.extent) * SECTOR_U64,
-        dir.len as usize,
-        &|| format!("directory `{shown}`"),
-    )?;
-    let damaged = |at: usize| {
-        Error::invalid(format!(
-            "{image}: directory `{shown}` has a damaged record at byte {at} of its extent \
-             (block {})",
-            dir.extent
+
+    fn read_dir(&mut self, dir: &Pending) -> Result<()> {
+        let shown = format!("/{}", dir.path);
+        if dir.len > MAX_DIR_BYTES {
+            return Err(self.fail(format!(
+                "directory `{shown}` claims {} bytes of records; refusing more than \
+                 {MAX_DIR_BYTES}",
+                dir.len
+            )));
+        }
+        let bytes = self.img.read(
+            u64::from(dir.extent) * SECTOR_U64,
+            dir.len as usize,
+            &|| format!("directory `{shown}`"),
+        )?;
+        let mut names = BTreeSet::new();
+        // A multi-extent file whose last record has not been seen yet: (name, entry index).
+        let mut open_file: Option<(String, usize)> = None;
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let sector_end = ((pos / SECTOR + 1) * SECTOR).min(bytes.len());
+            if bytes[pos] == 0 {
+                pos = sector_end;
+                continue;
+            }
+            let rec = parse_record(&bytes[pos..sector_end]).ok_or_else(|| {
+                self.fail(format!(
+                    "directory `{shown}` has a damaged record at byte {pos} of its extent \
+                     (block {})",
+                    dir.extent
+                ))
+            })?;
+            pos += usize::from(bytes[pos]);
+            if rec.id == [0] || rec.id == [1] || rec.flags & FLAG_ASSOCIATED != 0 {
+                continue;
+            }
+            let rr = self.rock_ridge(&rec, &shown)?;
+            if rr.relocated {
+                continue;
+            }
+            let name = self.name_of(&rec, &rr);
+            if let Some(why) = bad_name(&name) {
+                return Err(self.fail(format!(
+                    "directory `{shown}` holds {why} (`{}`); the image is damaged or hostile",
+                    name.escape_debug()
+                )));
+            }
+            let path = if dir.path.is_empty() {
+                name.clone()
+            } else {
+                format!("{}/{name}", dir.path)
+            };
+
+            if let Some((open_name, idx)) = open_file.take() {
+                if open_name != name {
+                    return Err(self.unfinished(idx));
+                }
+                push_extent(self.img, &mut self.entries[idx], &rec)?;
+                if rec.flags & FLAG_MULTI_EXTENT != 0 {
+                    open_file = Some((open_name, idx));
+                }
+                continue;
+            }
+            if !names.insert(name.clone()) {
+                return Err(self.fail(format!("`/{path}` appears twice in its directory")));
+            }
+            if self.entries.len() >= MAX_ENTRIES {
+                return Err(self.fail(format!(
+                    "more than {MAX_ENTRIES} entries; refusing to read further"
+                )));
+            }
+            let child_dir = match rr.child_link {
+                Some(block) => Some((block, relocated_len(self.img, block, &path)?)),
+                None if rec.flags & FLAG_DIR != 0 => Some((rec.extent, rec.len)),
+                None => None,
+            };
+            match child_dir {
+                Some(extent) => self.push_dir(dir, path, extent)?,
+                None => {
+                    if rec.interleaved {
+                        return Err(self.fail(format!(
+                            "`/{path}` is recorded interleaved, which is not supported"
+                        )));
+                    }
+                    self.entries.push(IsoEntry {
+                        path,
+                        is_dir: false,
+                        size: 0,
+                        extents: Vec::new(),
+                    });
+                    let idx = self.entries.len() - 1;
+                    push_extent(self.img, &mut self.entries[idx], &rec)?;
+                    if rec.flags & FLAG_MULTI_EXTENT != 0 {
+                        open_file = Some((name, idx));
+                    }
+                }
+            }
+        }
+        match open_file {
+            Some((_, idx)) => Err(self.unfinished(idx)),
+            None => Ok(()),
+        }
+    }
+
+    fn unfinished(&self, idx: usize) -> Error {
+        self.fail(format!(
+            "the multi-extent file `/{}` has no final record",
+            self.entries[idx].path
         ))
-    };
-    let mut names = BTreeSet::new();
-    // A multi-extent file whose last record has not been seen yet: (name, entry index).
-    let mut open_file: Option<(String, usize)> = None;
-    let mut pos = 0;
-    while pos < bytes.len() {
-        let sector_end = ((pos / SECTOR + 1) * SECTOR).min(bytes.len());
-        if bytes[pos] == 0 {
-            pos = sector_end;
-            continue;
-        }
-        let rec = parse_record(&bytes[pos..sector_end]).ok_or_else(|| damaged(pos))?;
-        pos += usize::from(bytes[pos]);
-        if rec.id == [0] || rec.id == [1] || rec.flags & FLAG_ASSOCIATED != 0 {
-            continue;
-        }
-        let mut rr = rrip::RrInfo::default();
-        if let Tree::Primary {
+    }
+
+    /// The Rock Ridge entries of `rec` (none outside a Rock Ridge tree).
+    fn rock_ridge(&mut self, rec: &Record, shown: &str) -> Result<rrip::RrInfo> {
+        let Tree::Primary {
             rr_skip: Some(skip),
-        } = tree
-        {
-            let su = rec.su.get(skip..).unwrap_or(&[]);
-            rr = rrip::parse(su, |block, offset, length| {
-                let what = || format!("a Rock Ridge continuation area of `{shown}`");
-                img.read(
-                    u64::from(block) * SECTOR_U64 + u64::from(offset),
-                    length as usize,
-                    &what,
-                )
-            })
-            .map_err(|e| e.context(format!("{image}: directory `{shown}`")))?;
-        }
-        if rr.relocated {
-            continue;
-        }
-        let name = match (&rr.name, tree) {
+        } = self.tree
+        else {
+            return Ok(rrip::RrInfo::default());
+        };
+        let su = rec.su.get(skip..).unwrap_or(&[]);
+        let img = &mut *self.img;
+        let image = img.path.display().to_string();
+        rrip::parse(su, |block, offset, length| {
+            let what = || format!("a Rock Ridge continuation area of `{shown}`");
+            img.read(
+                u64::from(block) * SECTOR_U64 + u64::from(offset),
+                length as usize,
+                &what,
+            )
+        })
+        .map_err(|e| e.context(format!("{image}: directory `{shown}`")))
+    }
+
+    /// The entry's name from the best source this tree has.
+    fn name_of(&self, rec: &Record, rr: &rrip::RrInfo) -> String {
+        match (&rr.name, self.tree) {
             (Some(n), _) if !rr.self_or_parent => text(n),
             (_, Tree::Joliet) => strip_version(&ucs2(rec.id)).to_string(),
             (_, Tree::Enhanced) => strip_version(&text(rec.id)).to_string(),
@@ -595,99 +681,41 @@ fn read_dir(
                 let n = strip_version(&n);
                 n.strip_suffix('.').unwrap_or(n).to_string()
             }
-        };
-        if let Some(why) = bad_name(&name) {
-            return Err(Error::invalid(format!(
-                "{image}: directory `{shown}` holds {why} (`{}`); the image is damaged or \
-                 hostile",
-                name.escape_debug()
-            )));
         }
-        let path = if dir.path.is_empty() {
-            name.clone()
-        } else {
-            format!("{}/{name}", dir.path)
-        };
+    }
 
-        if let Some((open_name, idx)) = &open_file {
-            if *open_name != name {
-                return Err(Error::invalid(format!(
-                    "{image}: the multi-extent file `/{}` has no final record",
-                    entries[*idx].path
-                )));
-            }
-            let idx = *idx;
-            push_extent(img, &mut entries[idx], &rec)?;
-            if rec.flags & FLAG_MULTI_EXTENT == 0 {
-                open_file = None;
-            }
-            continue;
-        }
-        if !names.insert(name.clone()) {
-            return Err(Error::invalid(format!(
-                "{image}: `/{path}` appears twice in its directory"
+    /// Record the subdirectory `path` and queue it, refusing loops and excessive depth.
+    fn push_dir(
+        &mut self,
+        parent: &Pending,
+        path: String,
+        (extent, len): (u32, u32),
+    ) -> Result<()> {
+        if parent.depth + 1 > MAX_DEPTH {
+            return Err(self.fail(format!(
+                "`/{path}` is nested deeper than {MAX_DEPTH} directories"
             )));
         }
-        if entries.len() >= MAX_ENTRIES {
-            return Err(Error::invalid(format!(
-                "{image}: more than {MAX_ENTRIES} entries; refusing to read further"
+        if !self.visited.insert(extent) {
+            return Err(self.fail(format!(
+                "directory loop: `/{path}` points at block {extent}, a directory that was \
+                 already read (itself or an ancestor)"
             )));
         }
-        let child_dir = match rr.child_link {
-            Some(block) => Some((block, relocated_len(img, block, &path)?)),
-            None if rec.flags & FLAG_DIR != 0 => Some((rec.extent, rec.len)),
-            None => None,
-        };
-        if let Some((extent, len)) = child_dir {
-            if dir.depth + 1 > MAX_DEPTH {
-                return Err(Error::invalid(format!(
-                    "{image}: `/{path}` is nested deeper than {MAX_DEPTH} directories"
-                )));
-            }
-            if !visited.insert(extent) {
-                return Err(Error::invalid(format!(
-                    "{image}: directory loop: `/{path}` points at block {extent}, a directory \
-                     that was already read (itself or an ancestor)"
-                )));
-            }
-            stack.push(Pending {
-                path: path.clone(),
-                extent,
-                len,
-                depth: dir.depth + 1,
-            });
-            entries.push(IsoEntry {
-                path,
-                is_dir: true,
-                size: 0,
-                extents: Vec::new(),
-            });
-            continue;
-        }
-        if rec.interleaved {
-            return Err(Error::invalid(format!(
-                "{image}: `/{path}` is recorded interleaved, which is not supported"
-            )));
-        }
-        entries.push(IsoEntry {
+        self.stack.push(Pending {
+            path: path.clone(),
+            extent,
+            len,
+            depth: parent.depth + 1,
+        });
+        self.entries.push(IsoEntry {
             path,
-            is_dir: false,
+            is_dir: true,
             size: 0,
             extents: Vec::new(),
         });
-        let idx = entries.len() - 1;
-        push_extent(img, &mut entries[idx], &rec)?;
-        if rec.flags & FLAG_MULTI_EXTENT != 0 {
-            open_file = Some((name, idx));
-        }
+        Ok(())
     }
-    if let Some((_, idx)) = open_file {
-        return Err(Error::invalid(format!(
-            "{image}: the multi-extent file `/{}` has no final record",
-            entries[idx].path
-        )));
-    }
-    Ok(())
 }
 
 /// Add the extent of `rec` to file `e`, checking that it lies inside the image.

@@ -45,9 +45,15 @@ pub fn write_iso_file(media: &Media, path: &Path, opts: &IsoOptions) -> Result<(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".aero-iso-")
-        .suffix(".tmp")
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".aero-iso-").suffix(".tmp");
+    // A temporary file is private (0600); the finished image gets the usual umask-based mode.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    let mut tmp = builder
         .tempfile_in(dir)
         .with_path("create a temporary file in", dir)?;
     write_iso(media, tmp.as_file_mut(), opts)
