@@ -118,6 +118,15 @@ fn every_reader_sees_the_same_tree_and_bytes() {
     let bsdtar = ok(tool("bsdtar").arg("-tf").arg(&iso));
     assert_eq!(normalise(lines(&bsdtar)), all, "bsdtar -tf");
 
+    // Rock Ridge modes are fixed: directories r-x, files r-- for everyone.
+    let long = String::from_utf8(ok(tool("bsdtar").arg("-tvf").arg(&iso))).unwrap();
+    for l in long.lines() {
+        assert!(
+            l.starts_with("dr-xr-xr-x ") || l.starts_with("-r--r--r-- "),
+            "bsdtar -tv mode: {l}"
+        );
+    }
+
     // Extraction by independent readers gives the source bytes, empty file and dirs included.
     let want = hash_tree(&src);
     let x7 = tmp.path().join("x7");
@@ -125,10 +134,12 @@ fn every_reader_sees_the_same_tree_and_bytes() {
         .arg("x")
         .arg(format!("-o{}", x7.display()))
         .arg(&iso));
+    make_writable(&x7);
     assert_eq!(hash_tree(&x7), want, "7z x");
     let xb = tmp.path().join("xb");
     std::fs::create_dir(&xb).unwrap();
     ok(tool("bsdtar").arg("-xf").arg(&iso).arg("-C").arg(&xb));
+    make_writable(&xb);
     assert_eq!(hash_tree(&xb), want, "bsdtar -x");
     let xa = tmp.path().join("xa");
     ok(bin().args(["iso", "extract"]).arg(&iso).arg(&xa));

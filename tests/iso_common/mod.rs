@@ -124,3 +124,14 @@ pub fn tempdir() -> tempfile::TempDir {
 pub fn join(a: &Path, b: &str) -> PathBuf {
     a.join(b)
 }
+
+/// Make a tree extracted with Rock Ridge modes (read-only dirs) deletable again, so the
+/// temporary directory can be removed by a non-root user.
+pub fn make_writable(root: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    for e in walkdir::WalkDir::new(root) {
+        let e = e.unwrap();
+        let mode = if e.file_type().is_dir() { 0o755 } else { 0o644 };
+        std::fs::set_permissions(e.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+}
