@@ -589,6 +589,14 @@ impl Walker<'_> {
             } else {
                 format!("{}/{name}", dir.path)
             };
+            if rr.symlink {
+                // Neither followed nor recreated: a link can point anywhere on the host, and as
+                // a plain file it would silently lose its meaning on new media.
+                return Err(self.fail(format!(
+                    "`/{path}` is a symbolic link (Rock Ridge); aero-recipe never follows or \
+                     creates symlinks, so it refuses images that contain them"
+                )));
+            }
 
             if let Some((open_name, idx)) = open_file.take() {
                 if open_name != name {
