@@ -123,6 +123,48 @@ fn directory_pointing_at_an_ancestor_is_a_loop() {
 }
 
 #[test]
+fn overlapping_directory_extents_are_refused() {
+    // Directory A claims its own block and B's: B's records would be read twice, and a chain of
+    // such claims makes the reading time grow with the square of the image size.
+    let sb = Sandbox::new();
+    let iso = sb.input("overlap.iso");
+    let mut img = craft(
+        &[
+            child("A", Node::Dir(vec![child("F1", file("1"))])),
+            child("B", Node::Dir(vec![child("F2", file("2"))])),
+        ],
+        false,
+    );
+    let (a, _) = img.dirs["A"];
+    let (b, _) = img.dirs["B"];
+    assert_eq!(b, a + 1, "the crafter lays directories out back to back");
+    img.set_len("A", 2 * SECTOR as u32);
+    img.write(&iso);
+    refused_both(&sb, &iso, &["overlaps"]);
+}
+
+#[test]
+fn a_chain_of_overlapping_directories_is_refused_at_once() {
+    // 4,000 empty directories, each claiming every block up to the end of the last one: read
+    // naively that is 8 million directory blocks (16 GB) for an 8 MB image.
+    let sb = Sandbox::new();
+    let iso = sb.input("chain.iso");
+    let n = 4000u32;
+    let dirs: Vec<Child> = (0..n)
+        .map(|i| child(&format!("D{i}"), Node::Dir(Vec::new())))
+        .collect();
+    let mut img = craft(&dirs, false);
+    for i in 0..n {
+        let name = format!("D{i}");
+        let (block, _) = img.dirs[&name];
+        assert_eq!(block, img.dirs["D0"].0 + i);
+        img.set_len(&name, (n - i) * SECTOR as u32);
+    }
+    img.write(&iso);
+    refused_both(&sb, &iso, &["overlaps"]);
+}
+
+#[test]
 fn files_sharing_an_extent_are_read_like_hard_links() {
     // Writers record hard links (and deduplicated files) as records sharing one extent: that
     // is not damage, and each name extracts the same bytes.
