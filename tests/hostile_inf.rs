@@ -138,6 +138,19 @@ fn ten_megabyte_line_of_distinct_unknown_string_tokens() {
 }
 
 #[test]
+fn a_copy_list_named_a_million_times_is_read_once() {
+    // A CopyFiles list of 100,000 files, named 800,000 times on one line.
+    let mut text = format!("{HEADER}[Inst]\r\nCopyFiles=");
+    text.push_str(&"L,".repeat(800_000));
+    text.push_str("\r\n[L]\r\n");
+    for i in 0..100_000 {
+        text.push_str(&format!("f{i}.sys\r\n"));
+    }
+    let report = inf_read(text.as_bytes());
+    assert!(report.contains("f99999.sys"));
+}
+
+#[test]
 fn unterminated_quotes_run_to_the_end_of_their_line() {
     let text = format!(
         "{HEADER}Provider=\"Vendor, Inc ; not a comment\r\nClass=Net\r\n[S]\r\nk=\"{}\r\n",

@@ -273,6 +273,9 @@ fn referenced_files(
     for c in &version.catalog_files {
         add(&c.file, "CatalogFile", c.line);
     }
+    // A list gives the same references however often it is named: read each one once (an INF
+    // naming a big list a million times would otherwise multiply the two).
+    let mut lists_read: BTreeSet<String> = BTreeSet::new();
     for section in sections.all() {
         if is_strings_section(&section.name) {
             continue;
@@ -290,7 +293,14 @@ fn referenced_files(
                     for target in entry.values.iter().filter(|v| !v.is_empty()) {
                         match target.strip_prefix('@') {
                             Some(file) => add(file, "CopyFiles", entry.line),
-                            None => copy_list(sections, target, entry.line, &mut add, warnings),
+                            None => copy_list(
+                                sections,
+                                target,
+                                entry.line,
+                                &mut lists_read,
+                                &mut add,
+                                warnings,
+                            ),
                         }
                     }
                 }
@@ -330,6 +340,7 @@ fn copy_list(
     sections: &Sections,
     name: &str,
     line: usize,
+    lists_read: &mut BTreeSet<String>,
     add: &mut dyn FnMut(&str, &'static str, usize),
     warnings: &mut Vec<Warning>,
 ) {
@@ -340,6 +351,9 @@ fn copy_list(
         ));
         return;
     };
+    if !lists_read.insert(fold(&list.name)) {
+        return;
+    }
     for entry in &list.entries {
         let mut tokens = entry.tokens();
         let dest = tokens.next().unwrap_or("");
