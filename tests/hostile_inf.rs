@@ -151,6 +151,28 @@ fn a_copy_list_named_a_million_times_is_read_once() {
 }
 
 #[test]
+fn a_service_install_section_named_by_every_add_service_is_read_once() {
+    // 300,000 AddService lines naming one install section of 200,000 lines without a
+    // ServiceBinary.
+    let mut text = format!("{HEADER}[Inst.Services]\r\n");
+    for i in 0..300_000 {
+        text.push_str(&format!("AddService=s{i},2,Svc\r\n"));
+    }
+    text.push_str("[Svc]\r\n");
+    text.push_str(&"ServiceType=1\r\n".repeat(200_000));
+    let report = inf_read(text.as_bytes());
+    assert!(report.contains("s299999  flags 0x00000002 function driver  install [Svc]"));
+    let missing = warnings_of(&report)
+        .iter()
+        .filter(|w| w.contains("[Svc] has no ServiceBinary"))
+        .count();
+    assert_eq!(
+        missing, 1,
+        "the section's problem is reported once, at its line"
+    );
+}
+
+#[test]
 fn unterminated_quotes_run_to_the_end_of_their_line() {
     let text = format!(
         "{HEADER}Provider=\"Vendor, Inc ; not a comment\r\nClass=Net\r\n[S]\r\nk=\"{}\r\n",

@@ -1,7 +1,7 @@
 //! From parsed sections to what the INF declares: `[Version]`, models sections reached from
 //! `[Manufacturer]`, `AddService` entries, and every file the INF references.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{
     CatalogFile, Decoration, Device, FileRef, ModelsSection, Service, VersionInfo, Warning,
@@ -170,6 +170,9 @@ type Binary = (String, usize);
 fn services(sections: &Sections, warnings: &mut Vec<Warning>) -> (Vec<Service>, Vec<Binary>) {
     let mut out = Vec::new();
     let mut binaries = Vec::new();
+    // Install sections already read, by folded name: each is searched once however many
+    // AddService entries name it, and its own problems are reported once.
+    let mut read: BTreeMap<String, Option<Binary>> = BTreeMap::new();
     for section in sections.all() {
         if !fold(&section.name).ends_with(".services") {
             continue;
@@ -190,8 +193,16 @@ fn services(sections: &Sections, warnings: &mut Vec<Warning>) -> (Vec<Service>, 
                 }
             };
             let install_section = Some(value(2)).filter(|s| !s.is_empty());
-            let binary =
-                install_section.and_then(|s| service_binary(sections, s, entry.line, warnings));
+            let binary = install_section.and_then(|s| match read.get(&fold(s)) {
+                Some(known) => known.clone(),
+                None => {
+                    let found = service_binary(sections, s, entry.line, warnings);
+                    if sections.get(s).is_some() {
+                        read.insert(fold(s), found.clone());
+                    }
+                    found
+                }
+            });
             if let Some(b) = &binary {
                 binaries.push(b.clone());
             }
