@@ -173,6 +173,18 @@ fn a_service_install_section_named_by_every_add_service_is_read_once() {
 }
 
 #[test]
+fn one_huge_file_name_does_not_pad_every_line_of_the_report() {
+    let mut text = format!(
+        "{HEADER}[SourceDisksFiles]\r\n{}=1\r\n",
+        "n".repeat(4 << 20)
+    );
+    for i in 0..200_000 {
+        text.push_str(&format!("f{i}=1\r\n"));
+    }
+    inf_read(text.as_bytes());
+}
+
+#[test]
 fn unterminated_quotes_run_to_the_end_of_their_line() {
     let text = format!(
         "{HEADER}Provider=\"Vendor, Inc ; not a comment\r\nClass=Net\r\n[S]\r\nk=\"{}\r\n",
