@@ -84,20 +84,33 @@ pub fn refused(cwd: &Path, args: &[&std::ffi::OsStr], needles: &[&str]) -> Run {
         run.stderr
     );
     assert!(!run.stderr.contains("panicked"), "{}", run.stderr);
-    let first = run
-        .stderr
-        .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("");
+    let first = reason(&run.stderr);
     assert!(first.starts_with("error:"), "first stderr line: {first}");
     for n in needles {
         assert!(
             first.contains(n),
-            "expected `{n}` in the first stderr line:\n{first}\n(full stderr:\n{})",
+            "expected `{n}` in the reason:\n{first}\n(full stderr:\n{})",
             run.stderr
         );
     }
     run
+}
+
+/// The one-line reason at the top of the CLI's diagnostic: its first line, with the
+/// continuation lines (`  │ ...`) the renderer wraps a long message into joined back.
+pub fn reason(stderr: &str) -> String {
+    let mut lines = stderr.lines().skip_while(|l| l.trim().is_empty());
+    let mut out = lines.next().unwrap_or("").to_string();
+    for l in lines {
+        match l.strip_prefix("  │ ") {
+            Some(rest) => {
+                out.push(' ');
+                out.push_str(rest);
+            }
+            None => break,
+        }
+    }
+    out
 }
 
 /// A scratch area: `root/in` for inputs, `root/cwd` as the working directory, `root/dest` as
