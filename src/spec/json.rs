@@ -307,12 +307,6 @@ impl<'a> Checker<'a> {
         self.push_at(span, || message.into(), None);
     }
 
-    /// An error at the key of `pointer` (its value when it has no key).
-    pub fn error_at_key(&mut self, pointer: &str, message: impl Into<String>) {
-        let place = self.place(pointer);
-        self.push_at(place.key.unwrap_or(place.value), || message.into(), None);
-    }
-
     /// Same as [`Checker::error_at_value`], with a help text.
     pub fn error_with_help(&mut self, pointer: &str, message: impl Into<String>, help: &str) {
         let span = self.place(pointer).value;
