@@ -18,8 +18,11 @@ use aero_recipe::media::iso::IsoReader;
 use aero_recipe::recipe::params;
 use aero_recipe::spec::Spec;
 
+/// What a target does with one input.
+pub type Target = fn(&[u8]);
+
 /// The targets, by the name of their `fuzz_targets/<name>.rs` and `tests/data/fuzz/<name>/`.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("iso_reader", iso_reader),
     ("inf", inf),
     ("spec", spec),
@@ -55,7 +58,11 @@ pub fn iso_reader(data: &[u8]) {
     let image = dir.join("input.iso");
     std::fs::write(&image, data).expect("write the input image");
     if let Ok(reader) = IsoReader::open(&image) {
-        let _ = (reader.volume_id(), reader.joliet_volume_id(), reader.name_source());
+        let _ = (
+            reader.volume_id(),
+            reader.joliet_volume_id(),
+            reader.name_source(),
+        );
         let mut total = 0u64;
         for e in reader.entries() {
             assert!(
@@ -67,7 +74,10 @@ pub fn iso_reader(data: &[u8]) {
                 e.path
             );
             for x in &e.extents {
-                assert!(x.offset.checked_add(x.len).is_some_and(|end| end <= data.len() as u64));
+                assert!(x
+                    .offset
+                    .checked_add(x.len)
+                    .is_some_and(|end| end <= data.len() as u64));
             }
             assert!(reader.find(&e.path).is_some(), "{:?} not found", e.path);
             total = total.saturating_add(e.size);
@@ -98,7 +108,11 @@ fn check_confined(dest: &Path) {
     };
     for e in list.flatten() {
         let t = e.file_type().expect("file type");
-        assert!(!t.is_symlink(), "extraction created a symlink {:?}", e.path());
+        assert!(
+            !t.is_symlink(),
+            "extraction created a symlink {:?}",
+            e.path()
+        );
         if t.is_dir() {
             check_confined(&e.path());
         }
@@ -122,7 +136,11 @@ pub fn inf(data: &[u8]) {
     }
     let _ = (inf.referenced_files(), inf.warnings());
     for s in inf.sections() {
-        assert!(inf.section(&s.name).is_some(), "section {:?} not found", s.name);
+        assert!(
+            inf.section(&s.name).is_some(),
+            "section {:?} not found",
+            s.name
+        );
         for e in &s.entries {
             if let Some(k) = &e.key {
                 let _ = inf.string(k);
@@ -154,7 +172,11 @@ pub fn spec(data: &[u8]) {
         "set \"AERO_VIRTIO_BLK_SERVICE=viostor\"\r\nset AERO_VIRTIO_BLK_HWIDS=\"PCI\\VEN_1AF4&DEV_1042\"\r\n",
     );
     for d in spec.drivers() {
-        assert!(spec.driver(&d.name).is_some(), "driver {:?} not found", d.name);
+        assert!(
+            spec.driver(&d.name).is_some(),
+            "driver {:?} not found",
+            d.name
+        );
         let _ = d.devices_cmd_hardware_ids(Some(&vars));
         let _ = d.devices_cmd_hardware_ids(None);
         let _ = d.all_expected_services(Some(&vars));
@@ -176,9 +198,17 @@ pub fn contract(data: &[u8]) {
     let cmd = c.render_devices_cmd();
     let vars = contract::parse_devices_cmd(&cmd);
     for d in &c.devices {
-        let _ = (d.hwid_base(), d.sys_name(), d.matches_hwid("PCI\\VEN_1AF4&DEV_1042"));
+        let _ = (
+            d.hwid_base(),
+            d.sys_name(),
+            d.matches_hwid("PCI\\VEN_1AF4&DEV_1042"),
+        );
         let service = contract::devices_cmd_var(&vars, &format!("{}_SERVICE", d.var_prefix()));
-        assert!(service.is_some(), "devices.cmd lost the service of {:?}", d.device);
+        assert!(
+            service.is_some(),
+            "devices.cmd lost the service of {:?}",
+            d.device
+        );
         let _ = c.device(&d.device);
     }
     let again = Contract::from_json_str(&c.to_json()).expect("a contract reloads from its JSON");
@@ -190,8 +220,14 @@ pub fn devices_cmd(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let vars = contract::parse_devices_cmd(&text);
     for (name, values) in &vars {
-        assert!(!values.iter().all(String::is_empty), "{name} set to nothing");
-        assert!(contract::devices_cmd_var(&vars, name).is_some(), "{name} not found");
+        assert!(
+            !values.iter().all(String::is_empty),
+            "{name} set to nothing"
+        );
+        assert!(
+            contract::devices_cmd_var(&vars, name).is_some(),
+            "{name} not found"
+        );
         assert!(contract::devices_cmd_var(&vars, &name.to_ascii_lowercase()).is_some());
     }
 }
@@ -222,6 +258,10 @@ pub fn params(data: &[u8]) {
     let defaults = defaults();
     if let Ok(merged) = params::merge(&defaults, &settings) {
         let keys: BTreeMap<String, String> = params::describe(&merged);
-        assert_eq!(keys.len(), defaults.len(), "merge added or lost a parameter");
+        assert_eq!(
+            keys.len(),
+            defaults.len(),
+            "merge added or lost a parameter"
+        );
     }
 }
