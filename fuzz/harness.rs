@@ -153,11 +153,22 @@ pub fn inf(data: &[u8]) {
     let _ = inf.error_at_line(1, "fuzz");
     let _ = report::text(&inf);
     let _ = report::json(std::slice::from_ref(&inf));
-    if let Ok(c) = Contract::from_json_str(include_str!(
-        "../contracts/windows-device-contract-virtio-win.json"
-    )) {
+    if let Some(c) = virtio_win_contract() {
         let _ = c.derive_services(&[&inf]);
     }
+}
+
+/// The bundled virtio-win contract, loaded once per process.
+fn virtio_win_contract() -> Option<&'static Contract> {
+    static CONTRACT: std::sync::OnceLock<Option<Contract>> = std::sync::OnceLock::new();
+    CONTRACT
+        .get_or_init(|| {
+            Contract::from_json_str(include_str!(
+                "../contracts/windows-device-contract-virtio-win.json"
+            ))
+            .ok()
+        })
+        .as_ref()
 }
 
 /// Load `data` as a packaging spec and ask it every query.
