@@ -9,7 +9,7 @@
 //! `<PREFIX>_SYS` (the driver binary) and `<PREFIX>_HWIDS` (its hardware IDs, each quoted).
 //! Two more name the contract: `AERO_CONTRACT_NAME` and `AERO_CONTRACT_VERSION`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -527,12 +527,10 @@ fn read_contract(c: &mut Checker, root: &Value) -> Option<Contract> {
                     prefixes.insert(prefix, name.to_string());
                 }
             }
+            let mut taken: BTreeSet<String> = BTreeSet::new();
             for (i, v) in items.iter().enumerate() {
                 if let Some(d) = read_device(c, &item("/devices", i), v) {
-                    if !devices
-                        .iter()
-                        .any(|x: &Device| x.var_prefix() == d.var_prefix())
-                    {
+                    if taken.insert(d.var_prefix()) {
                         devices.push(d);
                     }
                 }
@@ -734,14 +732,12 @@ fn read_device(c: &mut Checker, p: &str, v: &Value) -> Option<Device> {
             ok = false;
         }
     }
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: BTreeSet<String> = BTreeSet::new();
     for (ip, h) in &hwids {
-        let u = h.to_ascii_uppercase();
-        if seen.contains(&u) {
+        if !seen.insert(h.to_ascii_uppercase()) {
             c.error_at_value(ip, format!("hardware ID `{h}` is listed twice"));
             ok = false;
         }
-        seen.push(u);
     }
     if !ok {
         return None;

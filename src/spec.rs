@@ -8,7 +8,7 @@
 
 pub(crate) mod json;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use regex::{Regex, RegexBuilder};
@@ -227,6 +227,11 @@ pub fn driver_name_problem(name: &str) -> Option<String> {
     crate::policy::windows_name_problem(name)
 }
 
+/// The key names are compared by (`eq_ignore_ascii_case`, as everywhere in a spec).
+fn name_key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
 fn is_var_name(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
@@ -284,8 +289,11 @@ fn read_spec(c: &mut Checker, root: &Value) -> Option<Spec> {
 
     // Names of legacy required entries, so `required` may be omitted for them in `drivers[]`.
     let legacy = read_legacy(c, obj);
+    let legacy_names: BTreeSet<String> = legacy.iter().map(|l| name_key(&l.name)).collect();
 
     let mut drivers: Vec<DriverSpec> = Vec::new();
+    // Index of `drivers` by `name_key`: lookups stay logarithmic in long lists.
+    let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
     match obj.get("drivers") {
         None | Some(Value::Null) => {}
         Some(Value::Array(items)) => {
@@ -307,13 +315,13 @@ fn read_spec(c: &mut Checker, root: &Value) -> Option<Spec> {
             }
             for (i, v) in items.iter().enumerate() {
                 let p = item("/drivers", i);
-                let required_by_legacy = |name: &str| {
-                    legacy
-                        .iter()
-                        .any(|l| l.name.eq_ignore_ascii_case(&normalize_driver_name(name)))
-                };
+                let required_by_legacy =
+                    |name: &str| legacy_names.contains(&name_key(&normalize_driver_name(name)));
                 if let Some(d) = read_driver(c, &p, v, &required_by_legacy) {
-                    if !drivers.iter().any(|x| x.name.eq_ignore_ascii_case(&d.name)) {
+                    if let std::collections::btree_map::Entry::Vacant(e) =
+                        by_name.entry(name_key(&d.name))
+                    {
+                        e.insert(drivers.len());
                         drivers.push(d);
                     }
                 }
@@ -329,18 +337,19 @@ fn read_spec(c: &mut Checker, root: &Value) -> Option<Spec> {
     }
 
     for l in legacy {
-        match drivers
-            .iter_mut()
-            .find(|d| d.name.eq_ignore_ascii_case(&l.name))
+        match by_name
+            .get(&name_key(&l.name))
+            .and_then(|&i| drivers.get_mut(i))
         {
             Some(d) => {
                 d.required = true;
+                let mut known: BTreeSet<String> = d
+                    .expected_hardware_ids
+                    .iter()
+                    .map(|x| x.as_str().to_string())
+                    .collect();
                 for r in l.expected_hardware_ids {
-                    if !d
-                        .expected_hardware_ids
-                        .iter()
-                        .any(|x| x.as_str() == r.as_str())
-                    {
+                    if known.insert(r.as_str().to_string()) {
                         d.expected_hardware_ids.push(r);
                     }
                 }
@@ -384,6 +393,7 @@ struct Legacy {
 
 fn read_legacy(c: &mut Checker, obj: &Map<String, Value>) -> Vec<Legacy> {
     let mut out: Vec<Legacy> = Vec::new();
+    let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
     let items = match obj.get("required_drivers") {
         None | Some(Value::Null) => return out,
         Some(Value::Array(items)) => items,
@@ -433,9 +443,9 @@ fn read_legacy(c: &mut Checker, obj: &Map<String, Value>) -> Vec<Legacy> {
         };
         // The same name twice in the legacy list merges (each entry means "required").
         if let Some(e) = entry {
-            match out
-                .iter_mut()
-                .find(|l| l.name.eq_ignore_ascii_case(&e.name))
+            match by_name
+                .get(&name_key(&e.name))
+                .and_then(|&i| out.get_mut(i))
             {
                 Some(l) => {
                     l.expected_hardware_ids.extend(e.expected_hardware_ids);
@@ -443,7 +453,10 @@ fn read_legacy(c: &mut Checker, obj: &Map<String, Value>) -> Vec<Legacy> {
                         l.devices_cmd_var = e.devices_cmd_var;
                     }
                 }
-                None => out.push(e),
+                None => {
+                    by_name.insert(name_key(&e.name), out.len());
+                    out.push(e);
+                }
             }
         }
     }
@@ -526,6 +539,7 @@ fn read_driver(
     let hwids_var = var_field(c, p, m, "expected_hardware_ids_from_devices_cmd_var");
 
     let mut allow_extensions: Vec<String> = Vec::new();
+    let mut extensions_seen: BTreeSet<String> = BTreeSet::new();
     for (ip, e) in c.str_list(p, m, "allow_extensions") {
         let norm = e.trim_start_matches('.').to_ascii_lowercase();
         if norm.is_empty() || norm.contains(['/', '\\', '*', '?']) {
@@ -539,7 +553,7 @@ fn read_driver(
                 format!("`.{norm}` is private key material and can never be shipped"),
                 "remove it from allow_extensions; ship certificates as .cer/.crt/.p7b",
             );
-        } else if !allow_extensions.contains(&norm) {
+        } else if extensions_seen.insert(norm.clone()) {
             allow_extensions.push(norm);
         }
     }

@@ -190,3 +190,61 @@ fn deep_nesting_and_bad_bytes_are_syntax_errors() {
     load_refused(Kind::Contract, b"{\"devices\": [", &["invalid JSON", "EOF"]);
     load_refused(Kind::Spec, b"", &["invalid JSON"]);
 }
+
+/// Load `text` as `doc.json` from a recipe; it must load (exit 0) within the watchdog.
+fn loads(kind: Kind, text: &str) {
+    let sb = Sandbox::new();
+    std::fs::write(sb.input("doc.json"), text).unwrap();
+    let recipe = sb.input("load.rhai");
+    std::fs::write(&recipe, format!("{}(\"doc.json\");\n", kind.call())).unwrap();
+    let args: [&OsStr; 2] = ["run".as_ref(), recipe.as_os_str()];
+    let run = run_cli(&sb.cwd(), &args);
+    assert_eq!(run.code, Some(0), "{}", reason(&run.stderr));
+}
+
+#[test]
+fn big_valid_documents_load_in_linear_time() {
+    // Just under the size limit, every list is long and every item distinct: duplicate checks
+    // that compare each item with every other took minutes.
+    let names: Vec<String> = (0..80_000).map(|i| format!("\"d{i}\"")).collect();
+    loads(
+        Kind::Spec,
+        &format!("{{\"required_drivers\": [{}]}}", names.join(",")),
+    );
+    let drivers: Vec<String> = (0..25_000)
+        .map(|i| format!("{{\"name\": \"d{i}\", \"required\": true}}"))
+        .collect();
+    loads(
+        Kind::Spec,
+        &format!("{{\"drivers\": [{}]}}", drivers.join(",")),
+    );
+    let exts: Vec<String> = (0..100_000).map(|i| format!("\"e{i}\"")).collect();
+    loads(
+        Kind::Spec,
+        &format!(
+            "{{\"drivers\": [{{\"name\": \"x\", \"required\": true, \"allow_extensions\": [{}]}}]}}",
+            exts.join(",")
+        ),
+    );
+    let hwids: Vec<String> = (0..25_000)
+        .map(|i| format!("\"PCI\\\\VEN_1AF4&DEV_1042&REV_01&X{i}\""))
+        .collect();
+    let device = GOOD_DEVICE.replace(
+        "[\"PCI\\\\VEN_1AF4&DEV_1042&REV_01\"]",
+        &format!("[{}]", hwids.join(",")),
+    );
+    loads(Kind::Contract, &contract_with(&format!("[{device}]")));
+    let devices: Vec<String> = (0..4_000)
+        .map(|i| {
+            format!(
+                r#"{{"device": "dev-{i}", "pci_vendor_id": "0x8086", "pci_device_id": "0x{i:04X}",
+ "hardware_id_patterns": ["PCI\\VEN_8086&DEV_{i:04X}"], "driver_service_name": "s{i}",
+ "inf_name": "d{i}.inf"}}"#
+            )
+        })
+        .collect();
+    loads(
+        Kind::Contract,
+        &contract_with(&format!("[{}]", devices.join(","))),
+    );
+}
