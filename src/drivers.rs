@@ -313,6 +313,12 @@ impl DriverSet {
         &self.problems
     }
 
+    /// Record a problem met while reading an input layout, for validation to report with the
+    /// rest (layout readers outside this file: CI packages, bundle ZIPs).
+    pub fn load_problems_mut(&mut self) -> &mut Report {
+        &mut self.problems
+    }
+
     /// Place the shipped files at `drivers/<arch>/<name>/<rel>`: with a spec, only the drivers
     /// it lists (under the spec's name) and with its re-includes; without one, every package.
     /// Files policy skips are left out; a refused file fails the call, naming every such file.

@@ -5,6 +5,7 @@
 //! Recipes ([`recipe`]) orchestrate these pieces from Rhai.
 
 pub mod arch;
+pub mod ci_packages;
 pub mod contract;
 pub mod drivers;
 pub mod error;
