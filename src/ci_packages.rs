@@ -46,7 +46,8 @@ pub const MAX_ZIP_ENTRIES: usize = 100_000;
 /// What the CI packages layout looks like, for messages.
 const CI_LAYOUT: &str = "the CI packages layout `<driverRel>/<arch>/...` (e.g. `windows7/virtio-blk/x64/`, `drivers/aerogpu/x86/`)";
 /// What the packager layout looks like, for messages.
-const PACKAGER_LAYOUT: &str = "the packager layout `<arch>/<driver>/...` (e.g. `x86/viostor/`, `amd64/netkvm/`)";
+const PACKAGER_LAYOUT: &str =
+    "the packager layout `<arch>/<driver>/...` (e.g. `x86/viostor/`, `amd64/netkvm/`)";
 
 /// Parse recipe-style name-map items, `driverRel=name` each (e.g. `windows7/virtio/blk=virtio-blk`),
 /// reporting every malformed item at once.
@@ -63,7 +64,11 @@ pub fn parse_name_map(items: &[String]) -> Result<Vec<(String, String)>> {
         }
     }
     if let Err(e) = check_name_map(&map) {
-        bad.extend(e.problems().into_iter().map(|p| Error::invalid(p.to_string())));
+        bad.extend(
+            e.problems()
+                .into_iter()
+                .map(|p| Error::invalid(p.to_string())),
+        );
     }
     if bad.is_empty() {
         Ok(map)
@@ -127,9 +132,13 @@ fn check_name_map(map: &[(String, String)]) -> Result<()> {
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     for (rel, name) in map {
         let key = normalize_rel(rel);
-        if key.is_empty() || key.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
+        if key.is_empty()
+            || key
+                .split('/')
+                .any(|c| c.is_empty() || c == "." || c == "..")
+        {
             bad.push(Error::invalid(format!(
-                "name_map key `{rel}` is not a plain relative driverRel path (like `windows7/virtio-blk`)"
+                "name_map `{rel}={name}`: `{rel}` is not a plain relative driverRel path (like `windows7/virtio-blk`)"
             )));
         }
         if let Some(p) = driver_name_problem(name) {
@@ -257,18 +266,11 @@ fn detect(listing: &Listing) -> Option<Layout> {
         });
     }
     if let Some(w) = wrapper(listing) {
-        // Under one folder, arch directories holding only directories are the packager
-        // layout; arch directories holding files make the folder itself a CI package.
-        let mut arch_children = 0;
-        let mut files_directly_in_arch = false;
-        for f in vis() {
-            let comps: Vec<&str> = f.rel.split('/').collect();
-            if comps.len() >= 3 && Arch::parse(comps[1]).is_some() {
-                arch_children += 1;
-                files_directly_in_arch |= comps.len() == 3;
-            }
-        }
-        if arch_children > 0 && !files_directly_in_arch {
+        // Under one folder, arch directories whose INFs sit in driver directories are the
+        // packager layout; INFs directly in the arch directories make the folder itself a CI
+        // package (`aerogpu/x64/aerogpu.inf`).
+        let (direct, deeper) = infs_below_arch_dirs(listing, &format!("{w}/"));
+        if deeper > 0 && direct == 0 {
             return Some(Layout::Packager { base: w });
         }
     }
@@ -278,9 +280,43 @@ fn detect(listing: &Listing) -> Option<Layout> {
     None
 }
 
+/// Visible INFs under `<prefix><arch>/`: (directly in the arch directory, deeper).
+fn infs_below_arch_dirs(listing: &Listing, prefix: &str) -> (usize, usize) {
+    let (mut direct, mut deeper) = (0, 0);
+    for f in listing.files.iter().filter(|f| visible(&f.rel)) {
+        let Some(inner) = f.rel.strip_prefix(prefix) else {
+            continue;
+        };
+        let comps: Vec<&str> = inner.split('/').collect();
+        let under_arch = comps.first().is_some_and(|c| Arch::parse(c).is_some());
+        if under_arch && policy::extension(inner).as_deref() == Some("inf") {
+            if comps.len() == 2 {
+                direct += 1;
+            } else {
+                deeper += 1;
+            }
+        }
+    }
+    (direct, deeper)
+}
+
 /// Detect the layout of `listing` and read it.
 fn build_detected(listing: Listing, name_map: &[(String, String)]) -> Result<DriverSet> {
     match detect(&listing) {
+        Some(Layout::Packager { base }) if base.is_empty() => {
+            // `<arch>/x.inf` at the root: the root is one CI package, not a set of them.
+            let (direct, deeper) = infs_below_arch_dirs(&listing, "");
+            if direct > 0 && deeper == 0 {
+                return Err(Error::invalid(format!(
+                    "{}: the INFs sit directly in the architecture directories, so this is a single CI driver package, which has no name of its own",
+                    listing.what
+                ))
+                .with_help(format!(
+                    "pass the directory above it (the CI packages root, {CI_LAYOUT})"
+                )));
+            }
+            build_packager(listing, &base, name_map)
+        }
         Some(Layout::Packager { base }) => build_packager(listing, &base, name_map),
         Some(Layout::Ci) => build_ci(listing, name_map),
         None => Err(not_recognised(&listing)),
@@ -486,13 +522,13 @@ fn build_ci(listing: Listing, name_map: &[(String, String)]) -> Result<DriverSet
     }
     if packages.is_empty() {
         let help = if looks_packager {
-            format!("this looks like {PACKAGER_LAYOUT}; read it with `open`, which detects the layout")
+            format!(
+                "this looks like {PACKAGER_LAYOUT}; read it with `open`, which detects the layout"
+            )
         } else {
             format!("expected {CI_LAYOUT}")
         };
-        return Err(
-            Error::invalid(format!("{what}: no CI driver packages found")).with_help(help),
-        );
+        return Err(Error::invalid(format!("{what}: no CI driver packages found")).with_help(help));
     }
 
     // Names: the user's map, then the built-in renames, then the last component. With a
@@ -508,11 +544,12 @@ fn build_ci(listing: Listing, name_map: &[(String, String)]) -> Result<DriverSet
             let key = normalize_rel(key);
             key.eq_ignore_ascii_case(rel) || short.is_some_and(|s| key.eq_ignore_ascii_case(s))
         };
-        let (name, how) = if let Some(i) = name_map.iter().position(|(k, _)| matches(k)) {
+        let mapped = name_map.iter().enumerate().find(|(_, (k, _))| matches(k));
+        let (name, how) = if let Some((i, (_, name))) = mapped {
             if let Some(u) = used.get_mut(i) {
                 *u = true;
             }
-            (name_map[i].1.clone(), How::NameMap)
+            (name.clone(), How::NameMap)
         } else if let Some((_, n)) = BUILTIN_RENAMES.iter().find(|(k, _)| matches(k)) {
             (n.to_string(), How::Builtin)
         } else {
@@ -538,24 +575,22 @@ fn build_ci(listing: Listing, name_map: &[(String, String)]) -> Result<DriverSet
     let collisions: Vec<Error> = by_name
         .values()
         .filter(|v| v.len() > 1)
-        .map(|v| {
+        .filter_map(|v| {
             let from: Vec<String> = v
                 .iter()
                 .map(|(rel, name, how)| format!("`{rel}` (`{name}` {})", how.describe()))
                 .collect();
-            Error::invalid(format!(
+            let first = v.first()?;
+            Some(Error::invalid(format!(
                 "driver name `{}` would come from {}",
-                normalize_driver_name(&v[0].1),
+                normalize_driver_name(&first.1),
                 from.join(" and ")
-            ))
+            )))
         })
         .collect();
     if !collisions.is_empty() {
         return Err(Error::many(
-            format!(
-                "{} driver name collision(s) in {what}",
-                collisions.len()
-            ),
+            format!("{} driver name collision(s) in {what}", collisions.len()),
             collisions,
         )
         .with_help("give one of them another name with name_map (`driverRel=name`)"));
@@ -574,7 +609,11 @@ fn build_ci(listing: Listing, name_map: &[(String, String)]) -> Result<DriverSet
     Ok(set)
 }
 
-fn build_packager(listing: Listing, base: &str, name_map: &[(String, String)]) -> Result<DriverSet> {
+fn build_packager(
+    listing: Listing,
+    base: &str,
+    name_map: &[(String, String)],
+) -> Result<DriverSet> {
     let mut set = DriverSet::new();
     record_listing_problems(&mut set, listing.problems);
     let prefix = if base.is_empty() {
@@ -642,15 +681,16 @@ fn build_packager(listing: Listing, base: &str, name_map: &[(String, String)]) -
         let mut names: BTreeMap<String, String> = BTreeMap::new();
         for (driver, files) in drivers {
             known.insert(format!("`{driver}`"));
-            let name = match name_map
+            let mapped = name_map
                 .iter()
-                .position(|(k, _)| normalize_rel(k).eq_ignore_ascii_case(&driver))
-            {
-                Some(i) => {
+                .enumerate()
+                .find(|(_, (k, _))| normalize_rel(k).eq_ignore_ascii_case(&driver));
+            let name = match mapped {
+                Some((i, (_, name))) => {
                     if let Some(u) = used.get_mut(i) {
                         *u = true;
                     }
-                    name_map[i].1.clone()
+                    name.clone()
                 }
                 None => driver.clone(),
             };
@@ -733,7 +773,10 @@ fn list_zip(zip: &Path) -> Result<Listing> {
     let file = File::open(zip).with_path("open", zip)?;
     let zip_len = file.metadata().with_path("read metadata of", zip)?.len();
     let broken = |e: &dyn std::fmt::Display| {
-        Error::invalid(format!("{}: not a readable ZIP archive: {e}", zip.display()))
+        Error::invalid(format!(
+            "{}: not a readable ZIP archive: {e}",
+            zip.display()
+        ))
     };
     let mut ar = ::zip::ZipArchive::new(BufReader::new(file)).map_err(|e| broken(&e))?;
     if ar.len() > MAX_ZIP_ENTRIES {
@@ -829,8 +872,11 @@ fn list_zip(zip: &Path) -> Result<Listing> {
     for ent in entries {
         crate::interrupt::check()?;
         let damaged = |e: &dyn std::fmt::Display| {
-            Error::invalid(format!("{shown}: entry `{}` is damaged: {e}", ent.name))
-                .with_help("download or build the bundle again")
+            Error::invalid(format!(
+                "{shown}: entry `{}` is damaged or lies about its size ({e}); the archive is refused",
+                ent.name
+            ))
+            .with_help("download or build the bundle again; a ZIP whose sizes lie may be built to exhaust memory (a zip bomb)")
         };
         let reader = ar.by_index(ent.index).map_err(|e| damaged(&e))?;
         // One byte more than declared shows an entry that inflates past its declared size;
@@ -862,7 +908,9 @@ fn list_zip(zip: &Path) -> Result<Listing> {
                 "{shown}: entry `{}` declares {} bytes but {actual}; the archive is refused",
                 ent.name, ent.size
             ))
-            .with_help("a ZIP whose sizes lie is damaged or built to exhaust memory (a zip bomb)"));
+            .with_help(
+                "a ZIP whose sizes lie is damaged or built to exhaust memory (a zip bomb)",
+            ));
         }
         if ent.deflated {
             inflated += got;
@@ -952,7 +1000,12 @@ mod tests {
     fn ci_split_takes_the_first_arch_directory_below_the_root() {
         assert_eq!(
             ci_split("windows7/virtio-blk/x64/sub/a.sys"),
-            Some((s("windows7/virtio-blk"), s("x64"), Arch::Amd64, s("sub/a.sys")))
+            Some((
+                s("windows7/virtio-blk"),
+                s("x64"),
+                Arch::Amd64,
+                s("sub/a.sys")
+            ))
         );
         assert_eq!(ci_split("x64/viostor/a.sys"), None);
         assert_eq!(ci_split("windows7/virtio-blk/x64"), None);
