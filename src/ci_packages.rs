@@ -6,7 +6,7 @@
 //! ZIP, STORED entries become [`Source::Extents`] over the ZIP itself; DEFLATED entries are
 //! inflated once, while the set is loaded, into [`Source::Bytes`], so memory holds at most
 //! [`MAX_INFLATED_BYTES`] (the declared sizes are summed and checked before anything is
-//! inflated). A bigger bundle is refused with a message saying to extract it or re-zip it with
+//! inflated), plus the largest entry once more for a moment while it becomes shared bytes. A bigger bundle is refused with a message saying to extract it or re-zip it with
 //! `zip -0`; either way every byte then stays on disk.
 //!
 //! Every ZIP entry is read once at load (CRC and actual size checked against the declared size),
@@ -883,7 +883,9 @@ fn list_zip(zip: &Path) -> Result<Listing> {
         // the reader checks the CRC when it reaches the end.
         let mut limited = reader.take(ent.size.saturating_add(1));
         let (got, source) = if ent.deflated {
-            let cap = usize::try_from(ent.size.min(64 * 1024 * 1024)).unwrap_or(0);
+            // The declared size is bounded by MAX_INFLATED_BYTES (checked above), so it can
+            // size the buffer; a lie is caught right after.
+            let cap = usize::try_from(ent.size).unwrap_or(0);
             let mut buf = Vec::with_capacity(cap);
             limited.read_to_end(&mut buf).map_err(|e| damaged(&e))?;
             (buf.len() as u64, Source::Bytes(buf.into()))
