@@ -308,6 +308,23 @@ impl DriverSet {
             .collect()
     }
 
+    /// Add every package of `other` (e.g. required and best-effort selections from one source).
+    /// A driver present in both for the same architecture is an error naming both origins.
+    pub fn merge(&mut self, other: &DriverSet) -> Result<()> {
+        for p in &other.packages {
+            if let Some(mine) = self.packages.iter().find(|q| q.arch == p.arch && q.name.eq_ignore_ascii_case(&p.name)) {
+                return Err(Error::invalid(format!(
+                    "driver `{}` for {} comes from both {} and {}",
+                    p.name, p.arch, mine.origin, p.origin
+                )));
+            }
+        }
+        self.packages.extend(other.packages.iter().cloned());
+        self.arches.extend(other.arches.iter().copied());
+        self.problems.merge(&other.problems);
+        Ok(())
+    }
+
     /// Problems met while reading the input layout (merged into validation reports).
     pub fn load_problems(&self) -> &Report {
         &self.problems

@@ -6,8 +6,9 @@ use rhai::{Array, Dynamic, Engine, Module, NativeCallContext};
 
 use super::spec::SpecHandle;
 use super::{reg, Ctx};
+use crate::ci_packages;
 use crate::drivers::DriverSet;
-use crate::recipe::errors::{rr_at, RhaiResult};
+use crate::recipe::errors::{rr, rr_at, RhaiResult};
 
 /// A driver set, as a recipe holds it.
 #[derive(Clone)]
