@@ -10,6 +10,7 @@ pub mod drivers;
 pub mod error;
 pub mod hash;
 pub mod inf;
+pub mod interrupt;
 pub mod media;
 pub mod policy;
 pub mod recipe;
