@@ -437,3 +437,28 @@ fn layout_queries() {
     assert!(!b.iter().any(|(os, _)| os == "2k22"));
     assert!(vw.file("/Cert/virtio_win_red_hat_ca.cer").is_some());
 }
+
+#[test]
+fn required_and_optional_selections_merge() {
+    let vw = VirtioWin::open(&example()).unwrap();
+    let mut sel = vw
+        .select(&["viostor", "netkvm"], "w10", &[Arch::Arm64])
+        .unwrap();
+    let opt = vw
+        .select_optional(&["vioinput", "viosnd"], "w10", &[Arch::Arm64])
+        .unwrap();
+    sel.merge(opt).unwrap();
+    let dirs: Vec<String> = sel.builds.iter().map(|b| b.media_dir()).collect();
+    assert_eq!(
+        dirs,
+        [
+            "drivers/arm64/viostor",
+            "drivers/arm64/netkvm",
+            "drivers/arm64/vioinput"
+        ]
+    );
+    assert_eq!(sel.missing.len(), 1);
+    let again = vw.select(&["NetKVM"], "w10", &[Arch::Arm64]).unwrap();
+    let err = sel.merge(again).unwrap_err().to_string();
+    assert!(err.contains("netkvm for arm64 was selected twice"), "{err}");
+}

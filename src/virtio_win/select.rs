@@ -56,6 +56,33 @@ impl Selection {
     pub fn for_arch(&self, arch: Arch) -> impl Iterator<Item = &DriverBuild> {
         self.builds.iter().filter(move |b| b.arch == arch)
     }
+
+    /// Add another selection's builds and missing entries (required + optional drivers).
+    /// A driver/arch already selected here is an error: it would ship twice.
+    pub fn merge(&mut self, other: Selection) -> Result<()> {
+        for b in &other.builds {
+            if self
+                .builds
+                .iter()
+                .any(|s| s.arch == b.arch && s.driver == b.driver)
+            {
+                return Err(Error::invalid(format!(
+                    "virtio-win driver {} for {} was selected twice",
+                    b.driver, b.arch
+                )));
+            }
+        }
+        self.builds.extend(other.builds);
+        self.missing.extend(other.missing);
+        Ok(())
+    }
+}
+
+impl DriverBuild {
+    /// Where the build goes on the media: `drivers/<arch>/<driver>`.
+    pub fn media_dir(&self) -> String {
+        format!("drivers/{}/{}", self.arch.media_dir(), self.driver)
+    }
 }
 
 impl VirtioWin {
