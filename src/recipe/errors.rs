@@ -96,3 +96,13 @@ pub fn from_rhai(err: Box<EvalAltResult>, recipe: &str, max_operations: u64) -> 
 /// Marker value for a run stopped by Ctrl-C.
 #[derive(Clone)]
 pub struct Interrupted;
+
+/// Convert a library result for Rhai, recording the recipe position of the call.
+/// (Rhai does not fill the position for failing `namespace::function(...)` calls itself.)
+pub fn rr_at<T>(nc: &rhai::NativeCallContext, r: crate::Result<T>) -> RhaiResult<T> {
+    r.map_err(|e| {
+        let mut err = to_rhai(e);
+        err.set_position(nc.call_position());
+        err
+    })
+}

@@ -4,6 +4,7 @@
 //! `aero-recipe api` and the language-server definitions are generated from here.
 
 mod core;
+mod inf;
 
 use std::rc::Rc;
 
@@ -54,6 +55,7 @@ pub(crate) fn reg<A: 'static, const N: usize, const X: bool, R, const F: bool, F
 pub fn register(engine: &mut Engine, ctx: Option<&Rc<RunContext>>) {
     let ctx = Ctx(ctx.cloned());
     core::register(engine, &ctx);
+    inf::register(engine, &ctx);
 }
 
 /// Render the API reference from the registrations.
