@@ -74,12 +74,13 @@ pub fn arch_dir(arch: Arch) -> &'static str {
     }
 }
 
-/// The top-level directory of the flat tree for an architecture (upstream has none for ARM64).
-pub fn flat_arch_dir(arch: Arch) -> Option<&'static str> {
+/// The top-level directory of the flat tree for an architecture. Upstream links only x86
+/// (`i386`) and amd64 builds there; `ARM64` is looked for in case a release adds it.
+pub fn flat_arch_dir(arch: Arch) -> &'static str {
     match arch {
-        Arch::X86 => Some("i386"),
-        Arch::Amd64 => Some("amd64"),
-        Arch::Arm64 => None,
+        Arch::X86 => "i386",
+        Arch::Amd64 => "amd64",
+        Arch::Arm64 => "ARM64",
     }
 }
 

@@ -73,7 +73,7 @@ impl VirtioWin {
         let drivers = layout::driver_dirs(&listing);
         let flat = Arch::ALL
             .iter()
-            .any(|&a| layout::flat_arch_dir(a).is_some_and(|d| listing.subdir("", d).is_some()));
+            .any(|&a| listing.subdir("", layout::flat_arch_dir(a)).is_some());
         if drivers.is_empty() && !flat {
             let top = listing.subdirs("");
             return Err(Error::invalid(format!(

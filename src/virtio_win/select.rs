@@ -186,7 +186,7 @@ impl VirtioWin {
         if !FLAT_DRIVERS.contains(&driver) {
             return None;
         }
-        let top = self.listing.subdir("", layout::flat_arch_dir(arch)?)?;
+        let top = self.listing.subdir("", layout::flat_arch_dir(arch))?;
         let os_dir = self.listing.subdir(top, os).or_else(|| {
             layout::shared_build(os).and_then(|shared| self.listing.subdir(top, shared))
         })?;
