@@ -11,7 +11,14 @@ use crate::media::Media;
 use crate::policy::{self, Allow, Decision};
 
 /// Files the guest-tools tree must have at its root (setup.cmd and friends read each other).
-pub const ROOT_FILES: [&str; 6] = ["setup.cmd", "uninstall.cmd", "verify.cmd", "verify.ps1", "README.md", "THIRD_PARTY_NOTICES.md"];
+pub const ROOT_FILES: [&str; 6] = [
+    "setup.cmd",
+    "uninstall.cmd",
+    "verify.cmd",
+    "verify.ps1",
+    "README.md",
+    "THIRD_PARTY_NOTICES.md",
+];
 
 /// Top-level directories of the guest-tools tree that ship (besides the root files).
 pub const SHIPPED_DIRS: [&str; 4] = ["config", "certs", "licenses", "tools"];
@@ -65,7 +72,10 @@ impl fmt::Display for SigningPolicy {
 }
 
 fn is_cert(rel: &str) -> bool {
-    matches!(policy::extension(rel).as_deref(), Some("cer" | "crt" | "p7b"))
+    matches!(
+        policy::extension(rel).as_deref(),
+        Some("cer" | "crt" | "p7b")
+    )
 }
 
 /// The guest-tools tree as media: root files, `config/`, `licenses/`, `tools/` and `certs/`,
@@ -76,26 +86,37 @@ pub fn media(dir: &Path, policy: SigningPolicy, cert: Option<&Path>) -> Result<M
     let (files, mut problems) = policy::walk(dir)?;
     for root in ROOT_FILES {
         if !files.iter().any(|f| f.rel == root) {
-            problems.push(Error::invalid(format!("{}: required file `{root}` is missing", dir.display())));
+            problems.push(Error::invalid(format!(
+                "{}: required file `{root}` is missing",
+                dir.display()
+            )));
         }
     }
     if !dir.join("config").is_dir() {
-        problems.push(Error::invalid(format!("{}: required directory `config/` is missing", dir.display())));
+        problems.push(Error::invalid(format!(
+            "{}: required directory `config/` is missing",
+            dir.display()
+        )));
     }
     if cert.is_some() && policy != SigningPolicy::Test {
         problems.push(
-            Error::invalid(format!("a certificate was given but signing_policy is `{policy}`, which ships none"))
-                .with_help("drop the certificate, or use signing_policy=test for test-signed drivers"),
+            Error::invalid(format!(
+                "a certificate was given but signing_policy is `{policy}`, which ships none"
+            ))
+            .with_help("drop the certificate, or use signing_policy=test for test-signed drivers"),
         );
     }
     let mut m = Media::new();
     let mut certs = 0;
     for f in &files {
         let top = f.rel.split('/').next().unwrap_or("");
-        let shipped_place = ROOT_FILES.contains(&f.rel.as_str()) || (f.rel.contains('/') && SHIPPED_DIRS.contains(&top));
+        let shipped_place = ROOT_FILES.contains(&f.rel.as_str())
+            || (f.rel.contains('/') && SHIPPED_DIRS.contains(&top));
         let decision = policy::decide(&f.rel, &Allow::none(), || read_head(&f.path))?;
         match decision {
-            Decision::Refuse(why) => problems.push(Error::invalid(format!("{}: {why}", dir.display()))),
+            Decision::Refuse(why) => {
+                problems.push(Error::invalid(format!("{}: {why}", dir.display())))
+            }
             Decision::Skip(_) => {}
             Decision::Ship if !shipped_place || f.rel.eq_ignore_ascii_case(DEVICES_CMD) => {}
             Decision::Ship if top == "certs" && is_cert(&f.rel) => {
@@ -110,9 +131,15 @@ pub fn media(dir: &Path, policy: SigningPolicy, cert: Option<&Path>) -> Result<M
     if let Some(c) = cert.filter(|_| policy == SigningPolicy::Test) {
         let name = c.file_name().and_then(|n| n.to_str()).unwrap_or("");
         if !is_cert(name) {
-            problems.push(Error::invalid(format!("certificate {} must be a .cer, .crt or .p7b file", c.display())));
+            problems.push(Error::invalid(format!(
+                "certificate {} must be a .cer, .crt or .p7b file",
+                c.display()
+            )));
         } else if m.get(&format!("certs/{name}")).is_some() {
-            problems.push(Error::invalid(format!("certificate `{name}` is both in {}/certs and given as cert", dir.display())));
+            problems.push(Error::invalid(format!(
+                "certificate `{name}` is both in {}/certs and given as cert",
+                dir.display()
+            )));
         } else {
             m.add_file(&format!("certs/{name}"), c)?;
             certs += 1;
@@ -120,14 +147,25 @@ pub fn media(dir: &Path, policy: SigningPolicy, cert: Option<&Path>) -> Result<M
     }
     if policy == SigningPolicy::Test && certs == 0 {
         problems.push(
-            Error::invalid("signing_policy `test` needs a certificate on the media, and there is none")
-                .with_help("pass the certificate the drivers were signed with: --set cert=path/to/cert.cer"),
+            Error::invalid(
+                "signing_policy `test` needs a certificate on the media, and there is none",
+            )
+            .with_help(
+                "pass the certificate the drivers were signed with: --set cert=path/to/cert.cer",
+            ),
         );
     }
     if problems.is_empty() {
         Ok(m)
     } else {
-        Err(Error::many(format!("the guest-tools tree {} has {} problem(s)", dir.display(), problems.len()), problems))
+        Err(Error::many(
+            format!(
+                "the guest-tools tree {} has {} problem(s)",
+                dir.display(),
+                problems.len()
+            ),
+            problems,
+        ))
     }
 }
 
@@ -176,15 +214,29 @@ mod tests {
         let m = media(d.path(), SigningPolicy::None, None).unwrap();
         let p = paths(&m);
         assert!(!p.iter().any(|p| p.ends_with(".cer")), "{p:?}");
-        assert!(p.contains(&"certs/README.md") && p.contains(&"tools/t.exe") && p.contains(&"licenses/a.txt"));
-        assert!(!p.contains(&"tools/t.pdb") && !p.contains(&"stray.txt") && !p.contains(&"config/devices.cmd"));
+        assert!(
+            p.contains(&"certs/README.md")
+                && p.contains(&"tools/t.exe")
+                && p.contains(&"licenses/a.txt")
+        );
+        assert!(
+            !p.contains(&"tools/t.pdb")
+                && !p.contains(&"stray.txt")
+                && !p.contains(&"config/devices.cmd")
+        );
 
         let extra = d.path().join("given.cer");
         std::fs::write(&extra, "c").unwrap();
         let m = media(d.path(), SigningPolicy::Test, Some(&extra)).unwrap();
         assert!(paths(&m).contains(&"certs/old.cer") && paths(&m).contains(&"certs/given.cer"));
-        assert_eq!(SigningPolicy::parse("WHQL").unwrap(), SigningPolicy::Production);
-        assert_eq!(SigningPolicy::parse("testsigning").unwrap(), SigningPolicy::Test);
+        assert_eq!(
+            SigningPolicy::parse("WHQL").unwrap(),
+            SigningPolicy::Production
+        );
+        assert_eq!(
+            SigningPolicy::parse("testsigning").unwrap(),
+            SigningPolicy::Test
+        );
         assert!(SigningPolicy::parse("maybe").is_err());
     }
 

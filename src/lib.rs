@@ -8,6 +8,7 @@ pub mod arch;
 pub mod contract;
 pub mod drivers;
 pub mod error;
+pub mod guest_tools;
 pub mod hash;
 pub mod inf;
 pub mod interrupt;

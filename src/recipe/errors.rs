@@ -40,10 +40,10 @@ fn at(source: &str, pos: Position, fallback: &str) -> String {
 
 /// Turn a Rhai error into the crate error: location of the outermost recipe frame, the call
 /// chain through modules, and the Rust cause when there is one.
-pub fn from_rhai(err: Box<EvalAltResult>, recipe: &str, max_operations: u64) -> Error {
+pub fn from_rhai(err: EvalAltResult, recipe: &str, max_operations: u64) -> Error {
     let location = at("", err.position(), recipe);
     let mut chain = Vec::new();
-    let mut cur = *err;
+    let mut cur = err;
     loop {
         match cur {
             EvalAltResult::ErrorInFunctionCall(name, source, inner, pos) => {

@@ -130,7 +130,7 @@ pub fn run(recipe: &str, settings: &[String], options: RunOptions) -> Result<Run
     let (ctx, engine, ast) = prepare(recipe, settings, false, options)?;
     engine
         .run_ast(&ast)
-        .map_err(|e| errors::from_rhai(e, &ctx.recipe.display, engine::MAX_OPERATIONS))?;
+        .map_err(|e| errors::from_rhai(*e, &ctx.recipe.display, engine::MAX_OPERATIONS))?;
     let summary = RunSummary {
         recipe: ctx.recipe.display.clone(),
         outputs: ctx.outputs.borrow().clone(),
@@ -147,7 +147,7 @@ pub fn describe(recipe: &str) -> Result<RecipeInfo> {
         Err(e) if engine::is_describe_stop(&e) => {}
         Err(e) => {
             return Err(errors::from_rhai(
-                e,
+                *e,
                 &ctx.recipe.display,
                 engine::MAX_OPERATIONS,
             ))

@@ -4,7 +4,9 @@
 //! `aero-recipe api` and the language-server definitions are generated from here.
 
 mod core;
+mod drivers;
 mod inf;
+mod spec;
 
 use std::rc::Rc;
 
@@ -56,6 +58,8 @@ pub fn register(engine: &mut Engine, ctx: Option<&Rc<RunContext>>) {
     let ctx = Ctx(ctx.cloned());
     core::register(engine, &ctx);
     inf::register(engine, &ctx);
+    spec::register(engine, &ctx);
+    drivers::register(engine, &ctx);
 }
 
 /// Render the API reference from the registrations.
