@@ -17,6 +17,8 @@ use std::path::Path;
 
 use crate::arch::Arch;
 use crate::error::{Error, IoContext, Result};
+use crate::hash;
+use crate::media::iso::IsoReader;
 
 pub use layout::{arch_dir, canonical_os, shared_build, OS_DIRS};
 pub use listing::SourceFile;
@@ -57,15 +59,41 @@ impl VirtioWin {
             };
             return VirtioWin::from_parts(listing, prov, &path.display().to_string());
         }
-        // TODO(iso reader): list the image with media::iso::IsoReader once it is merged:
-        // entries (files only) -> SourceFile { path, source: reader.source(e), size }, then
-        // Listing::new, sha256 + size of the image via hash::sha256_file, volume_id from the
-        // reader, and from_parts with InputKind::Iso.
-        Err(Error::invalid(format!(
-            "{} is a file; reading virtio-win ISO images is not available in this build yet",
-            path.display()
-        ))
-        .with_help("extract the ISO (e.g. `7z x virtio-win.iso -oDIR`) and pass the directory"))
+        VirtioWin::open_iso(path, name)
+    }
+
+    /// List an ISO image without extracting it; its bytes are hashed once, here.
+    fn open_iso(path: &Path, name: String) -> Result<VirtioWin> {
+        let reader = IsoReader::open(path)?;
+        let files = reader
+            .entries()
+            .iter()
+            .filter(|e| !e.is_dir)
+            .map(|e| SourceFile {
+                path: e.path.clone(),
+                source: reader.source(e),
+                size: e.size,
+            })
+            .collect();
+        let listing = Listing::new(files, &path.display().to_string())?;
+        let (sha256, size) = hash::sha256_file(path)?;
+        let volume_id = Some(reader.volume_id())
+            .filter(|v| !v.trim().is_empty())
+            .or(reader.joliet_volume_id())
+            .map(|v| v.trim().to_string());
+        let (version, version_from) =
+            provenance::detect_version(&listing, volume_id.as_deref(), &name);
+        let prov = Provenance {
+            kind: InputKind::Iso,
+            name,
+            volume_id,
+            sha256: Some(sha256),
+            size: Some(size),
+            tree_sha256: None,
+            version,
+            version_from,
+        };
+        VirtioWin::from_parts(listing, prov, &path.display().to_string())
     }
 
     /// Build from a listing and its provenance; `origin` names the input in errors.
