@@ -192,3 +192,30 @@ fn genisoimage_rock_ridge_iso_level_4() {
 fn xorriso_rock_ridge_iso_level_4() {
     check_iso("xorriso");
 }
+
+#[test]
+fn other_files_are_refused_with_a_reason() {
+    let tmp = tempfile::tempdir().unwrap();
+    let not_iso = tmp.path().join("virtio-win.iso");
+    std::fs::write(&not_iso, b"not an image").unwrap();
+    let err = VirtioWin::open(&not_iso).unwrap_err().to_string();
+    assert!(err.contains("virtio-win.iso"), "{err}");
+
+    // A valid ISO that is not virtio-win.
+    let src = tmp.path().join("other");
+    std::fs::create_dir_all(src.join("docs")).unwrap();
+    std::fs::write(src.join("docs/readme.txt"), b"hello").unwrap();
+    let iso = tmp.path().join("other.iso");
+    run(
+        Command::new("xorriso")
+            .args(["-as", "mkisofs", "-quiet", "-r", "-V", "OTHER", "-o"])
+            .arg(&iso)
+            .arg(&src),
+        "xorriso",
+    );
+    let err = VirtioWin::open(&iso).unwrap_err().to_string();
+    assert!(
+        err.contains("does not look like virtio-win") && err.contains("docs"),
+        "{err}"
+    );
+}
