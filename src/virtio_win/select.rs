@@ -57,6 +57,20 @@ impl Selection {
         self.builds.iter().filter(move |b| b.arch == arch)
     }
 
+    /// The selected builds as a driver set (packages keep their upstream origin for messages);
+    /// every architecture asked for is declared, so validation sees an absent driver as absent.
+    pub fn to_driver_set(&self, arches: &[Arch]) -> Result<crate::drivers::DriverSet> {
+        let mut set = crate::drivers::DriverSet::new();
+        for a in arches {
+            set.declare_arch(*a);
+        }
+        for b in &self.builds {
+            let files = b.files.iter().map(|f| (f.path.clone(), f.source.clone(), f.size)).collect();
+            set.add_package_with_origin(b.arch, &b.driver, &b.from, files)?;
+        }
+        Ok(set)
+    }
+
     /// Add another selection's builds and missing entries (required + optional drivers).
     /// A driver/arch already selected here is an error: it would ship twice.
     pub fn merge(&mut self, other: Selection) -> Result<()> {
