@@ -1,1 +1,443 @@
-//! drivers: filled in by its issue.
+//! Driver sets: the driver packages of each architecture, from whatever layout they came in.
+//!
+//! A [`DriverSet`] is filled from the packager layout (`<arch>/<driver>/...`,
+//! [`DriverSet::from_packager_layout`]) or package by package from any file list
+//! ([`DriverSet::add_package`]: CI layouts, an upstream virtio-win ISO). Files stay where they
+//! are, as [`Source`]s; INFs are parsed once when a package is added. Problems met while
+//! reading a layout (symlinks, names that are not UTF-8, unknown arch directories) are kept in
+//! the set and reported by validation together with everything else.
+
+use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::arch::Arch;
+use crate::error::{Error, IoContext, Result};
+use crate::inf::Inf;
+use crate::media::{Media, Source};
+use crate::policy::{self, Allow, Decision};
+use crate::spec::{normalize_driver_name, Spec};
+use crate::validate::Report;
+
+/// INFs larger than this are not parsed (no real INF comes close).
+const MAX_INF_BYTES: u64 = 32 * 1024 * 1024;
+
+/// One file of a driver package.
+#[derive(Debug, Clone)]
+pub struct PackageFile {
+    /// `/`-separated path relative to the package directory.
+    pub rel: String,
+    /// Where the bytes are.
+    pub source: Source,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// An INF of a package, parsed when the package was added.
+#[derive(Debug, Clone)]
+pub struct PackageInf {
+    /// Path of the INF relative to the package directory.
+    pub rel: String,
+    /// The parsed INF, or the error that made it unreadable.
+    pub parsed: std::result::Result<Arc<Inf>, String>,
+}
+
+/// The files of one driver for one architecture.
+#[derive(Debug, Clone)]
+pub struct Package {
+    /// Architecture the package is for.
+    pub arch: Arch,
+    /// Directory name as found in the input (`aero-gpu` is kept as is; see [`Package::media_name`]).
+    pub name: String,
+    /// Where it came from, relative and machine-independent (`x64/viostor`,
+    /// `viostor/w7/amd64`), for messages.
+    pub origin: String,
+    /// Every file, including those policy will skip, sorted by `rel`.
+    pub files: Vec<PackageFile>,
+    /// Every INF outside hidden/junk locations, parsed once.
+    pub infs: Vec<PackageInf>,
+}
+
+impl Package {
+    /// The directory name on the media (`aero-gpu` becomes `aerogpu`).
+    pub fn media_name(&self) -> String {
+        normalize_driver_name(&self.name)
+    }
+
+    /// A label for messages: `x64/viostor/viostor.inf`.
+    pub fn label(&self, rel: &str) -> String {
+        if rel.is_empty() {
+            self.origin.clone()
+        } else {
+            format!("{}/{rel}", self.origin)
+        }
+    }
+
+    /// The parsed INF at `rel`, parsing it now if it was not cached (a re-included hidden file).
+    pub fn inf(&self, rel: &str) -> std::result::Result<Arc<Inf>, String> {
+        if let Some(i) = self.infs.iter().find(|i| i.rel == rel) {
+            return i.parsed.clone();
+        }
+        match self.files.iter().find(|f| f.rel == rel) {
+            Some(f) => parse_inf(&self.label(rel), f),
+            None => Err(format!("{}: no such file", self.label(rel))),
+        }
+    }
+
+    /// The policy decision for each file, with the re-includes of the spec entry (if any).
+    pub fn decisions(&self, allow: &Allow) -> Vec<(&PackageFile, Result<Decision>)> {
+        self.files
+            .iter()
+            .map(|f| (f, policy::decide_source(&f.rel, allow, &f.source)))
+            .collect()
+    }
+}
+
+/// Driver packages per architecture.
+#[derive(Debug, Clone, Default)]
+pub struct DriverSet {
+    arches: BTreeSet<Arch>,
+    packages: Vec<Package>,
+    problems: Report,
+}
+
+impl DriverSet {
+    /// An empty set.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Read the packager layout: `<dir>/<arch>/<driver>/...`, arch directories spelled as
+    /// [`Arch::parse`] accepts (`x86 win32 i386`, `amd64 x64 x86_64`, `arm64 aarch64`).
+    ///
+    /// Fails only when `dir` cannot be read; every other problem is recorded for validation.
+    pub fn from_packager_layout(dir: &Path) -> Result<DriverSet> {
+        let mut set = DriverSet::new();
+        let mut arch_dirs: Vec<(Arch, String, PathBuf)> = Vec::new();
+        for (name, path, kind) in list_dir(dir, "", &mut set.problems)? {
+            if skip_name(&name) {
+                continue;
+            }
+            match (kind, Arch::parse(&name)) {
+                (Kind::Dir, Some(arch)) => {
+                    if let Some((_, first, _)) = arch_dirs.iter().find(|(a, _, _)| *a == arch) {
+                        set.problems.error(
+                            Some(name.clone()),
+                            format!(
+                                "`{name}` and `{first}` are both the {arch} architecture; keep one"
+                            ),
+                        );
+                    } else {
+                        arch_dirs.push((arch, name, path));
+                    }
+                }
+                (Kind::Dir, None) => set.problems.error(
+                    Some(name.clone()),
+                    format!(
+                        "`{name}` is not an architecture directory; expected {}",
+                        Arch::accepted_spellings()
+                    ),
+                ),
+                (Kind::File, _) => set.problems.warn(
+                    Some(name.clone()),
+                    "a file at the top of the drivers directory is ignored (drivers live in <arch>/<driver>/)",
+                ),
+            }
+        }
+        if arch_dirs.is_empty() {
+            set.problems.error(
+                None,
+                format!(
+                    "{} holds no architecture directories ({})",
+                    dir.display(),
+                    Arch::accepted_spellings()
+                ),
+            );
+        }
+        for (arch, arch_name, arch_path) in arch_dirs {
+            set.declare_arch(arch);
+            for (name, path, kind) in list_dir(&arch_path, &arch_name, &mut set.problems)? {
+                let label = format!("{arch_name}/{name}");
+                if skip_name(&name) {
+                    continue;
+                }
+                if kind == Kind::File {
+                    set.problems.warn(
+                        Some(label),
+                        "a file directly under an architecture directory is ignored (drivers live in <arch>/<driver>/)",
+                    );
+                    continue;
+                }
+                let (files, walk_problems) = policy::walk(&path)?;
+                for p in walk_problems {
+                    set.problems.error(Some(label.clone()), p.to_string());
+                }
+                let files = files
+                    .into_iter()
+                    .map(|f| (f.rel, Source::File(f.path), f.size))
+                    .collect();
+                if let Err(e) = set.add_package_with_origin(arch, &name, &label, files) {
+                    set.problems.error(Some(label), e.to_string());
+                }
+            }
+        }
+        Ok(set)
+    }
+
+    /// Record that the set is meant to carry drivers for `arch`, even if none were found
+    /// (so validation reports required drivers missing there).
+    pub fn declare_arch(&mut self, arch: Arch) {
+        self.arches.insert(arch);
+    }
+
+    /// Add a package from any file list: `(path relative to the package, source, size)`.
+    pub fn add_package(
+        &mut self,
+        arch: Arch,
+        name: &str,
+        files: Vec<(String, Source, u64)>,
+    ) -> Result<()> {
+        let origin = format!("{}/{name}", arch.media_dir());
+        self.add_package_with_origin(arch, name, &origin, files)
+    }
+
+    /// [`DriverSet::add_package`] naming where the package came from (for messages).
+    pub fn add_package_with_origin(
+        &mut self,
+        arch: Arch,
+        name: &str,
+        origin: &str,
+        files: Vec<(String, Source, u64)>,
+    ) -> Result<()> {
+        if let Some(p) = crate::spec::driver_name_problem(name) {
+            return Err(Error::invalid(format!("{origin}: {p}")));
+        }
+        if let Some(other) = self
+            .packages
+            .iter()
+            .find(|p| p.arch == arch && p.name.eq_ignore_ascii_case(name))
+        {
+            return Err(Error::invalid(format!(
+                "{origin}: driver `{name}` is already in the set for {arch} (from {})",
+                other.origin
+            )));
+        }
+        let mut out: Vec<PackageFile> = Vec::with_capacity(files.len());
+        let mut bad = Vec::new();
+        for (rel, source, size) in files {
+            let r = rel.replace('\\', "/");
+            let r = r.trim_start_matches('/').to_string();
+            if r.is_empty() || r.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
+                bad.push(Error::invalid(format!(
+                    "{origin}: file path `{rel}` is not a plain relative path"
+                )));
+                continue;
+            }
+            out.push(PackageFile {
+                rel: r,
+                source,
+                size,
+            });
+        }
+        out.sort_by(|a, b| a.rel.cmp(&b.rel));
+        for w in out.windows(2) {
+            if w[0].rel == w[1].rel {
+                bad.push(Error::invalid(format!(
+                    "{origin}: file `{}` is listed twice",
+                    w[0].rel
+                )));
+            }
+        }
+        if !bad.is_empty() {
+            return Err(Error::many(
+                format!("{origin}: invalid package file list"),
+                bad,
+            ));
+        }
+        let mut pkg = Package {
+            arch,
+            name: name.to_string(),
+            origin: origin.to_string(),
+            files: out,
+            infs: Vec::new(),
+        };
+        pkg.infs = pkg
+            .files
+            .iter()
+            .filter(|f| is_inf(&f.rel) && !skipped_location(&f.rel))
+            .map(|f| PackageInf {
+                rel: f.rel.clone(),
+                parsed: parse_inf(&pkg.label(&f.rel), f),
+            })
+            .collect();
+        self.arches.insert(arch);
+        let at = self
+            .packages
+            .partition_point(|p| (p.arch, p.name.to_lowercase()) < (arch, name.to_lowercase()));
+        self.packages.insert(at, pkg);
+        Ok(())
+    }
+
+    /// The architectures the set is for, in media order.
+    pub fn arches(&self) -> Vec<Arch> {
+        self.arches.iter().copied().collect()
+    }
+
+    /// Every package, sorted by architecture then name.
+    pub fn packages(&self) -> &[Package] {
+        &self.packages
+    }
+
+    /// The packages of `arch` whose media name is `name` (case-insensitive; `aero-gpu` and
+    /// `aerogpu` both answer to either).
+    pub fn packages_named(&self, arch: Arch, name: &str) -> Vec<&Package> {
+        let want = normalize_driver_name(name);
+        self.packages
+            .iter()
+            .filter(|p| p.arch == arch && p.media_name().eq_ignore_ascii_case(&want))
+            .collect()
+    }
+
+    /// Every successfully parsed INF of every package (for deriving contract service names).
+    pub fn infs(&self) -> Vec<&Inf> {
+        self.packages
+            .iter()
+            .flat_map(|p| p.infs.iter())
+            .filter_map(|i| i.parsed.as_ref().ok().map(|a| a.as_ref()))
+            .collect()
+    }
+
+    /// Problems met while reading the input layout (merged into validation reports).
+    pub fn load_problems(&self) -> &Report {
+        &self.problems
+    }
+
+    /// Place the shipped files at `drivers/<arch>/<name>/<rel>`: with a spec, only the drivers
+    /// it lists (under the spec's name) and with its re-includes; without one, every package.
+    /// Files policy skips are left out; a refused file fails the call, naming every such file.
+    /// Run [`crate::validate::validate`] first: this only places files.
+    pub fn add_to_media(&self, spec: Option<&Spec>, media: &mut Media) -> Result<()> {
+        let mut refused = Vec::new();
+        for pkg in &self.packages {
+            let entry = spec.and_then(|s| s.driver(&pkg.name));
+            if spec.is_some() && entry.is_none() {
+                continue;
+            }
+            let name = entry.map_or_else(|| pkg.media_name(), |e| e.name.clone());
+            let allow = match entry {
+                Some(e) => Allow::from_driver(e),
+                None => Allow::none(),
+            };
+            for (f, decision) in pkg.decisions(&allow) {
+                match decision? {
+                    Decision::Ship => media.add(
+                        &format!("drivers/{}/{name}/{}", pkg.arch.media_dir(), f.rel),
+                        f.source.clone(),
+                        f.size,
+                    )?,
+                    Decision::Skip(_) => {}
+                    Decision::Refuse(why) => {
+                        refused.push(Error::invalid(format!("{}: {why}", pkg.label(&f.rel))))
+                    }
+                }
+            }
+        }
+        if refused.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::many(
+                format!("{} file(s) must not be shipped", refused.len()),
+                refused,
+            ))
+        }
+    }
+}
+
+fn is_inf(rel: &str) -> bool {
+    policy::extension(rel).as_deref() == Some("inf")
+}
+
+/// Hidden, `__MACOSX` and OS-junk locations: INFs there are not parsed up front (AppleDouble
+/// `._x.inf` files are binary).
+fn skipped_location(rel: &str) -> bool {
+    rel.split('/').any(skip_name)
+}
+
+fn skip_name(name: &str) -> bool {
+    name.starts_with('.')
+        || name.eq_ignore_ascii_case("__MACOSX")
+        || policy::JUNK_NAMES
+            .iter()
+            .any(|j| j.eq_ignore_ascii_case(name))
+}
+
+fn parse_inf(label: &str, f: &PackageFile) -> std::result::Result<Arc<Inf>, String> {
+    if f.size > MAX_INF_BYTES {
+        return Err(format!(
+            "{label}: {} bytes is too large for an INF file",
+            f.size
+        ));
+    }
+    let mut bytes = Vec::with_capacity(f.size as usize);
+    f.source
+        .open()
+        .and_then(|r| {
+            r.take(MAX_INF_BYTES + 1)
+                .read_to_end(&mut bytes)
+                .map_err(|e| Error::invalid(format!("cannot read {label}: {e}")))
+        })
+        .map_err(|e| e.to_string())?;
+    Inf::parse(Path::new(label), &bytes)
+        .map(Arc::new)
+        .map_err(|e| e.to_string())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Dir,
+    File,
+}
+
+/// The entries of `dir`, sorted by name; symlinks, special files and non-UTF-8 names are
+/// recorded as errors and left out.
+fn list_dir(
+    dir: &Path,
+    prefix: &str,
+    problems: &mut Report,
+) -> Result<Vec<(String, PathBuf, Kind)>> {
+    let label = |name: &str| {
+        if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}/{name}")
+        }
+    };
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).with_path("read directory", dir)? {
+        let entry = entry.with_path("read directory", dir)?;
+        let path = entry.path();
+        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+            problems.error(
+                Some(label(&entry.file_name().to_string_lossy())),
+                "has a name that is not valid UTF-8; rename it",
+            );
+            continue;
+        };
+        let ft = entry.file_type().with_path("read metadata of", &path)?;
+        if ft.is_symlink() {
+            problems.error(
+                Some(label(&name)),
+                "is a symlink; symlinks are never followed or shipped",
+            );
+        } else if ft.is_dir() {
+            out.push((name, path, Kind::Dir));
+        } else if ft.is_file() {
+            out.push((name, path, Kind::File));
+        } else {
+            problems.error(Some(label(&name)), "is not a regular file or directory");
+        }
+    }
+    out.sort();
+    Ok(out)
+}

@@ -15,7 +15,6 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// A problem at a known position inside an input file, with the text for a snippet.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error("{}:{line}:{column}: {message}", path.display())]
-#[diagnostic(code(aero::input))]
 pub struct Located {
     /// File the problem is in.
     pub path: PathBuf,
@@ -36,12 +35,43 @@ pub struct Located {
     pub help: Option<String>,
 }
 
+/// A failure inside a recipe: where in the recipe, and the Rust error behind it.
+#[derive(Debug, thiserror::Error)]
+#[error("{location}: {message}")]
+pub struct RecipeError {
+    /// `recipe-file:line:column` of the failing call (outermost recipe frame).
+    pub location: String,
+    /// The cause in one line, with the call chain when the failure was inside a module.
+    pub message: String,
+    /// The Rust error behind it.
+    pub cause: Error,
+}
+
+// The cause's snippet, labels, help and related problems are the useful detail: show them
+// under the recipe location rather than repeating the cause as a second report.
+impl Diagnostic for RecipeError {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.cause.code()
+    }
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.cause.help()
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.cause.source_code()
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
+        self.cause.labels()
+    }
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn Diagnostic> + 'a>> {
+        self.cause.related()
+    }
+}
+
 /// Everything that can go wrong in aero-recipe.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum Error {
     /// An operation on a named file or directory failed at the OS level.
     #[error("cannot {action} {}: {source}", path.display())]
-    #[diagnostic(code(aero::io))]
     Io {
         /// What we tried to do ("read", "create", "rename", ...).
         action: &'static str,
@@ -59,7 +89,6 @@ pub enum Error {
 
     /// An input is invalid in a way that has no single position (missing file, bad value).
     #[error("{message}")]
-    #[diagnostic(code(aero::invalid))]
     Invalid {
         /// What is wrong, naming the file/field/value concerned.
         message: String,
@@ -70,7 +99,6 @@ pub enum Error {
 
     /// Several problems found in one pass (validation reports every problem, not the first).
     #[error("{summary}: {}", first_line(problems))]
-    #[diagnostic(code(aero::problems))]
     Many {
         /// One sentence, e.g. "driver validation found 3 errors".
         summary: String,
@@ -79,9 +107,14 @@ pub enum Error {
         problems: Vec<Error>,
     },
 
+    /// A recipe failed: the recipe line that made the failing call, and the underlying cause
+    /// (whose own diagnostic, e.g. the INF line or JSON field, is shown with it).
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Recipe(Box<RecipeError>),
+
     /// The run was interrupted (Ctrl-C); nothing was committed.
     #[error("interrupted: no output was written")]
-    #[diagnostic(code(aero::interrupted))]
     Interrupted,
 }
 
@@ -204,6 +237,7 @@ impl Error {
     pub fn problems(&self) -> Vec<&Error> {
         match self {
             Error::Many { problems, .. } => problems.iter().flat_map(|p| p.problems()).collect(),
+            Error::Recipe(r) => r.cause.problems(),
             other => vec![other],
         }
     }

@@ -1,1 +1,588 @@
-//! spec: filled in by its issue.
+//! Packaging specs: which driver directories a media may carry, which are required, and what
+//! each driver's INFs must declare.
+//!
+//! Loading is strict: unknown fields, wrong types, bad names and regexes that do not compile are
+//! all reported together, each at its JSON field (file:line:column). The legacy top-level
+//! `required_drivers` list is merged into `drivers` case-insensitively, and the old directory
+//! name `aero-gpu` is normalised to `aerogpu`.
+
+pub(crate) mod json;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use regex::{Regex, RegexBuilder};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, IoContext, Result};
+use json::{child, field_name, item, Checker};
+
+/// Variables read from a `devices.cmd` file: name -> values (one for `set "VAR=value"` lines,
+/// one per quoted item for HWID lists).
+pub type DevicesCmdVars = BTreeMap<String, Vec<String>>;
+
+/// The extensions of private key material; a spec can never re-include these.
+pub const KEY_EXTENSIONS: &[&str] = &[
+    "pfx", "p12", "pvk", "snk", "key", "pem", "p8", "pk8", "csr", "jks", "keystore", "ppk",
+];
+
+/// A loaded, checked packaging spec.
+#[derive(Debug, Clone)]
+pub struct Spec {
+    drivers: Vec<DriverSpec>,
+    /// Any top-level directory under an arch directory that the spec does not list is an error
+    /// (instead of a warning and not shipping it).
+    pub fail_on_unlisted_driver_dirs: bool,
+    /// An optional driver present on some architectures must be present on all of them.
+    pub require_optional_drivers_on_all_arches: bool,
+}
+
+/// One `drivers[]` entry, with its fields typed and its regexes compiled (case-insensitive).
+#[derive(Debug, Clone)]
+pub struct DriverSpec {
+    /// Directory name under `drivers/<arch>/` (`aero-gpu` already normalised to `aerogpu`).
+    pub name: String,
+    /// Missing on an architecture is an error (else a warning).
+    pub required: bool,
+    /// INF base names (ending `.inf`) that must be shipped, matched case-insensitively.
+    pub expected_inf_files: Vec<String>,
+    /// Service names some shipped INF must install with `AddService` (case-insensitive).
+    pub expected_add_services: Vec<String>,
+    /// A `devices.cmd` variable whose value is another expected `AddService` name.
+    pub expected_add_services_from_devices_cmd_var: Option<String>,
+    /// Regexes each of which must match at least one hardware ID declared by the INFs.
+    pub expected_hardware_ids: Vec<Regex>,
+    /// A `devices.cmd` variable listing HWIDs; their `PCI\VEN_xxxx&DEV_xxxx` bases must be
+    /// declared by the INFs.
+    pub expected_hardware_ids_from_devices_cmd_var: Option<String>,
+    /// Extensions (lower-case, without the dot) re-included although skipped by default.
+    pub allow_extensions: Vec<String>,
+    /// Regexes over the driver-relative `/`-separated path re-including skipped files.
+    pub allow_path_regexes: Vec<Regex>,
+}
+
+const TOP_FIELDS: &[&str] = &[
+    "$schema",
+    "drivers",
+    "required_drivers",
+    "fail_on_unlisted_driver_dirs",
+    "require_optional_drivers_on_all_arches",
+];
+
+const DRIVER_FIELDS: &[&str] = &[
+    "name",
+    "required",
+    "expected_inf_files",
+    "expected_add_services",
+    "expected_add_services_from_devices_cmd_var",
+    "expected_hardware_ids",
+    "expected_hardware_ids_from_devices_cmd_var",
+    "allow_extensions",
+    "allow_path_regexes",
+];
+
+const LEGACY_FIELDS: &[&str] = &[
+    "name",
+    "expected_hardware_ids",
+    "expected_hardware_ids_from_devices_cmd_var",
+];
+
+/// Every field name a spec may contain, top level first (the JSON Schema must agree).
+pub fn known_fields() -> (&'static [&'static str], &'static [&'static str]) {
+    (TOP_FIELDS, DRIVER_FIELDS)
+}
+
+/// The canonical directory name for a driver: `aero-gpu` (any case) becomes `aerogpu`.
+pub fn normalize_driver_name(name: &str) -> String {
+    if name.eq_ignore_ascii_case("aero-gpu") {
+        "aerogpu".to_string()
+    } else {
+        name.to_string()
+    }
+}
+
+/// The `PCI\VEN_xxxx&DEV_xxxx` base of a PCI hardware ID; other IDs are returned unchanged.
+pub fn hwid_base(hwid: &str) -> String {
+    let mut parts = hwid.split('&');
+    if let (Some(ven), Some(dev)) = (parts.next(), parts.next()) {
+        let is_pci = ven.len() > 4 && ven[..4].eq_ignore_ascii_case("PCI\\");
+        if is_pci && dev.len() > 4 && dev[..4].eq_ignore_ascii_case("DEV_") {
+            return format!("{ven}&{dev}");
+        }
+    }
+    hwid.to_string()
+}
+
+impl Spec {
+    /// Read and check the spec at `path`.
+    pub fn load(path: &Path) -> Result<Spec> {
+        let text = std::fs::read_to_string(path).with_path("read packaging spec", path)?;
+        Spec::parse(path, &text)
+    }
+
+    /// Check a spec from JSON text; `path` names it in messages.
+    pub fn parse(path: &Path, text: &str) -> Result<Spec> {
+        let (mut c, root) = Checker::parse(path, text)?;
+        let spec = read_spec(&mut c, &root);
+        c.finish("invalid packaging spec")?;
+        spec.ok_or_else(|| Error::invalid(format!("{}: invalid packaging spec", path.display())))
+    }
+
+    /// Check a spec given inline (from a recipe); messages name it `<inline spec>`.
+    pub fn from_json_str(text: &str) -> Result<Spec> {
+        Spec::parse(&PathBuf::from("<inline spec>"), text)
+    }
+
+    /// The drivers, in spec order (entries of `drivers[]` first, then legacy-only names).
+    pub fn drivers(&self) -> &[DriverSpec] {
+        &self.drivers
+    }
+
+    /// The entry for a directory name (case-insensitive; `aero-gpu` finds `aerogpu`).
+    pub fn driver(&self, dir_name: &str) -> Option<&DriverSpec> {
+        let n = normalize_driver_name(dir_name);
+        self.drivers
+            .iter()
+            .find(|d| d.name.eq_ignore_ascii_case(&n))
+    }
+}
+
+impl DriverSpec {
+    /// The HWID bases this driver must declare according to `devices.cmd` (empty when the spec
+    /// names no variable). Errors when a variable is named but not available.
+    pub fn devices_cmd_hardware_ids(&self, vars: Option<&DevicesCmdVars>) -> Result<Vec<String>> {
+        let Some(var) = &self.expected_hardware_ids_from_devices_cmd_var else {
+            return Ok(Vec::new());
+        };
+        let values = lookup_var(&self.name, var, vars)?;
+        let mut out: Vec<String> = Vec::new();
+        for v in values {
+            let b = hwid_base(v);
+            if !out.iter().any(|o| o.eq_ignore_ascii_case(&b)) {
+                out.push(b);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every service name this driver's INFs must install: the spec's list plus the value of
+    /// `expected_add_services_from_devices_cmd_var`.
+    pub fn all_expected_services(&self, vars: Option<&DevicesCmdVars>) -> Result<Vec<String>> {
+        let mut out = self.expected_add_services.clone();
+        if let Some(var) = &self.expected_add_services_from_devices_cmd_var {
+            for v in lookup_var(&self.name, var, vars)? {
+                if !out.iter().any(|o| o.eq_ignore_ascii_case(v)) {
+                    out.push(v.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn lookup_var<'v>(
+    driver: &str,
+    var: &str,
+    vars: Option<&'v DevicesCmdVars>,
+) -> Result<&'v [String]> {
+    let Some(vars) = vars else {
+        return Err(Error::invalid(format!(
+            "the spec entry for `{driver}` reads devices.cmd variable `{var}`, but no devices.cmd was given"
+        ))
+        .with_help("render devices.cmd from a device contract and pass its variables to validation"));
+    };
+    // cmd variable names are case-insensitive.
+    let found = vars
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(var))
+        .map(|(_, v)| v);
+    match found {
+        Some(v) if !v.is_empty() && v.iter().any(|s| !s.is_empty()) => Ok(v),
+        Some(_) => Err(Error::invalid(format!(
+            "devices.cmd variable `{var}` (read by the spec entry for `{driver}`) is empty"
+        ))),
+        None => {
+            let known: Vec<&str> = vars.keys().map(String::as_str).collect();
+            Err(Error::invalid(format!(
+                "devices.cmd does not set `{var}` (read by the spec entry for `{driver}`)"
+            ))
+            .with_help(format!("variables it sets: {}", known.join(", "))))
+        }
+    }
+}
+
+/// Why `name` cannot be a driver directory name, if it cannot.
+pub fn driver_name_problem(name: &str) -> Option<String> {
+    if name.trim() != name {
+        return Some(format!("driver name `{name}` has surrounding whitespace"));
+    }
+    if name.is_empty() || name == "." || name == ".." {
+        return Some(format!("driver name `{name}` is not a directory name"));
+    }
+    if name.contains('/') || name.contains('\\') {
+        return Some(format!(
+            "driver name `{name}` contains a path separator; it must be a single directory name"
+        ));
+    }
+    crate::policy::windows_name_problem(name)
+}
+
+fn is_var_name(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn compile(c: &mut Checker, pointer: &str, pattern: &str) -> Option<Regex> {
+    match RegexBuilder::new(pattern).case_insensitive(true).build() {
+        Ok(r) => Some(r),
+        Err(e) => {
+            let detail = e.to_string();
+            let last = detail.lines().last().unwrap_or("").trim();
+            let last = last.strip_prefix("error: ").unwrap_or(last).to_string();
+            c.error_with_help(
+                pointer,
+                format!("`{}` is not a valid regex: {last}", field_name(pointer)),
+                "regexes use Rust `regex` syntax; in JSON a literal backslash is written `\\\\\\\\`",
+            );
+            None
+        }
+    }
+}
+
+fn var_field(
+    c: &mut Checker,
+    pointer: &str,
+    obj: &Map<String, Value>,
+    key: &str,
+) -> Option<String> {
+    let v = c.opt_str(pointer, obj, key)?;
+    if is_var_name(&v) {
+        Some(v)
+    } else {
+        let p = child(pointer, key);
+        c.error_at_value(
+            &p,
+            format!(
+                "`{}` must be a devices.cmd variable name (letters, digits, `_`), found `{v}`",
+                field_name(&p)
+            ),
+        );
+        None
+    }
+}
+
+fn read_spec(c: &mut Checker, root: &Value) -> Option<Spec> {
+    let obj = c.object("", root)?;
+    c.reject_unknown("", obj, TOP_FIELDS);
+    let fail_on_unlisted_driver_dirs = c
+        .opt_bool("", obj, "fail_on_unlisted_driver_dirs")
+        .unwrap_or(false);
+    let require_optional_drivers_on_all_arches = c
+        .opt_bool("", obj, "require_optional_drivers_on_all_arches")
+        .unwrap_or(false);
+
+    // Names of legacy required entries, so `required` may be omitted for them in `drivers[]`.
+    let legacy = read_legacy(c, obj);
+
+    let mut drivers: Vec<DriverSpec> = Vec::new();
+    match obj.get("drivers") {
+        None | Some(Value::Null) => {}
+        Some(Value::Array(items)) => {
+            // Names must be unique whatever else is wrong with the entries.
+            let mut seen: BTreeMap<String, String> = BTreeMap::new();
+            for (i, v) in items.iter().enumerate() {
+                let Some(raw) = v.get("name").and_then(Value::as_str) else {
+                    continue;
+                };
+                let key = normalize_driver_name(raw).to_lowercase();
+                if let Some(first) = seen.get(&key) {
+                    let msg = format!(
+                        "driver `{raw}` is listed twice (as `{first}` before; names are compared case-insensitively and `aero-gpu` is `aerogpu`)"
+                    );
+                    c.error_at_value(&child(&item("/drivers", i), "name"), msg);
+                } else {
+                    seen.insert(key, raw.to_string());
+                }
+            }
+            for (i, v) in items.iter().enumerate() {
+                let p = item("/drivers", i);
+                let required_by_legacy = |name: &str| {
+                    legacy
+                        .iter()
+                        .any(|l| l.name.eq_ignore_ascii_case(&normalize_driver_name(name)))
+                };
+                if let Some(d) = read_driver(c, &p, v, &required_by_legacy) {
+                    if !drivers.iter().any(|x| x.name.eq_ignore_ascii_case(&d.name)) {
+                        drivers.push(d);
+                    }
+                }
+            }
+        }
+        Some(other) => {
+            let msg = format!(
+                "`drivers` must be an array of driver entries, found {}",
+                json::kind(other)
+            );
+            c.error_at_value("/drivers", msg);
+        }
+    }
+
+    for l in legacy {
+        match drivers
+            .iter_mut()
+            .find(|d| d.name.eq_ignore_ascii_case(&l.name))
+        {
+            Some(d) => {
+                d.required = true;
+                for r in l.expected_hardware_ids {
+                    if !d
+                        .expected_hardware_ids
+                        .iter()
+                        .any(|x| x.as_str() == r.as_str())
+                    {
+                        d.expected_hardware_ids.push(r);
+                    }
+                }
+                if d.expected_hardware_ids_from_devices_cmd_var.is_none() {
+                    d.expected_hardware_ids_from_devices_cmd_var = l.devices_cmd_var;
+                }
+            }
+            None => drivers.push(DriverSpec {
+                name: l.name,
+                required: true,
+                expected_inf_files: Vec::new(),
+                expected_add_services: Vec::new(),
+                expected_add_services_from_devices_cmd_var: None,
+                expected_hardware_ids: l.expected_hardware_ids,
+                expected_hardware_ids_from_devices_cmd_var: l.devices_cmd_var,
+                allow_extensions: Vec::new(),
+                allow_path_regexes: Vec::new(),
+            }),
+        }
+    }
+
+    if drivers.is_empty() && c.problems.is_empty() {
+        c.error_with_help(
+            "",
+            "the spec lists no drivers",
+            "add entries to `drivers` (or the legacy `required_drivers`)",
+        );
+    }
+    Some(Spec {
+        drivers,
+        fail_on_unlisted_driver_dirs,
+        require_optional_drivers_on_all_arches,
+    })
+}
+
+struct Legacy {
+    name: String,
+    expected_hardware_ids: Vec<Regex>,
+    devices_cmd_var: Option<String>,
+}
+
+fn read_legacy(c: &mut Checker, obj: &Map<String, Value>) -> Vec<Legacy> {
+    let mut out: Vec<Legacy> = Vec::new();
+    let items = match obj.get("required_drivers") {
+        None | Some(Value::Null) => return out,
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            let msg = format!(
+                "`required_drivers` must be an array, found {}",
+                json::kind(other)
+            );
+            c.error_at_value("/required_drivers", msg);
+            return out;
+        }
+    };
+    for (i, v) in items.iter().enumerate() {
+        let p = item("/required_drivers", i);
+        let entry = match v {
+            Value::String(s) => checked_name(c, &p, s).map(|name| Legacy {
+                name,
+                expected_hardware_ids: Vec::new(),
+                devices_cmd_var: None,
+            }),
+            Value::Object(m) => {
+                c.reject_unknown(&p, m, LEGACY_FIELDS);
+                let name = c
+                    .req_str(&p, m, "name")
+                    .and_then(|n| checked_name(c, &child(&p, "name"), &n));
+                let hw = c
+                    .str_list(&p, m, "expected_hardware_ids")
+                    .into_iter()
+                    .filter_map(|(ip, s)| compile(c, &ip, &s))
+                    .collect();
+                let var = var_field(c, &p, m, "expected_hardware_ids_from_devices_cmd_var");
+                name.map(|name| Legacy {
+                    name,
+                    expected_hardware_ids: hw,
+                    devices_cmd_var: var,
+                })
+            }
+            other => {
+                let msg = format!(
+                    "`{}` must be a driver name or an object with `name`, found {}",
+                    field_name(&p),
+                    json::kind(other)
+                );
+                c.error_at_value(&p, msg);
+                None
+            }
+        };
+        // The same name twice in the legacy list merges (each entry means "required").
+        if let Some(e) = entry {
+            match out
+                .iter_mut()
+                .find(|l| l.name.eq_ignore_ascii_case(&e.name))
+            {
+                Some(l) => {
+                    l.expected_hardware_ids.extend(e.expected_hardware_ids);
+                    if l.devices_cmd_var.is_none() {
+                        l.devices_cmd_var = e.devices_cmd_var;
+                    }
+                }
+                None => out.push(e),
+            }
+        }
+    }
+    out
+}
+
+fn checked_name(c: &mut Checker, pointer: &str, raw: &str) -> Option<String> {
+    match driver_name_problem(raw) {
+        Some(p) => {
+            c.error_at_value(pointer, p);
+            None
+        }
+        None => Some(normalize_driver_name(raw)),
+    }
+}
+
+fn read_driver(
+    c: &mut Checker,
+    p: &str,
+    v: &Value,
+    required_by_legacy: &dyn Fn(&str) -> bool,
+) -> Option<DriverSpec> {
+    let m = c.object(p, v)?;
+    c.reject_unknown(p, m, DRIVER_FIELDS);
+    let name = c
+        .req_str(p, m, "name")
+        .and_then(|n| checked_name(c, &child(p, "name"), &n));
+    let required = match c.opt_bool(p, m, "required") {
+        Some(b) => Some(b),
+        None if m.contains_key("required") => None,
+        None => {
+            if name.as_deref().is_some_and(required_by_legacy) {
+                Some(true)
+            } else {
+                let msg = format!(
+                    "missing field `{}` (true or false; there is no default)",
+                    field_name(&child(p, "required"))
+                );
+                c.error_at_value(p, msg);
+                None
+            }
+        }
+    };
+
+    let mut expected_inf_files = Vec::new();
+    for (ip, f) in c.str_list(p, m, "expected_inf_files") {
+        let ok = !f.is_empty()
+            && !f.contains('/')
+            && !f.contains('\\')
+            && f.len() > 4
+            && f.to_ascii_lowercase().ends_with(".inf");
+        if ok {
+            expected_inf_files.push(f);
+        } else {
+            c.error_at_value(
+                &ip,
+                format!("`{f}` is not an INF base name (a file name ending `.inf`, no directory)"),
+            );
+        }
+    }
+
+    let mut expected_add_services = Vec::new();
+    for (ip, s) in c.str_list(p, m, "expected_add_services") {
+        if s.trim().is_empty() || s.trim() != s {
+            c.error_at_value(
+                &ip,
+                format!("service name `{s}` is empty or has surrounding whitespace"),
+            );
+        } else {
+            expected_add_services.push(s);
+        }
+    }
+    let services_var = var_field(c, p, m, "expected_add_services_from_devices_cmd_var");
+
+    let expected_hardware_ids = c
+        .str_list(p, m, "expected_hardware_ids")
+        .into_iter()
+        .filter_map(|(ip, s)| compile(c, &ip, &s))
+        .collect();
+    let hwids_var = var_field(c, p, m, "expected_hardware_ids_from_devices_cmd_var");
+
+    let mut allow_extensions: Vec<String> = Vec::new();
+    for (ip, e) in c.str_list(p, m, "allow_extensions") {
+        let norm = e.trim_start_matches('.').to_ascii_lowercase();
+        if norm.is_empty() || norm.contains(['/', '\\', '*', '?']) {
+            c.error_at_value(
+                &ip,
+                format!("`{e}` is not a file extension (write e.g. `pdb` or `.pdb`)"),
+            );
+        } else if KEY_EXTENSIONS.contains(&norm.as_str()) {
+            c.error_with_help(
+                &ip,
+                format!("`.{norm}` is private key material and can never be shipped"),
+                "remove it from allow_extensions; ship certificates as .cer/.crt/.p7b",
+            );
+        } else if !allow_extensions.contains(&norm) {
+            allow_extensions.push(norm);
+        }
+    }
+    let allow_path_regexes = c
+        .str_list(p, m, "allow_path_regexes")
+        .into_iter()
+        .filter_map(|(ip, s)| compile(c, &ip, &s))
+        .collect();
+
+    Some(DriverSpec {
+        name: name?,
+        required: required?,
+        expected_inf_files,
+        expected_add_services,
+        expected_add_services_from_devices_cmd_var: services_var,
+        expected_hardware_ids,
+        expected_hardware_ids_from_devices_cmd_var: hwids_var,
+        allow_extensions,
+        allow_path_regexes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hwid_bases() {
+        assert_eq!(
+            hwid_base("PCI\\VEN_1AF4&DEV_1042&SUBSYS_00021AF4&REV_01"),
+            "PCI\\VEN_1AF4&DEV_1042"
+        );
+        assert_eq!(
+            hwid_base("pci\\ven_1af4&dev_1042"),
+            "pci\\ven_1af4&dev_1042"
+        );
+        assert_eq!(hwid_base("ACPI\\QEMU0002"), "ACPI\\QEMU0002");
+    }
+
+    #[test]
+    fn var_names() {
+        assert!(is_var_name("AERO_GPU_HWIDS"));
+        assert!(!is_var_name("1X"));
+        assert!(!is_var_name("A-B"));
+    }
+}

@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aero_recipe::Result;
+use aero_recipe::inf::{report, Inf};
+use aero_recipe::{Error, Result};
 
 use super::Context;
 
@@ -18,9 +19,30 @@ pub struct Args {
     pub json: bool,
 }
 
-/// Run the command.
-pub fn run(_ctx: &Context, _args: &Args) -> Result<ExitCode> {
-    Err(aero_recipe::Error::invalid(
-        "`inf` is not built yet (issue 2)",
-    ))
+/// Run the command: every file is read before anything is printed, and every unreadable file
+/// is reported.
+pub fn run(_ctx: &Context, args: &Args) -> Result<ExitCode> {
+    let mut infs = Vec::new();
+    let mut problems = Vec::new();
+    for path in &args.files {
+        match Inf::load(path) {
+            Ok(inf) => infs.push(inf),
+            Err(e) => problems.push(e),
+        }
+    }
+    if !problems.is_empty() {
+        let summary = format!(
+            "{} of {} INF files could not be read",
+            problems.len(),
+            args.files.len()
+        );
+        return Err(Error::many(summary, problems));
+    }
+    if args.json {
+        print!("{}", report::json(&infs)?);
+    } else {
+        let texts: Vec<String> = infs.iter().map(report::text).collect();
+        print!("{}", texts.join("\n"));
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use aero_recipe::media::iso::{self, IsoOptions, IsoReader};
 use aero_recipe::Result;
 
 use super::Context;
@@ -25,6 +26,9 @@ pub enum IsoCommand {
         paths: Vec<String>,
     },
     /// Write a deterministic ISO 9660 + Joliet + Rock Ridge image of a directory.
+    ///
+    /// Timestamps come from SOURCE_DATE_EPOCH (default 0). The image is written to a
+    /// temporary file beside ISO and renamed when complete.
     Create {
         /// The directory to put on the image.
         dir: PathBuf,
@@ -37,8 +41,45 @@ pub enum IsoCommand {
 }
 
 /// Run an `iso` subcommand.
-pub fn run(_ctx: &Context, _cmd: &IsoCommand) -> Result<ExitCode> {
-    Err(aero_recipe::Error::invalid(
-        "`iso` is not built yet (issue 3)",
-    ))
+pub fn run(ctx: &Context, cmd: &IsoCommand) -> Result<ExitCode> {
+    match cmd {
+        IsoCommand::Ls { iso } => {
+            let reader = IsoReader::open(iso)?;
+            let mut out = String::new();
+            for e in reader.entries().iter().filter(|e| !e.is_dir) {
+                out.push('/');
+                out.push_str(&e.path);
+                out.push('\n');
+            }
+            print!("{out}");
+        }
+        IsoCommand::Extract { iso, dest, paths } => {
+            let reader = IsoReader::open(iso)?;
+            let done = reader.extract(dest, paths)?;
+            if !ctx.quiet {
+                eprintln!("extracted {} file(s) to {}", done.len(), dest.display());
+            }
+        }
+        IsoCommand::Create {
+            dir,
+            iso: out,
+            volume_id,
+        } => {
+            let opts = IsoOptions {
+                volume_id: volume_id.clone(),
+                source_date_epoch: iso::source_date_epoch_from_env()?,
+            };
+            let media = iso::media_from_dir(dir)?;
+            iso::write_iso_file(&media, out, &opts)?;
+            if !ctx.quiet {
+                eprintln!(
+                    "wrote {} ({} file(s), {} bytes of data)",
+                    out.display(),
+                    media.len(),
+                    media.total_size()
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use aero_recipe::recipe::{self, assets, RunOptions};
 use aero_recipe::Result;
 
 use super::Context;
@@ -45,29 +46,77 @@ pub struct ApiArgs {
 }
 
 /// Run a recipe.
-pub fn run(_ctx: &Context, _a: &RunArgs) -> Result<ExitCode> {
-    Err(aero_recipe::Error::invalid(
-        "`run` is not built yet (issue 4)",
-    ))
+pub fn run(ctx: &Context, a: &RunArgs) -> Result<ExitCode> {
+    aero_recipe::interrupt::install_handler();
+    let summary = recipe::run(&a.recipe, &a.set, RunOptions { quiet: ctx.quiet })?;
+    if a.json {
+        println!("{}", to_json(&summary)?);
+    } else if !ctx.quiet {
+        for o in &summary.outputs {
+            eprintln!("wrote {} ({} bytes, sha256 {})", o.path, o.size, o.sha256);
+        }
+        if !summary.warnings.is_empty() {
+            eprintln!("{} warning(s)", summary.warnings.len());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// List bundled recipes.
-pub fn list(_ctx: &Context, _a: &ListArgs) -> Result<ExitCode> {
-    Err(aero_recipe::Error::invalid(
-        "`list` is not built yet (issue 4)",
-    ))
+pub fn list(_ctx: &Context, a: &ListArgs) -> Result<ExitCode> {
+    let infos = assets::bundled_recipe_names()
+        .iter()
+        .map(|n| recipe::describe(n))
+        .collect::<Result<Vec<_>>>()?;
+    if a.json {
+        println!("{}", to_json(&infos)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for (name, info) in assets::bundled_recipe_names().iter().zip(&infos) {
+        let params: Vec<String> = info
+            .params
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        println!("{name}: {}", info.doc);
+        println!("    {}", params.join(" "));
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Check recipes.
-pub fn check(_ctx: &Context, _a: &CheckArgs) -> Result<ExitCode> {
-    Err(aero_recipe::Error::invalid(
-        "`check` is not built yet (issue 4)",
-    ))
+pub fn check(ctx: &Context, a: &CheckArgs) -> Result<ExitCode> {
+    let mut problems = Vec::new();
+    for r in &a.recipes {
+        match recipe::describe(r) {
+            Ok(info) => {
+                if !ctx.quiet {
+                    println!("ok: {} ({} parameters)", info.name, info.params.len());
+                }
+            }
+            Err(e) => problems.push(e),
+        }
+    }
+    if problems.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(aero_recipe::Error::many(
+            format!("{} recipe(s) failed the check", problems.len()),
+            problems,
+        ))
+    }
 }
 
 /// Print the API reference.
-pub fn api(_ctx: &Context, _a: &ApiArgs) -> Result<ExitCode> {
-    Err(aero_recipe::Error::invalid(
-        "`api` is not built yet (issue 4)",
-    ))
+pub fn api(_ctx: &Context, a: &ApiArgs) -> Result<ExitCode> {
+    match &a.definitions {
+        Some(dir) => recipe::write_definitions(dir)?,
+        None => print!("{}", recipe::api_reference()?),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn to_json(v: &impl serde::Serialize) -> Result<String> {
+    serde_json::to_string_pretty(v)
+        .map_err(|e| aero_recipe::Error::invalid(format!("cannot render JSON: {e}")))
 }

@@ -1,0 +1,182 @@
+//! `%strkey%` substitution from `[Strings]`.
+//!
+//! Tokens come from the undecorated `[Strings]` section first; locale sections (`[Strings.0409]`
+//! ...) only supply keys it lacks. `%%` is a literal `%`. Substitution is a single pass over the
+//! token as written: a replacement is never scanned again, so self-referencing strings cannot
+//! loop. Unknown tokens stay as written: numeric ones are directory ids (`%12%`), others get a
+//! warning.
+
+use std::collections::BTreeMap;
+
+use super::model::Warning;
+use super::syntax::{fold, Sections};
+
+/// The string table of an INF.
+#[derive(Debug, Clone, Default)]
+pub struct Strings {
+    map: BTreeMap<String, String>,
+}
+
+/// Whether `name` is `Strings` or a locale variant `Strings.<locale>`.
+pub fn is_strings_section(name: &str) -> bool {
+    let n = fold(name);
+    n == "strings" || n.starts_with("strings.")
+}
+
+impl Strings {
+    /// Collect the string table: undecorated `[Strings]` wins over `[Strings.*]` sections.
+    pub fn from_sections(sections: &Sections) -> Strings {
+        let mut map = BTreeMap::new();
+        let (plain, localised): (Vec<_>, Vec<_>) = sections
+            .all()
+            .iter()
+            .filter(|s| is_strings_section(&s.name))
+            .partition(|s| fold(&s.name) == "strings");
+        for section in plain.into_iter().chain(localised) {
+            for entry in &section.entries {
+                if let Some(key) = &entry.key {
+                    map.entry(fold(key))
+                        .or_insert_with(|| entry.value_text.clone());
+                }
+            }
+        }
+        Strings { map }
+    }
+
+    /// The value of string token `key` (case-insensitive).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.map.get(&fold(key)).map(String::as_str)
+    }
+
+    /// Replace `%key%` tokens and `%%` in `text`; unknown keys are passed to `unknown`.
+    pub fn substitute(&self, text: &str, unknown: &mut dyn FnMut(&str)) -> String {
+        if !text.contains('%') {
+            return text.to_string();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(start) = rest.find('%') {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 1..];
+            match after.find('%') {
+                Some(0) => {
+                    out.push('%');
+                    rest = &after[1..];
+                }
+                Some(end) => {
+                    let key = &after[..end];
+                    match self.get(key) {
+                        Some(value) => out.push_str(value),
+                        None => {
+                            unknown(key);
+                            out.push('%');
+                            out.push_str(key);
+                            out.push('%');
+                        }
+                    }
+                    rest = &after[end + 1..];
+                }
+                None => {
+                    out.push_str(&rest[start..]);
+                    rest = "";
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    /// Substitute every token of every section except the string sections themselves.
+    pub fn apply(&self, sections: &mut Sections, warnings: &mut Vec<Warning>) {
+        for section in sections.all_mut() {
+            if is_strings_section(&section.name) {
+                continue;
+            }
+            for entry in &mut section.entries {
+                let mut missing: Vec<String> = Vec::new();
+                let mut note = |key: &str| {
+                    let is_dirid = !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit());
+                    if !is_dirid && !missing.iter().any(|m| m == key) {
+                        missing.push(key.to_string());
+                    }
+                };
+                if let Some(key) = &mut entry.key {
+                    *key = self.substitute(key, &mut note);
+                }
+                for value in &mut entry.values {
+                    *value = self.substitute(value, &mut note);
+                }
+                entry.value_text = self.substitute(&entry.value_text, &mut |_| {});
+                for key in missing {
+                    warnings.push(Warning::new(
+                        entry.line,
+                        format!(
+                            "string token `%{key}%` is not defined in [Strings]; kept as written"
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::syntax::parse;
+    use super::*;
+
+    fn table(text: &str) -> Strings {
+        Strings::from_sections(&parse(text).0)
+    }
+
+    #[test]
+    fn percent_percent_is_a_literal_percent() {
+        let s = table("[Strings]\nA = \"x\"\n");
+        let mut unknown = Vec::new();
+        let out = s.substitute("100%% %A% %%A%%", &mut |k| unknown.push(k.to_string()));
+        assert_eq!(out, "100% x %A%");
+        assert!(unknown.is_empty());
+    }
+
+    #[test]
+    fn keys_are_case_insensitive_and_unknown_ones_are_kept() {
+        let s = table("[strings]\nVendor = \"Red Hat, Inc.\"\n");
+        let mut unknown = Vec::new();
+        let out = s.substitute("%VENDOR%|%12%\\a.sys|%nope%|50%", &mut |k| {
+            unknown.push(k.to_string())
+        });
+        assert_eq!(out, "Red Hat, Inc.|%12%\\a.sys|%nope%|50%");
+        assert_eq!(unknown, vec!["12", "nope"]);
+    }
+
+    #[test]
+    fn self_reference_is_substituted_once() {
+        let s = table("[Strings]\nA = \"%A%%B%\"\nB = \"%A%\"\n");
+        assert_eq!(s.substitute("%A%", &mut |_| {}), "%A%%B%");
+        assert_eq!(s.substitute("%B%", &mut |_| {}), "%A%");
+    }
+
+    #[test]
+    fn undecorated_strings_win_over_locale_sections() {
+        let s = table("[Strings.0407]\nA = \"de\"\nOnly = \"o\"\n[Strings]\nA = \"plain\"\n");
+        assert_eq!(s.get("a"), Some("plain"));
+        assert_eq!(s.get("only"), Some("o"));
+    }
+
+    #[test]
+    fn apply_substitutes_keys_and_values_and_warns_on_unknown() {
+        let (mut sections, mut w) =
+            parse("[M]\n%Desc% = Inst, %Hwid%, %missing%\n[Strings]\nDesc=\"A, B\"\nHwid=PCI\\X\n");
+        table_apply(&mut sections, &mut w);
+        let e = &sections.get("m").unwrap().entries[0];
+        assert_eq!(e.key.as_deref(), Some("A, B"));
+        assert_eq!(e.values, vec!["Inst", "PCI\\X", "%missing%"]);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].line, 2);
+    }
+
+    fn table_apply(sections: &mut Sections, w: &mut Vec<Warning>) {
+        let s = Strings::from_sections(sections);
+        s.apply(sections, w);
+    }
+}

@@ -1,0 +1,425 @@
+//! INF syntax: physical lines -> logical lines -> sections of `key = value, ...` entries.
+//!
+//! The rules (from the INF syntax reference): section names are case-insensitive and sections of
+//! the same name are merged; `;` starts a comment unless it is inside double quotes; a `\` as the
+//! last non-blank character continues the line; values are separated by commas outside quotes;
+//! inside quotes `""` is a literal `"`. Nothing here fails: oddities become [`Warning`]s so a
+//! report can show them with their line.
+
+use std::collections::BTreeMap;
+
+use super::model::Warning;
+
+/// A section of an INF: its name as first written, and its entries in file order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// The name between the brackets, as first written (sections are merged by lowercase name).
+    pub name: String,
+    /// 1-based line of the first header of this section.
+    pub line: usize,
+    /// The entries of every header of this name, in file order.
+    pub entries: Vec<Entry>,
+}
+
+/// One logical line inside a section: `key = value, value` or a bare `value, value` list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// The text left of the first `=` outside quotes, unquoted and trimmed; `None` without `=`.
+    pub key: Option<String>,
+    /// The comma-separated values, unquoted and trimmed (empty values kept: positions matter).
+    pub values: Vec<String>,
+    /// The whole right-hand side as one unquoted value, commas kept (how `[Strings]` reads it).
+    pub value_text: String,
+    /// 1-based line where the logical line starts.
+    pub line: usize,
+}
+
+impl Section {
+    /// Whether this section's name equals `name`, ignoring case.
+    pub fn is(&self, name: &str) -> bool {
+        eq_name(&self.name, name)
+    }
+
+    /// The entries whose key equals `key`, ignoring case.
+    pub fn entries_named<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Entry> + 'a {
+        self.entries
+            .iter()
+            .filter(move |e| e.key.as_deref().is_some_and(|k| eq_name(k, key)))
+    }
+
+    /// The first value of the first entry named `key`.
+    pub fn value(&self, key: &str) -> Option<&str> {
+        self.entries
+            .iter()
+            .find(|e| e.key.as_deref().is_some_and(|k| eq_name(k, key)))
+            .and_then(|e| e.values.first())
+            .map(String::as_str)
+    }
+}
+
+impl Entry {
+    /// The key followed by the values: every token of the line.
+    pub fn tokens(&self) -> impl Iterator<Item = &str> {
+        self.key
+            .iter()
+            .chain(self.values.iter())
+            .map(String::as_str)
+    }
+}
+
+/// Case-insensitive name comparison, as Windows compares INF section and key names.
+pub fn eq_name(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b) || (!a.is_ascii() && a.to_lowercase() == b.to_lowercase())
+}
+
+/// The lookup form of a name (sections, keys, string tokens).
+pub fn fold(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// Sections in file order, with a case-insensitive index.
+#[derive(Debug, Clone, Default)]
+pub struct Sections {
+    list: Vec<Section>,
+    index: BTreeMap<String, usize>,
+}
+
+impl Sections {
+    /// Every section, in the order their names first appear.
+    pub fn all(&self) -> &[Section] {
+        &self.list
+    }
+
+    /// Mutable access for the substitution pass.
+    pub(super) fn all_mut(&mut self) -> &mut [Section] {
+        &mut self.list
+    }
+
+    /// The section named `name` (case-insensitive).
+    pub fn get(&self, name: &str) -> Option<&Section> {
+        self.index.get(&fold(name)).and_then(|i| self.list.get(*i))
+    }
+
+    fn open(&mut self, name: &str, line: usize) -> usize {
+        let key = fold(name);
+        if let Some(i) = self.index.get(&key) {
+            return *i;
+        }
+        self.list.push(Section {
+            name: name.to_string(),
+            line,
+            entries: Vec::new(),
+        });
+        let i = self.list.len() - 1;
+        self.index.insert(key, i);
+        i
+    }
+}
+
+/// Tokenise INF text into sections; oddities are returned as warnings, never as errors.
+pub fn parse(text: &str) -> (Sections, Vec<Warning>) {
+    let mut warnings = Vec::new();
+    let mut sections = Sections::default();
+    let mut current: Option<usize> = None;
+    let mut warned_outside = false;
+    for (line, logical) in logical_lines(text, &mut warnings) {
+        let trimmed = logical.trim();
+        if trimmed.is_empty() {
+            continue;
+        }
+        if let Some(header) = trimmed.strip_prefix('[') {
+            let name = match header.find(']') {
+                Some(end) => {
+                    let after = header[end + 1..].trim();
+                    if !after.is_empty() {
+                        warnings.push(Warning::new(
+                            line,
+                            format!("text `{after}` after the section header is ignored"),
+                        ));
+                    }
+                    header[..end].trim()
+                }
+                None => {
+                    warnings.push(Warning::new(
+                        line,
+                        "section header has no closing `]`; the rest of the line is taken as its name",
+                    ));
+                    header.trim()
+                }
+            };
+            if name.is_empty() {
+                warnings.push(Warning::new(line, "section header with an empty name"));
+            }
+            current = Some(sections.open(name, line));
+            continue;
+        }
+        match current.and_then(|i| sections.list.get_mut(i)) {
+            Some(section) => section.entries.push(entry(trimmed, line)),
+            None => {
+                if !warned_outside {
+                    warnings.push(Warning::new(
+                        line,
+                        "text before the first section header is ignored",
+                    ));
+                    warned_outside = true;
+                }
+            }
+        }
+    }
+    (sections, warnings)
+}
+
+/// Split one logical line (comment already removed) into key and values.
+fn entry(text: &str, line: usize) -> Entry {
+    let (key, rhs) = match find_unquoted(text, '=') {
+        Some(i) => (Some(field(&text[..i])), &text[i + 1..]),
+        None => (None, text),
+    };
+    Entry {
+        key,
+        values: split_unquoted(rhs, ',').into_iter().map(field).collect(),
+        value_text: field(rhs),
+        line,
+    }
+}
+
+/// Logical lines with the 1-based line number they start on: comments removed, continuations
+/// joined.
+fn logical_lines(text: &str, warnings: &mut Vec<Warning>) -> Vec<(usize, String)> {
+    let mut out = Vec::new();
+    let mut pending: Option<(usize, String)> = None;
+    for (i, physical) in physical_lines(text).into_iter().enumerate() {
+        let line = i + 1;
+        let (content, open_quote) = strip_comment(physical);
+        if open_quote {
+            warnings.push(Warning::new(
+                line,
+                "unterminated `\"`: the quoted text runs to the end of the line",
+            ));
+        }
+        let (start, mut buf) = pending.take().unwrap_or((line, String::new()));
+        let end_trimmed = content.trim_end();
+        match end_trimmed.strip_suffix('\\') {
+            Some(head) if !open_quote => {
+                buf.push_str(head);
+                pending = Some((start, buf));
+            }
+            _ => {
+                buf.push_str(content);
+                out.push((start, buf));
+            }
+        }
+    }
+    if let Some((start, buf)) = pending {
+        warnings.push(Warning::new(
+            start,
+            "line continuation `\\` at the end of the file",
+        ));
+        out.push((start, buf));
+    }
+    out
+}
+
+/// Physical lines, split at CRLF, LF or a lone CR.
+fn physical_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                lines.push(&text[start..i]);
+                start = i + 1;
+            }
+            b'\r' => {
+                lines.push(&text[start..i]);
+                if bytes.get(i + 1) == Some(&b'\n') {
+                    i += 1;
+                }
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if start < text.len() {
+        lines.push(&text[start..]);
+    }
+    lines
+}
+
+/// The line up to a `;` outside quotes, and whether a quote was left open.
+fn strip_comment(line: &str) -> (&str, bool) {
+    let mut in_quote = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => in_quote = !in_quote,
+            ';' if !in_quote => return (&line[..i], false),
+            _ => {}
+        }
+    }
+    (line, in_quote)
+}
+
+/// Byte offset of the first `needle` outside double quotes.
+fn find_unquoted(text: &str, needle: char) -> Option<usize> {
+    let mut in_quote = false;
+    for (i, c) in text.char_indices() {
+        if c == '"' {
+            in_quote = !in_quote;
+        } else if c == needle && !in_quote {
+            return Some(i);
+        }
+    }
+    None
+}
+
+/// Split at every `sep` outside double quotes.
+fn split_unquoted(text: &str, sep: char) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let mut rest = text;
+    while let Some(i) = find_unquoted(rest, sep) {
+        parts.push(&rest[..i]);
+        rest = &rest[i + sep.len_utf8()..];
+    }
+    parts.push(rest);
+    parts
+}
+
+/// One token: quotes removed (`""` inside quotes is a literal `"`), blanks outside quotes trimmed
+/// at both ends; blanks inside quotes are kept.
+fn field(text: &str) -> String {
+    let mut chars: Vec<(char, bool)> = Vec::with_capacity(text.len());
+    let mut in_quote = false;
+    let mut it = text.chars().peekable();
+    while let Some(c) = it.next() {
+        if c == '"' {
+            if in_quote && it.peek() == Some(&'"') {
+                it.next();
+                chars.push(('"', true));
+            } else {
+                in_quote = !in_quote;
+            }
+            continue;
+        }
+        chars.push((c, in_quote));
+    }
+    let blank = |&(c, quoted): &(char, bool)| !quoted && c.is_whitespace();
+    let start = chars.iter().position(|c| !blank(c)).unwrap_or(chars.len());
+    let end = chars
+        .iter()
+        .rposition(|c| !blank(c))
+        .map_or(start, |i| i + 1);
+    chars
+        .get(start..end)
+        .unwrap_or_default()
+        .iter()
+        .map(|(c, _)| *c)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Entry {
+        let (s, _) = parse(&format!("[S]\n{text}\n"));
+        s.all()[0].entries[0].clone()
+    }
+
+    #[test]
+    fn semicolon_inside_quotes_is_not_a_comment() {
+        let e = one(r#"Desc = "a;b", c ; comment "x;y""#);
+        assert_eq!(e.key.as_deref(), Some("Desc"));
+        assert_eq!(e.values, vec!["a;b", "c"]);
+    }
+
+    #[test]
+    fn comma_and_equals_inside_quotes_stay_in_the_value() {
+        let e = one(r#"HKR,,CoInstallers32,0x00010000, "WdfCoInstaller01009.dll,WdfCoInstaller""#);
+        assert_eq!(e.key, None);
+        assert_eq!(
+            e.values,
+            vec![
+                "HKR",
+                "",
+                "CoInstallers32",
+                "0x00010000",
+                "WdfCoInstaller01009.dll,WdfCoInstaller"
+            ]
+        );
+        let e = one(r#""a=b" = "x""y""#);
+        assert_eq!(e.key.as_deref(), Some("a=b"));
+        assert_eq!(e.values, vec![r#"x"y"#]);
+        let e = one(r#"k = "  padded  ", """#);
+        assert_eq!(e.values, vec!["  padded  ", ""]);
+    }
+
+    #[test]
+    fn backslash_continues_the_line_and_keeps_the_first_line_number() {
+        let (s, w) = parse("[S]\r\nk = a, \\\r\n    b, \\ ; comment\r\n c\r\nnext = 1\r\n");
+        let e = &s.all()[0].entries;
+        assert_eq!(e[0].values, vec!["a", "b", "c"]);
+        assert_eq!(e[0].line, 2);
+        assert_eq!(e[1].key.as_deref(), Some("next"));
+        assert_eq!(e[1].line, 5);
+        assert!(w.is_empty(), "{w:?}");
+    }
+
+    #[test]
+    fn backslash_inside_a_value_is_not_a_continuation() {
+        let (s, _) = parse("[S]\nServiceBinary = %12%\\viostor.sys\nPath = \"C:\\\"\nx = 1\n");
+        let e = &s.all()[0].entries;
+        assert_eq!(e[0].values, vec!["%12%\\viostor.sys"]);
+        assert_eq!(e[1].values, vec!["C:\\"]);
+        assert_eq!(e.len(), 3);
+    }
+
+    #[test]
+    fn section_names_are_case_insensitive_and_merged() {
+        let (s, _) = parse("[Version]\na=1\n[strings]\nx=1\n[VERSION]\nb=2\n");
+        assert_eq!(s.all().len(), 2);
+        let v = s.get("version").unwrap();
+        assert_eq!(v.name, "Version");
+        assert_eq!(v.entries.len(), 2);
+        assert_eq!(v.value("B"), Some("2"));
+        assert!(s.get("STRINGS").unwrap().is("Strings"));
+    }
+
+    #[test]
+    fn unterminated_quote_runs_to_end_of_line_with_a_warning() {
+        let (s, w) = parse("[S]\nk = \"abc ; not a comment, d\nnext = 2\n");
+        let e = &s.all()[0].entries;
+        assert_eq!(e[0].values, vec!["abc ; not a comment, d"]);
+        assert_eq!(e[1].values, vec!["2"]);
+        assert_eq!(w.len(), 1);
+        assert_eq!(w[0].line, 2);
+    }
+
+    #[test]
+    fn oddities_do_not_panic() {
+        for text in [
+            "",
+            "\\",
+            "[",
+            "[]",
+            "]",
+            "\"",
+            "=",
+            "[S]\n=\n,\n\"\n\\",
+            "junk before\n[S]\nk=\\",
+            "[S] trailing\n[T\nk = \"\"\"",
+            "\r\r\n\n\u{feff}[S]\r",
+        ] {
+            let _ = parse(text);
+        }
+    }
+
+    #[test]
+    fn lone_cr_and_crlf_both_end_lines() {
+        let (s, _) = parse("[S]\ra=1\r\nb=2\nc=3");
+        let lines: Vec<usize> = s.all()[0].entries.iter().map(|e| e.line).collect();
+        assert_eq!(lines, vec![2, 3, 4]);
+    }
+}

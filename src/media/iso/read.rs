@@ -1,0 +1,772 @@
+//! The image reader: volume descriptors, one directory tree walked with bounded memory, names
+//! from Rock Ridge, Joliet, the ISO 9660:1999 tree or plain ISO 9660, and safe extraction.
+//!
+//! Name sources, best first: Rock Ridge `NM` when the primary tree carries SUSP (the only
+//! complete names: Joliet truncates at 64 characters, which is how `mkisofs -J -R` images
+//! come out), then Joliet, then the ISO 9660:1999 enhanced tree, then plain ISO 9660 without
+//! `;1` and a trailing `.`. Linux mounts images the same way.
+//!
+//! A damaged or hostile image is an error, never a panic or a hang: every read is checked
+//! against the image size, each directory extent is read once (a second visit is a loop),
+//! nesting, directory sizes, entry counts and continuation chains are bounded.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::{self, File};
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+use crate::error::{Error, IoContext, Result};
+use crate::media::tree::{Extent, Media, Source};
+use crate::policy::fold_case;
+
+use super::record::{le16, le32, FLAG_ASSOCIATED, FLAG_DIR, FLAG_MULTI_EXTENT, SECTOR, SECTOR_U64};
+use super::rrip;
+
+/// Deepest directory nesting accepted.
+const MAX_DEPTH: usize = 64;
+/// Most entries (files and directories) accepted in one image.
+const MAX_ENTRIES: usize = 1_000_000;
+/// Largest directory extent accepted, in bytes.
+const MAX_DIR_BYTES: u32 = 32 << 20;
+/// Volume descriptors read before giving up on finding the terminator.
+const MAX_DESCRIPTORS: u64 = 64;
+
+/// One file or directory of an image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IsoEntry {
+    /// `/`-separated path without a leading slash (`dir/file`).
+    pub path: String,
+    /// Whether this is a directory.
+    pub is_dir: bool,
+    /// Size in bytes (0 for directories).
+    pub size: u64,
+    /// Where the bytes are in the image, in file order (several for a multi-extent file).
+    pub extents: Vec<Extent>,
+}
+
+/// Which names the reader used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameSource {
+    /// Rock Ridge `NM` entries in the primary tree.
+    RockRidge,
+    /// The Joliet (UCS-2) tree.
+    Joliet,
+    /// The ISO 9660:1999 enhanced tree.
+    Iso9660_1999,
+    /// Plain ISO 9660 identifiers.
+    Iso9660,
+}
+
+/// An opened image: its labels and every entry, read once at [`IsoReader::open`].
+#[derive(Debug)]
+pub struct IsoReader {
+    image: Arc<PathBuf>,
+    volume_id: String,
+    joliet_volume_id: Option<String>,
+    names: NameSource,
+    entries: Vec<IsoEntry>,
+    index: BTreeMap<String, usize>,
+}
+
+/// The image file with bounds-checked reads.
+struct Image {
+    file: File,
+    len: u64,
+    path: PathBuf,
+}
+
+impl Image {
+    /// Read `len` bytes at `offset`; `what` names the structure for the error message.
+    fn read(&mut self, offset: u64, len: usize, what: &dyn Fn() -> String) -> Result<Vec<u8>> {
+        let end = offset.checked_add(len as u64);
+        if end.is_none_or(|end| end > self.len) {
+            return Err(Error::invalid(format!(
+                "{}: {} (bytes {offset}..{}) lies past the end of the image ({} bytes); the \
+                 image is truncated or damaged",
+                self.path.display(),
+                what(),
+                offset.saturating_add(len as u64),
+                self.len
+            )));
+        }
+        let mut buf = vec![0u8; len];
+        self.file
+            .seek(SeekFrom::Start(offset))
+            .and_then(|_| self.file.read_exact(&mut buf))
+            .with_path("read", &self.path)?;
+        Ok(buf)
+    }
+}
+
+/// The tree being walked and how its names are decoded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tree {
+    Primary { rr_skip: Option<usize> },
+    Joliet,
+    Enhanced,
+}
+
+/// One parsed directory record.
+struct Record<'a> {
+    extent: u32,
+    xar: u8,
+    len: u32,
+    flags: u8,
+    interleaved: bool,
+    id: &'a [u8],
+    su: &'a [u8],
+}
+
+/// Parse the record at the start of `b` (whose length byte is `b[0]`).
+fn parse_record(b: &[u8]) -> Option<Record<'_>> {
+    let len = usize::from(*b.first()?);
+    if len < 34 || len > b.len() {
+        return None;
+    }
+    let id_len = usize::from(b[32]);
+    let id_end = 33 + id_len;
+    if id_len == 0 || id_end > len {
+        return None;
+    }
+    let su_start = (id_end + usize::from(id_len % 2 == 0)).min(len);
+    Some(Record {
+        extent: le32(b, 2)?,
+        xar: b[1],
+        len: le32(b, 10)?,
+        flags: b[25],
+        interleaved: b[26] != 0 || b[27] != 0,
+        id: &b[33..id_end],
+        su: &b[su_start..len],
+    })
+}
+
+/// Bytes as text: UTF-8 when valid, else Latin-1 (what `mkisofs -input-charset iso8859-1`
+/// records).
+fn text(bytes: &[u8]) -> String {
+    match std::str::from_utf8(bytes) {
+        Ok(s) => s.to_string(),
+        Err(_) => bytes.iter().map(|&b| char::from(b)).collect(),
+    }
+}
+
+fn ucs2(bytes: &[u8]) -> String {
+    let units = bytes
+        .chunks_exact(2)
+        .map(|p| u16::from_be_bytes([p[0], p[1]]));
+    char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect()
+}
+
+/// Drop a `;<digits>` version suffix.
+fn strip_version(name: &str) -> &str {
+    match name.rfind(';') {
+        Some(i) if name[i + 1..].bytes().all(|b| b.is_ascii_digit()) => &name[..i],
+        _ => name,
+    }
+}
+
+fn trim_label(s: &str) -> String {
+    s.trim_end_matches([' ', '\0']).to_string()
+}
+
+/// Why `name` cannot be a path component, if it cannot.
+fn bad_name(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("an empty name")
+    } else if name == "." || name == ".." {
+        Some("a name that points outside its directory")
+    } else if name.contains('/') {
+        Some("a name containing `/` (or an absolute name)")
+    } else if name.contains('\0') {
+        Some("a name containing NUL")
+    } else {
+        None
+    }
+}
+
+impl IsoReader {
+    /// Open `path` and read its directory tree.
+    pub fn open(path: &Path) -> Result<IsoReader> {
+        let file = File::open(path).with_path("open", path)?;
+        let len = file.metadata().with_path("read metadata of", path)?.len();
+        let mut img = Image {
+            file,
+            len,
+            path: path.to_path_buf(),
+        };
+        let mut primary = None;
+        let mut joliet = None;
+        let mut enhanced = None;
+        let mut n = 16;
+        loop {
+            if n >= 16 + MAX_DESCRIPTORS {
+                return Err(Error::invalid(format!(
+                    "{}: no volume descriptor set terminator in the first {MAX_DESCRIPTORS} \
+                     descriptors; this is not an ISO 9660 image",
+                    path.display()
+                )));
+            }
+            if (n + 1) * SECTOR_U64 > len {
+                return Err(Error::invalid(format!(
+                    "{}: the image is truncated ({len} bytes): it ends inside its volume \
+                     descriptors",
+                    path.display()
+                )));
+            }
+            let vd = img.read(n * SECTOR_U64, SECTOR, &|| "a volume descriptor".into())?;
+            if &vd[1..6] != b"CD001" {
+                return Err(Error::invalid(format!(
+                    "{}: no ISO 9660 signature at block {n}; this is not an ISO 9660 image",
+                    path.display()
+                )));
+            }
+            match (vd[0], vd[6]) {
+                (255, _) => break,
+                (1, _) if primary.is_none() => primary = Some(vd),
+                (2, 1) if matches!(&vd[88..91], b"%/@" | b"%/C" | b"%/E") => {
+                    joliet.get_or_insert(vd);
+                }
+                (2, 2) => {
+                    enhanced.get_or_insert(vd);
+                }
+                _ => {}
+            }
+            n += 1;
+        }
+        let Some(pvd) = primary else {
+            return Err(Error::invalid(format!(
+                "{}: the image has no primary volume descriptor",
+                path.display()
+            )));
+        };
+        let block = le16(&pvd, 128).unwrap_or(0);
+        if usize::from(block) != SECTOR {
+            return Err(Error::invalid(format!(
+                "{}: logical block size {block} is not supported (only 2048)",
+                path.display()
+            )));
+        }
+        let volume_id = trim_label(&text(&pvd[40..72]));
+        let joliet_volume_id = joliet.as_ref().map(|j| trim_label(&ucs2(&j[40..72])));
+
+        let root_of = |vd: &[u8]| parse_record(&vd[156..190]).map(|r| (r.extent, r.len));
+        let bad_root = || {
+            Error::invalid(format!(
+                "{}: the root directory record is damaged",
+                path.display()
+            ))
+        };
+        let proot = root_of(&pvd).ok_or_else(bad_root)?;
+        let rr_skip = root_sp(&mut img, proot)?;
+        let (tree, root, names) = match (rr_skip, &joliet, &enhanced) {
+            (Some(skip), _, _) => (
+                Tree::Primary {
+                    rr_skip: Some(skip),
+                },
+                proot,
+                NameSource::RockRidge,
+            ),
+            (None, Some(j), _) => (
+                Tree::Joliet,
+                root_of(j).ok_or_else(bad_root)?,
+                NameSource::Joliet,
+            ),
+            (None, None, Some(e)) => (
+                Tree::Enhanced,
+                root_of(e).ok_or_else(bad_root)?,
+                NameSource::Iso9660_1999,
+            ),
+            (None, None, None) => (Tree::Primary { rr_skip: None }, proot, NameSource::Iso9660),
+        };
+        let mut entries = walk(&mut img, tree, root)?;
+        entries.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut index = BTreeMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            index.entry(fold_case(&e.path)).or_insert(i);
+        }
+        Ok(IsoReader {
+            image: Arc::new(path.to_path_buf()),
+            volume_id,
+            joliet_volume_id,
+            names,
+            entries,
+            index,
+        })
+    }
+
+    /// The primary volume identifier (trailing spaces removed).
+    pub fn volume_id(&self) -> &str {
+        &self.volume_id
+    }
+
+    /// The Joliet volume label, when the image has Joliet.
+    pub fn joliet_volume_id(&self) -> Option<&str> {
+        self.joliet_volume_id.as_deref()
+    }
+
+    /// Which names the entries carry.
+    pub fn name_source(&self) -> NameSource {
+        self.names
+    }
+
+    /// The image file.
+    pub fn path(&self) -> &Path {
+        &self.image
+    }
+
+    /// Every file and directory, sorted by path.
+    pub fn entries(&self) -> &[IsoEntry] {
+        &self.entries
+    }
+
+    /// The bytes of `e`, streamed from the image.
+    pub fn source(&self, e: &IsoEntry) -> Source {
+        Source::Extents {
+            image: Arc::clone(&self.image),
+            extents: e.extents.clone(),
+        }
+    }
+
+    /// The entry at `path` (case-insensitive; leading and trailing `/` ignored).
+    pub fn find(&self, path: &str) -> Option<&IsoEntry> {
+        let key = fold_case(path.trim_matches('/'));
+        self.index.get(&key).map(|&i| &self.entries[i])
+    }
+
+    /// The entry at `path` and, for a directory, everything below it.
+    fn subtree(&self, path: &str) -> Result<Vec<&IsoEntry>> {
+        let trimmed = path.trim_matches('/');
+        if trimmed.is_empty() {
+            return Ok(self.entries.iter().collect());
+        }
+        let Some(top) = self.find(trimmed) else {
+            return Err(
+                Error::invalid(format!("`{path}` is not in {}", self.image.display()))
+                    .with_help("list the image with `aero-recipe iso ls`"),
+            );
+        };
+        let mut out = vec![top];
+        if top.is_dir {
+            let prefix = format!("{}/", top.path);
+            out.extend(self.entries.iter().filter(|e| e.path.starts_with(&prefix)));
+        }
+        Ok(out)
+    }
+
+    /// Extract `paths` (files or directories; everything when empty) below `dest`, which is
+    /// created if missing. Nothing is written outside `dest`: names are checked and existing
+    /// symlinks below `dest` are refused. Returns the extracted file paths, sorted.
+    pub fn extract(&self, dest: &Path, paths: &[String]) -> Result<Vec<String>> {
+        let mut chosen: BTreeMap<&str, &IsoEntry> = BTreeMap::new();
+        if paths.is_empty() {
+            chosen.extend(self.entries.iter().map(|e| (e.path.as_str(), e)));
+        }
+        for p in paths {
+            chosen.extend(self.subtree(p)?.into_iter().map(|e| (e.path.as_str(), e)));
+        }
+        fs::create_dir_all(dest).with_path("create", dest)?;
+        let mut buf = vec![0u8; 1 << 20];
+        let mut done = Vec::new();
+        for e in chosen.values() {
+            let parts: Vec<&str> = e.path.split('/').collect();
+            let (dirs, last) = if e.is_dir {
+                (&parts[..], None)
+            } else {
+                (&parts[..parts.len() - 1], parts.last())
+            };
+            let mut target = dest.to_path_buf();
+            for d in dirs {
+                target.push(safe_component(d, &e.path)?);
+                ensure_dir(&target)?;
+            }
+            if let Some(name) = last {
+                target.push(safe_component(name, &e.path)?);
+                if fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_symlink()) {
+                    return Err(symlink_refused(&target));
+                }
+                self.copy_out(e, &target, &mut buf)?;
+                done.push(e.path.clone());
+            }
+        }
+        Ok(done)
+    }
+
+    fn copy_out(&self, e: &IsoEntry, target: &Path, buf: &mut [u8]) -> Result<()> {
+        let mut src = self.source(e).open()?;
+        let mut out = File::create(target).with_path("create", target)?;
+        let mut left = e.size;
+        while left > 0 {
+            let want = (buf.len() as u64).min(left) as usize;
+            let n = src.read(&mut buf[..want]).with_path("read", &self.image)?;
+            if n == 0 {
+                return Err(Error::invalid(format!(
+                    "{}: `{}` ends early; the image is truncated",
+                    self.image.display(),
+                    e.path
+                )));
+            }
+            out.write_all(&buf[..n]).with_path("write", target)?;
+            left -= n as u64;
+        }
+        Ok(())
+    }
+
+    /// Add the files below `prefix_in_iso` (a directory, `""` for all, or a single file) to
+    /// `media` under `dest_prefix`, as extents of this image (nothing is copied). Empty
+    /// directories are kept. Returns the number of files added.
+    pub fn add_to_media(
+        &self,
+        media: &mut Media,
+        prefix_in_iso: &str,
+        dest_prefix: &str,
+    ) -> Result<usize> {
+        let dest_prefix = dest_prefix.trim_matches('/');
+        let entries = self.subtree(prefix_in_iso)?;
+        let top = match entries.first() {
+            Some(e) if !prefix_in_iso.trim_matches('/').is_empty() => Some(*e),
+            _ => None,
+        };
+        let mut added = 0;
+        for e in entries {
+            let rel = match top {
+                Some(t) if t.path == e.path => "",
+                Some(t) => &e.path[t.path.len() + 1..],
+                None => e.path.as_str(),
+            };
+            let dest = match (dest_prefix.is_empty(), rel.is_empty()) {
+                (_, true) => dest_prefix.to_string(),
+                (true, false) => rel.to_string(),
+                (false, false) => format!("{dest_prefix}/{rel}"),
+            };
+            if e.is_dir {
+                if !dest.is_empty() {
+                    media.add_dir(&dest)?;
+                }
+            } else {
+                media.add(&dest, self.source(e), e.size)?;
+                added += 1;
+            }
+        }
+        Ok(added)
+    }
+}
+
+fn symlink_refused(p: &Path) -> Error {
+    Error::invalid(format!(
+        "{} is a symlink; refusing to extract through it",
+        p.display()
+    ))
+}
+
+/// `name` as one normal path component, or an error naming the entry.
+fn safe_component<'a>(name: &'a str, entry: &str) -> Result<&'a str> {
+    let mut comps = Path::new(name).components();
+    match (comps.next(), comps.next()) {
+        (Some(Component::Normal(_)), None) if bad_name(name).is_none() => Ok(name),
+        _ => Err(Error::invalid(format!(
+            "refusing to extract `{entry}`: `{name}` is not a plain file name on this system"
+        ))),
+    }
+}
+
+/// Create `dir` unless it exists as a real directory; refuse symlinks and files in the way.
+fn ensure_dir(dir: &Path) -> Result<()> {
+    match fs::symlink_metadata(dir) {
+        Ok(m) if m.file_type().is_symlink() => Err(symlink_refused(dir)),
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(Error::invalid(format!(
+            "{} exists and is not a directory",
+            dir.display()
+        ))),
+        Err(_) => fs::create_dir(dir).with_path("create", dir),
+    }
+}
+
+/// The `SP` skip length if the root directory of the primary tree carries SUSP.
+fn root_sp(img: &mut Image, (extent, len): (u32, u32)) -> Result<Option<usize>> {
+    if len == 0 {
+        return Ok(None);
+    }
+    let first = img.read(
+        u64::from(extent) * SECTOR_U64,
+        SECTOR.min(len as usize),
+        &|| "the root directory".into(),
+    )?;
+    Ok(parse_record(&first).and_then(|r| rrip::sp_skip(r.su)))
+}
+
+/// A directory waiting to be read.
+struct Pending {
+    path: String,
+    extent: u32,
+    len: u32,
+    depth: usize,
+}
+
+fn walk(img: &mut Image, tree: Tree, (extent, len): (u32, u32)) -> Result<Vec<IsoEntry>> {
+    let mut w = Walker {
+        img,
+        tree,
+        entries: Vec::new(),
+        visited: BTreeSet::from([extent]),
+        stack: vec![Pending {
+            path: String::new(),
+            extent,
+            len,
+            depth: 0,
+        }],
+    };
+    while let Some(dir) = w.stack.pop() {
+        w.read_dir(&dir)?;
+    }
+    Ok(w.entries)
+}
+
+/// Depth-first walk state: every directory extent is read at most once.
+struct Walker<'a> {
+    img: &'a mut Image,
+    tree: Tree,
+    entries: Vec<IsoEntry>,
+    visited: BTreeSet<u32>,
+    stack: Vec<Pending>,
+}
+
+impl Walker<'_> {
+    fn fail(&self, msg: String) -> Error {
+        Error::invalid(format!("{}: {msg}", self.img.path.display()))
+    }
+
+    fn read_dir(&mut self, dir: &Pending) -> Result<()> {
+        let shown = format!("/{}", dir.path);
+        if dir.len > MAX_DIR_BYTES {
+            return Err(self.fail(format!(
+                "directory `{shown}` claims {} bytes of records; refusing more than \
+                 {MAX_DIR_BYTES}",
+                dir.len
+            )));
+        }
+        let bytes = self.img.read(
+            u64::from(dir.extent) * SECTOR_U64,
+            dir.len as usize,
+            &|| format!("directory `{shown}`"),
+        )?;
+        let mut names = BTreeSet::new();
+        // A multi-extent file whose last record has not been seen yet: (name, entry index).
+        let mut open_file: Option<(String, usize)> = None;
+        let mut pos = 0;
+        while pos < bytes.len() {
+            let sector_end = ((pos / SECTOR + 1) * SECTOR).min(bytes.len());
+            if bytes[pos] == 0 {
+                pos = sector_end;
+                continue;
+            }
+            let rec = parse_record(&bytes[pos..sector_end]).ok_or_else(|| {
+                self.fail(format!(
+                    "directory `{shown}` has a damaged record at byte {pos} of its extent \
+                     (block {})",
+                    dir.extent
+                ))
+            })?;
+            pos += usize::from(bytes[pos]);
+            if rec.id == [0] || rec.id == [1] || rec.flags & FLAG_ASSOCIATED != 0 {
+                continue;
+            }
+            let rr = self.rock_ridge(&rec, &shown)?;
+            if rr.relocated {
+                continue;
+            }
+            let name = self.name_of(&rec, &rr);
+            if let Some(why) = bad_name(&name) {
+                return Err(self.fail(format!(
+                    "directory `{shown}` holds {why} (`{}`); the image is damaged or hostile",
+                    name.escape_debug()
+                )));
+            }
+            let path = if dir.path.is_empty() {
+                name.clone()
+            } else {
+                format!("{}/{name}", dir.path)
+            };
+
+            if let Some((open_name, idx)) = open_file.take() {
+                if open_name != name {
+                    return Err(self.unfinished(idx));
+                }
+                push_extent(self.img, &mut self.entries[idx], &rec)?;
+                if rec.flags & FLAG_MULTI_EXTENT != 0 {
+                    open_file = Some((open_name, idx));
+                }
+                continue;
+            }
+            if !names.insert(name.clone()) {
+                return Err(self.fail(format!("`/{path}` appears twice in its directory")));
+            }
+            if self.entries.len() >= MAX_ENTRIES {
+                return Err(self.fail(format!(
+                    "more than {MAX_ENTRIES} entries; refusing to read further"
+                )));
+            }
+            let child_dir = match rr.child_link {
+                Some(block) => Some((block, relocated_len(self.img, block, &path)?)),
+                None if rec.flags & FLAG_DIR != 0 => Some((rec.extent, rec.len)),
+                None => None,
+            };
+            match child_dir {
+                Some(extent) => self.push_dir(dir, path, extent)?,
+                None => {
+                    if rec.interleaved {
+                        return Err(self.fail(format!(
+                            "`/{path}` is recorded interleaved, which is not supported"
+                        )));
+                    }
+                    self.entries.push(IsoEntry {
+                        path,
+                        is_dir: false,
+                        size: 0,
+                        extents: Vec::new(),
+                    });
+                    let idx = self.entries.len() - 1;
+                    push_extent(self.img, &mut self.entries[idx], &rec)?;
+                    if rec.flags & FLAG_MULTI_EXTENT != 0 {
+                        open_file = Some((name, idx));
+                    }
+                }
+            }
+        }
+        match open_file {
+            Some((_, idx)) => Err(self.unfinished(idx)),
+            None => Ok(()),
+        }
+    }
+
+    fn unfinished(&self, idx: usize) -> Error {
+        self.fail(format!(
+            "the multi-extent file `/{}` has no final record",
+            self.entries[idx].path
+        ))
+    }
+
+    /// The Rock Ridge entries of `rec` (none outside a Rock Ridge tree).
+    fn rock_ridge(&mut self, rec: &Record, shown: &str) -> Result<rrip::RrInfo> {
+        let Tree::Primary {
+            rr_skip: Some(skip),
+        } = self.tree
+        else {
+            return Ok(rrip::RrInfo::default());
+        };
+        let su = rec.su.get(skip..).unwrap_or(&[]);
+        let img = &mut *self.img;
+        let image = img.path.display().to_string();
+        rrip::parse(su, |block, offset, length| {
+            let what = || format!("a Rock Ridge continuation area of `{shown}`");
+            img.read(
+                u64::from(block) * SECTOR_U64 + u64::from(offset),
+                length as usize,
+                &what,
+            )
+        })
+        .map_err(|e| e.context(format!("{image}: directory `{shown}`")))
+    }
+
+    /// The entry's name from the best source this tree has.
+    fn name_of(&self, rec: &Record, rr: &rrip::RrInfo) -> String {
+        match (&rr.name, self.tree) {
+            (Some(n), _) if !rr.self_or_parent => text(n),
+            (_, Tree::Joliet) => strip_version(&ucs2(rec.id)).to_string(),
+            (_, Tree::Enhanced) => strip_version(&text(rec.id)).to_string(),
+            (_, Tree::Primary { .. }) => {
+                let n = text(rec.id);
+                let n = strip_version(&n);
+                n.strip_suffix('.').unwrap_or(n).to_string()
+            }
+        }
+    }
+
+    /// Record the subdirectory `path` and queue it, refusing loops and excessive depth.
+    fn push_dir(
+        &mut self,
+        parent: &Pending,
+        path: String,
+        (extent, len): (u32, u32),
+    ) -> Result<()> {
+        if parent.depth + 1 > MAX_DEPTH {
+            return Err(self.fail(format!(
+                "`/{path}` is nested deeper than {MAX_DEPTH} directories"
+            )));
+        }
+        if !self.visited.insert(extent) {
+            return Err(self.fail(format!(
+                "directory loop: `/{path}` points at block {extent}, a directory that was \
+                 already read (itself or an ancestor)"
+            )));
+        }
+        self.stack.push(Pending {
+            path: path.clone(),
+            extent,
+            len,
+            depth: parent.depth + 1,
+        });
+        self.entries.push(IsoEntry {
+            path,
+            is_dir: true,
+            size: 0,
+            extents: Vec::new(),
+        });
+        Ok(())
+    }
+}
+
+/// Add the extent of `rec` to file `e`, checking that it lies inside the image.
+fn push_extent(img: &Image, e: &mut IsoEntry, rec: &Record) -> Result<()> {
+    let len = u64::from(rec.len);
+    e.size += len;
+    if len == 0 {
+        return Ok(());
+    }
+    let offset = (u64::from(rec.extent) + u64::from(rec.xar)) * SECTOR_U64;
+    if offset + len > img.len {
+        return Err(Error::invalid(format!(
+            "{}: the data of `/{}` (bytes {offset}..{}) lies past the end of the image ({} \
+             bytes); the image is truncated or damaged",
+            img.path.display(),
+            e.path,
+            offset + len,
+            img.len
+        )));
+    }
+    e.extents.push(Extent { offset, len });
+    Ok(())
+}
+
+/// Size of a directory relocated by Rock Ridge (`CL`): the length in its own `.` record.
+fn relocated_len(img: &mut Image, block: u32, path: &str) -> Result<u32> {
+    let what = || format!("relocated directory `/{path}`");
+    let first = img.read(u64::from(block) * SECTOR_U64, SECTOR, &what)?;
+    parse_record(&first).map(|r| r.len).ok_or_else(|| {
+        Error::invalid(format!(
+            "{}: relocated directory `/{path}` has a damaged record",
+            img.path.display()
+        ))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_versions() {
+        assert_eq!(strip_version("A.TXT;1"), "A.TXT");
+        assert_eq!(strip_version("a;b"), "a;b");
+        assert_eq!(ucs2(&[0, b'A', 0x4E, 0x2D]), "A中");
+        assert_eq!(text(&[0xE9]), "é");
+        assert!(bad_name("..").is_some());
+        assert!(bad_name("/etc").is_some());
+        assert!(bad_name("a\0").is_some());
+        assert!(bad_name("ok").is_none());
+        assert!(safe_component("..", "x").is_err());
+        assert!(parse_record(&[40, 0, 0]).is_none());
+    }
+}

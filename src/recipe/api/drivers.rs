@@ -1,0 +1,68 @@
+//! `drivers::` in recipes: driver sets from each input layout.
+
+use std::rc::Rc;
+
+use rhai::{Array, Dynamic, Engine, Module, NativeCallContext};
+
+use super::spec::SpecHandle;
+use super::{reg, Ctx};
+use crate::drivers::DriverSet;
+use crate::recipe::errors::{rr_at, RhaiResult};
+
+/// A driver set, as a recipe holds it.
+#[derive(Clone)]
+pub struct DriversHandle(pub Rc<DriverSet>);
+
+/// A driver set that passed validation, with the spec that decides what of it ships.
+#[derive(Clone)]
+pub struct CheckedDrivers {
+    /// The validated set.
+    pub set: Rc<DriverSet>,
+    /// The spec it was validated against.
+    pub spec: SpecHandle,
+}
+
+pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
+    engine.register_type_with_name::<DriversHandle>("DriverSet");
+    engine.register_type_with_name::<CheckedDrivers>("CheckedDrivers");
+    let mut m = Module::new();
+    let c = ctx.clone();
+    reg(
+        &mut m,
+        "packager",
+        &["dir: String", "DriverSet"],
+        "Read drivers in the packager layout `<arch>/<driver>/...` (arch dirs x86/win32/i386, amd64/x64, arm64/aarch64).",
+        false,
+        move |nc: NativeCallContext, dir: &str| -> RhaiResult<DriversHandle> {
+            let p = rr_at(&nc, c.get()?.paths.input(dir))?;
+            Ok(DriversHandle(Rc::new(rr_at(&nc, DriverSet::from_packager_layout(&p))?)))
+        },
+    );
+    reg(
+        &mut m,
+        "names",
+        &["drivers: DriverSet", "Array"],
+        "The driver directory names in the set, sorted and unique.",
+        true,
+        |d: &mut DriversHandle| -> Array {
+            let mut names: Vec<String> = d.0.packages().iter().map(|p| p.media_name()).collect();
+            names.sort();
+            names.dedup();
+            names.into_iter().map(Dynamic::from).collect()
+        },
+    );
+    reg(
+        &mut m,
+        "arches",
+        &["drivers: DriverSet", "Array"],
+        "The architectures the set has drivers for (x86, amd64, arm64).",
+        true,
+        |d: &mut DriversHandle| -> Array {
+            d.0.arches()
+                .into_iter()
+                .map(|a| Dynamic::from(a.to_string()))
+                .collect()
+        },
+    );
+    engine.register_static_module("drivers", m.into());
+}

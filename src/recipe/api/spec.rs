@@ -1,0 +1,148 @@
+//! `spec::` and `contract::` in recipes: the packaging spec, the device contract, and the
+//! validation of a driver set against them.
+
+use std::path::Path;
+use std::rc::Rc;
+
+use rhai::{Engine, Module, NativeCallContext};
+
+use super::drivers::{CheckedDrivers, DriversHandle};
+use super::{reg, Ctx};
+use crate::contract::{parse_devices_cmd, Contract};
+use crate::error::Result;
+use crate::recipe::errors::{rr, rr_at, RhaiResult};
+use crate::spec::Spec;
+use crate::validate::validate;
+
+/// An input file as the manifest records it: base name and content hash, never its path.
+#[derive(Debug, Clone)]
+pub struct InputFile {
+    /// Base name of the file.
+    pub name: String,
+    /// SHA-256 of its content.
+    pub sha256: String,
+}
+
+impl InputFile {
+    fn of(path: &Path) -> Result<Self> {
+        let (sha256, _) = crate::hash::sha256_file(path)?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Ok(InputFile { name, sha256 })
+    }
+}
+
+/// A loaded packaging spec.
+#[derive(Clone)]
+pub struct SpecHandle {
+    /// The spec.
+    pub spec: Rc<Spec>,
+    /// The file it came from.
+    pub file: InputFile,
+}
+
+/// A loaded (and possibly service-derived) device contract.
+#[derive(Clone)]
+pub struct ContractHandle {
+    /// The contract.
+    pub contract: Rc<Contract>,
+    /// The file it came from.
+    pub file: InputFile,
+}
+
+pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
+    engine.register_type_with_name::<SpecHandle>("Spec");
+    engine.register_type_with_name::<ContractHandle>("Contract");
+
+    let mut m = Module::new();
+    let c = ctx.clone();
+    reg(
+        &mut m,
+        "load",
+        &["path: String", "Spec"],
+        "Load a packaging spec (strict: unknown fields and bad values are errors, all reported).",
+        false,
+        move |nc: NativeCallContext, path: &str| -> RhaiResult<SpecHandle> {
+            let p = rr_at(&nc, c.get()?.paths.input(path))?;
+            let spec = rr_at(&nc, Spec::load(&p))?;
+            Ok(SpecHandle {
+                spec: Rc::new(spec),
+                file: rr_at(&nc, InputFile::of(&p))?,
+            })
+        },
+    );
+    reg(
+        &mut m,
+        "is_required",
+        &["spec: Spec", "driver: String", "bool"],
+        "Whether the spec lists the driver as required (names compare case-insensitively).",
+        true,
+        |s: &mut SpecHandle, name: &str| -> bool {
+            s.spec.driver(name).is_some_and(|d| d.required)
+        },
+    );
+    let c = ctx.clone();
+    reg(
+        &mut m,
+        "check",
+        &["spec: Spec", "drivers: DriverSet", "contract: Contract", "CheckedDrivers"],
+        "Validate drivers against the spec and contract, reporting every problem at once; returns what will ship.",
+        true,
+        move |s: &mut SpecHandle, d: DriversHandle, k: ContractHandle| -> RhaiResult<CheckedDrivers> {
+            let run = c.get()?;
+            let vars = parse_devices_cmd(&k.contract.render_devices_cmd());
+            let report = validate(&d.0, &s.spec, Some(&vars));
+            for w in rr(report.into_result())? {
+                run.warn(w.to_string());
+            }
+            Ok(CheckedDrivers { set: d.0.clone(), spec: s.clone() })
+        },
+    );
+    engine.register_static_module("spec", m.into());
+
+    let mut m = Module::new();
+    let c = ctx.clone();
+    reg(
+        &mut m,
+        "load",
+        &["path: String", "Contract"],
+        "Load a Windows device contract (the source of config/devices.cmd).",
+        false,
+        move |nc: NativeCallContext, path: &str| -> RhaiResult<ContractHandle> {
+            let p = rr_at(&nc, c.get()?.paths.input(path))?;
+            let contract = rr_at(&nc, Contract::load(&p))?;
+            Ok(ContractHandle {
+                contract: Rc::new(contract),
+                file: rr_at(&nc, InputFile::of(&p))?,
+            })
+        },
+    );
+    let c = ctx.clone();
+    reg(
+        &mut m,
+        "with_services_from",
+        &["contract: Contract", "drivers: DriverSet", "Contract"],
+        "The contract with each device's service name taken from the shipped INFs (the function driver's first AddService).",
+        true,
+        move |k: &mut ContractHandle, d: DriversHandle| -> RhaiResult<ContractHandle> {
+            let run = c.get()?;
+            let infs = d.0.infs();
+            let (derived, notes) = rr(k.contract.derive_services(&infs))?;
+            for n in notes {
+                run.info(n);
+            }
+            Ok(ContractHandle { contract: Rc::new(derived), file: k.file.clone() })
+        },
+    );
+    reg(
+        &mut m,
+        "devices_cmd",
+        &["contract: Contract", "String"],
+        "The config/devices.cmd text this contract generates (CRLF).",
+        true,
+        |k: &mut ContractHandle| -> String { k.contract.render_devices_cmd() },
+    );
+    engine.register_static_module("contract", m.into());
+}

@@ -1,0 +1,476 @@
+//! Positions of JSON fields, so semantic errors in specs and contracts can name file:line:column.
+//!
+//! `serde_json::Value` forgets where things were; this module re-scans the (already parsed, so
+//! known-valid) text and records the byte span of every key and value by JSON pointer. It also
+//! notices duplicate keys, which `serde_json` silently collapses. [`Checker`] builds on it to
+//! read a document field by field while collecting every problem instead of stopping at the
+//! first.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+
+/// Byte span (`offset`, `len`) inside the text.
+pub(crate) type Span = (usize, usize);
+
+/// Where a key and its value are in the text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Place {
+    /// The quoted key, for object members (none for array items and the root).
+    pub key: Option<Span>,
+    /// The value.
+    pub value: Span,
+}
+
+/// Spans of every value in a JSON text, by JSON pointer (`""` is the root, `/drivers/0/name`).
+#[derive(Debug, Default)]
+pub(crate) struct Spans {
+    places: BTreeMap<String, Place>,
+    /// Pointers of members whose key appeared earlier in the same object, with the repeat's span.
+    pub duplicates: Vec<(String, Span)>,
+}
+
+impl Spans {
+    /// Index `text`. Malformed input just yields fewer entries (callers parse with serde first).
+    pub fn index(text: &str) -> Spans {
+        let mut s = Scanner {
+            b: text.as_bytes(),
+            i: 0,
+            out: Spans::default(),
+        };
+        s.ws();
+        s.value(String::new(), None);
+        s.out
+    }
+
+    /// The place of the value at `pointer`.
+    pub fn get(&self, pointer: &str) -> Option<Place> {
+        self.places.get(pointer).copied()
+    }
+}
+
+/// Append an object key to a JSON pointer (escaping `~` and `/`).
+pub(crate) fn child(pointer: &str, key: &str) -> String {
+    format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"))
+}
+
+/// Append an array index to a JSON pointer.
+pub(crate) fn item(pointer: &str, index: usize) -> String {
+    format!("{pointer}/{index}")
+}
+
+/// A human name for a JSON pointer: `/drivers/0/name` -> `drivers[0].name`.
+pub(crate) fn field_name(pointer: &str) -> String {
+    let mut out = String::new();
+    for seg in pointer.split('/').skip(1) {
+        let seg = seg.replace("~1", "/").replace("~0", "~");
+        if !seg.is_empty() && seg.bytes().all(|c| c.is_ascii_digit()) {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&seg);
+        }
+    }
+    if out.is_empty() {
+        "(document)".into()
+    } else {
+        out
+    }
+}
+
+struct Scanner<'a> {
+    b: &'a [u8],
+    i: usize,
+    out: Spans,
+}
+
+impl Scanner<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    fn ws(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t' | b'\n' | b'\r')) {
+            self.i += 1;
+        }
+    }
+
+    /// Scan a string starting at the opening quote; returns its decoded text.
+    fn string(&mut self) -> String {
+        let start = self.i;
+        self.i += 1;
+        while let Some(c) = self.peek() {
+            self.i += 1;
+            match c {
+                b'\\' => self.i += 1,
+                b'"' => break,
+                _ => {}
+            }
+        }
+        let raw = self.b.get(start..self.i.min(self.b.len())).unwrap_or(&[]);
+        serde_json::from_slice::<String>(raw).unwrap_or_default()
+    }
+
+    fn value(&mut self, pointer: String, key: Option<Span>) {
+        let start = self.i;
+        match self.peek() {
+            Some(b'{') => {
+                self.i += 1;
+                let mut seen = std::collections::BTreeSet::new();
+                loop {
+                    self.ws();
+                    match self.peek() {
+                        Some(b'"') => {}
+                        Some(b'}') => {
+                            self.i += 1;
+                            break;
+                        }
+                        _ => break,
+                    }
+                    let kstart = self.i;
+                    let name = self.string();
+                    let kspan = (kstart, self.i - kstart);
+                    self.ws();
+                    if self.peek() == Some(b':') {
+                        self.i += 1;
+                    }
+                    self.ws();
+                    let p = child(&pointer, &name);
+                    if !seen.insert(name) {
+                        self.out.duplicates.push((p.clone(), kspan));
+                        // Keep the first occurrence's place for messages about the field.
+                        let saved = self.out.places.get(&p).copied();
+                        self.value(p.clone(), Some(kspan));
+                        if let Some(first) = saved {
+                            self.out.places.insert(p, first);
+                        }
+                    } else {
+                        self.value(p, Some(kspan));
+                    }
+                    self.ws();
+                    if self.peek() == Some(b',') {
+                        self.i += 1;
+                    }
+                }
+            }
+            Some(b'[') => {
+                self.i += 1;
+                let mut n = 0;
+                loop {
+                    self.ws();
+                    match self.peek() {
+                        Some(b']') => {
+                            self.i += 1;
+                            break;
+                        }
+                        None => break,
+                        _ => {}
+                    }
+                    let before = self.i;
+                    self.value(item(&pointer, n), None);
+                    n += 1;
+                    self.ws();
+                    if self.peek() == Some(b',') {
+                        self.i += 1;
+                    } else if self.i == before {
+                        break;
+                    }
+                }
+            }
+            Some(b'"') => {
+                self.string();
+            }
+            Some(_) => {
+                while matches!(self.peek(), Some(c) if !matches!(c, b',' | b']' | b'}' | b' ' | b'\t' | b'\n' | b'\r'))
+                {
+                    self.i += 1;
+                }
+            }
+            None => {}
+        }
+        self.out.places.insert(
+            pointer,
+            Place {
+                key,
+                value: (start, self.i - start),
+            },
+        );
+    }
+}
+
+/// Reads a parsed JSON document field by field, collecting every problem with its position.
+pub(crate) struct Checker<'a> {
+    path: &'a Path,
+    text: &'a str,
+    spans: Spans,
+    /// Problems found so far, in document order of discovery.
+    pub problems: Vec<Error>,
+}
+
+impl<'a> Checker<'a> {
+    /// Parse `text` (the content of `path`); a syntax error is returned at once with its position.
+    pub fn parse(path: &'a Path, text: &'a str) -> Result<(Checker<'a>, Value), Error> {
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            let msg = e.to_string();
+            let msg = match msg.rfind(" at line ") {
+                Some(i) => msg[..i].to_string(),
+                None => msg,
+            };
+            Error::at_line(
+                path,
+                text,
+                e.line().max(1),
+                e.column().max(1),
+                format!("invalid JSON: {msg}"),
+            )
+        })?;
+        let spans = Spans::index(text);
+        let mut c = Checker {
+            path,
+            text,
+            spans,
+            problems: Vec::new(),
+        };
+        let dups = std::mem::take(&mut c.spans.duplicates);
+        for (p, (off, len)) in dups {
+            c.problems.push(Error::at(
+                path,
+                text,
+                off,
+                len,
+                format!("field `{}` is given twice", field_name(&p)),
+            ));
+        }
+        Ok((c, value))
+    }
+
+    /// An error at the value of `pointer` (or the closest enclosing value that has a place).
+    pub fn error_at_value(&mut self, pointer: &str, message: impl Into<String>) {
+        let (off, len) = self.place(pointer).value;
+        self.problems
+            .push(Error::at(self.path, self.text, off, len, message));
+    }
+
+    /// An error at the key of `pointer` (its value when it has no key).
+    pub fn error_at_key(&mut self, pointer: &str, message: impl Into<String>) {
+        let place = self.place(pointer);
+        let (off, len) = place.key.unwrap_or(place.value);
+        self.problems
+            .push(Error::at(self.path, self.text, off, len, message));
+    }
+
+    /// Same as [`Checker::error_at_value`], with a help text.
+    pub fn error_with_help(&mut self, pointer: &str, message: impl Into<String>, help: &str) {
+        self.error_at_value(pointer, message);
+        if let Some(e) = self.problems.pop() {
+            self.problems.push(e.with_help(help));
+        }
+    }
+
+    fn place(&self, pointer: &str) -> Place {
+        let mut p = pointer;
+        loop {
+            if let Some(place) = self.spans.get(p) {
+                return place;
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => {
+                    return Place {
+                        key: None,
+                        value: (0, 0),
+                    }
+                }
+            }
+        }
+    }
+
+    /// The value as an object; reports an error and returns `None` otherwise.
+    pub fn object<'v>(&mut self, pointer: &str, v: &'v Value) -> Option<&'v Map<String, Value>> {
+        match v {
+            Value::Object(m) => Some(m),
+            other => {
+                self.error_at_value(
+                    pointer,
+                    format!(
+                        "`{}` must be an object, found {}",
+                        field_name(pointer),
+                        kind(other)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// Report every member of `obj` whose name is not in `known` (names are case-sensitive).
+    pub fn reject_unknown(&mut self, pointer: &str, obj: &Map<String, Value>, known: &[&str]) {
+        for k in obj.keys() {
+            if !known.contains(&k.as_str()) {
+                let p = child(pointer, k);
+                let hint = known
+                    .iter()
+                    .find(|n| n.eq_ignore_ascii_case(k))
+                    .map(|n| format!(" (did you mean `{n}`?)"))
+                    .unwrap_or_default();
+                self.error_at_key(&p, format!("unknown field `{}`{hint}", field_name(&p)));
+                if let Some(e) = self.problems.pop() {
+                    self.problems
+                        .push(e.with_help(format!("fields allowed here: {}", known.join(", "))));
+                }
+            }
+        }
+    }
+
+    /// A required string member.
+    pub fn req_str(
+        &mut self,
+        pointer: &str,
+        obj: &Map<String, Value>,
+        key: &str,
+    ) -> Option<String> {
+        let p = child(pointer, key);
+        match obj.get(key) {
+            None => {
+                self.error_at_value(pointer, format!("missing field `{}`", field_name(&p)));
+                None
+            }
+            Some(v) => self.string(&p, v),
+        }
+    }
+
+    /// An optional string member (`null` counts as absent).
+    pub fn opt_str(
+        &mut self,
+        pointer: &str,
+        obj: &Map<String, Value>,
+        key: &str,
+    ) -> Option<String> {
+        match obj.get(key) {
+            None | Some(Value::Null) => None,
+            Some(v) => self.string(&child(pointer, key), v),
+        }
+    }
+
+    /// The value as a string.
+    pub fn string(&mut self, pointer: &str, v: &Value) -> Option<String> {
+        match v {
+            Value::String(s) => Some(s.clone()),
+            other => {
+                self.error_at_value(
+                    pointer,
+                    format!(
+                        "`{}` must be a string, found {}",
+                        field_name(pointer),
+                        kind(other)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    /// An optional boolean member (`None` when absent or of the wrong type, which is reported).
+    pub fn opt_bool(&mut self, pointer: &str, obj: &Map<String, Value>, key: &str) -> Option<bool> {
+        let p = child(pointer, key);
+        match obj.get(key) {
+            None => None,
+            Some(Value::Bool(b)) => Some(*b),
+            Some(other) => {
+                let msg = format!(
+                    "`{}` must be true or false, found {}",
+                    field_name(&p),
+                    kind(other)
+                );
+                self.error_at_value(&p, msg);
+                None
+            }
+        }
+    }
+
+    /// An optional array of strings (absent = empty); each item with its pointer.
+    pub fn str_list(
+        &mut self,
+        pointer: &str,
+        obj: &Map<String, Value>,
+        key: &str,
+    ) -> Vec<(String, String)> {
+        let p = child(pointer, key);
+        let mut out = Vec::new();
+        match obj.get(key) {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(items)) => {
+                for (i, v) in items.iter().enumerate() {
+                    let ip = item(&p, i);
+                    if let Some(s) = self.string(&ip, v) {
+                        out.push((ip, s));
+                    }
+                }
+            }
+            Some(other) => {
+                let msg = format!(
+                    "`{}` must be an array of strings, found {}",
+                    field_name(&p),
+                    kind(other)
+                );
+                self.error_at_value(&p, msg);
+            }
+        }
+        out
+    }
+
+    /// Finish: every problem found, or nothing.
+    pub fn finish(mut self, summary: &str) -> Result<(), Error> {
+        // Report in document order, whatever order the checks ran in.
+        self.problems.sort_by_key(|e| match e {
+            Error::Located(l) => (l.line, l.column),
+            _ => (0, 0),
+        });
+        if self.problems.is_empty() {
+            Ok(())
+        } else {
+            let n = self.problems.len();
+            Err(Error::many(
+                format!("{}: {summary} ({n} problems)", self.path.display()),
+                self.problems,
+            ))
+        }
+    }
+}
+
+/// The JSON type of a value, for messages.
+pub(crate) fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_by_pointer() {
+        let text = "{\n  \"a\": [1, {\"b/c\": \"x\"}],\n  \"d\": true, \"d\": false\n}";
+        let s = Spans::index(text);
+        let p = s.get("/a/1/b~1c").unwrap();
+        assert_eq!(&text[p.value.0..p.value.0 + p.value.1], "\"x\"");
+        assert_eq!(&text[p.key.unwrap().0..][..7], "\"b/c\": ");
+        let p = s.get("/a/0").unwrap();
+        assert_eq!(&text[p.value.0..p.value.0 + p.value.1], "1");
+        assert_eq!(s.duplicates.len(), 1);
+        let d = s.get("/d").unwrap();
+        assert_eq!(&text[d.value.0..d.value.0 + d.value.1], "true");
+        assert_eq!(field_name("/drivers/0/name"), "drivers[0].name");
+    }
+}

@@ -1,1 +1,0 @@
-//! unattend: filled in by its issue.

@@ -1,0 +1,31 @@
+//! Unattended Windows installs: the answer file (`autounattend.xml`) and the first-logon
+//! provisioning script (`first_logon.ps1`) that go on the unattend media.
+//!
+//! - [`AnswerFile`] is a typed model of the answer file. [`AnswerFile::render`] validates it
+//!   (reporting every problem at once) and writes the XML with every user value escaped.
+//!   Passwords are written as the answer-file reference specifies, base64 of the UTF-16LE text
+//!   of the password followed by the element name (`Password` or `AdministratorPassword`). That
+//!   is obfuscation, not secrecy: anyone holding the file can decode it. With
+//!   `password_plaintext` they are written as plain text instead.
+//! - No drive letter is guessed: WinPE drivers are expected in a `$WinPEDriver$` folder on the
+//!   media (Windows Setup scans attached media for it), `DriverPaths` lists only the paths the
+//!   user passed, and the first-logon command finds its media at run time
+//!   ([`first_logon_command_line`]).
+//! - [`FirstLogon`] renders `first_logon.ps1`, PowerShell 2.0 compatible (checked by
+//!   [`ps2_problems`]): it verifies the SHA-256 of every installer on the media before changing
+//!   anything, installs the guest agent and OpenSSH, writes authorized keys, runs the user's
+//!   commands, logs each step and stops at the first failure.
+
+pub mod answer;
+pub mod first_logon;
+pub mod ps2;
+pub mod xml;
+
+pub use answer::{
+    encode_password, first_logon_command_line, processor_architecture, AnswerFile, Firmware,
+    ImageSelector, ANSWER_FILE_NAME, DEFAULT_FIRST_LOGON_SCRIPT,
+};
+pub use first_logon::{
+    ps_quote, FirstLogon, MediaFile, OpenSsh, OpenSshKind, DEFAULT_DONE_MARKER, DEFAULT_LOG_PATH,
+};
+pub use ps2::{ps2_problems, PS3_PLUS_CONSTRUCTS};
