@@ -795,7 +795,7 @@ fn list_zip(zip: &Path) -> Result<Listing> {
     let mut problems = Vec::new();
     let mut entries = Vec::new();
     for index in 0..ar.len() {
-        crate::interrupt::check()?;
+        crate::media::output::check_interrupted()?;
         let e = ar
             .by_index_raw(index)
             .map_err(|e| broken(&format!("entry #{}: {e}", index + 1)))?;
@@ -870,7 +870,7 @@ fn list_zip(zip: &Path) -> Result<Listing> {
     let mut files = Vec::with_capacity(entries.len());
     let mut inflated = 0u64;
     for ent in entries {
-        crate::interrupt::check()?;
+        crate::media::output::check_interrupted()?;
         let damaged = |e: &dyn std::fmt::Display| {
             Error::invalid(format!(
                 "{shown}: entry `{}` is damaged or lies about its size ({e}); the archive is refused",

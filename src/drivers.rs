@@ -312,7 +312,11 @@ impl DriverSet {
     /// A driver present in both for the same architecture is an error naming both origins.
     pub fn merge(&mut self, other: &DriverSet) -> Result<()> {
         for p in &other.packages {
-            if let Some(mine) = self.packages.iter().find(|q| q.arch == p.arch && q.name.eq_ignore_ascii_case(&p.name)) {
+            if let Some(mine) = self
+                .packages
+                .iter()
+                .find(|q| q.arch == p.arch && q.name.eq_ignore_ascii_case(&p.name))
+            {
                 return Err(Error::invalid(format!(
                     "driver `{}` for {} comes from both {} and {}",
                     p.name, p.arch, mine.origin, p.origin

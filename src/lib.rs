@@ -12,7 +12,6 @@ pub mod error;
 pub mod guest_tools;
 pub mod hash;
 pub mod inf;
-pub mod interrupt;
 pub mod media;
 pub mod policy;
 pub mod recipe;

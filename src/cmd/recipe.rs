@@ -47,7 +47,7 @@ pub struct ApiArgs {
 
 /// Run a recipe.
 pub fn run(ctx: &Context, a: &RunArgs) -> Result<ExitCode> {
-    aero_recipe::interrupt::install_handler();
+    aero_recipe::media::output::install_interrupt_handler();
     let summary = recipe::run(&a.recipe, &a.set, RunOptions { quiet: ctx.quiet })?;
     if a.json {
         println!("{}", to_json(&summary)?);

@@ -86,6 +86,9 @@ impl RunContext {
     /// Record a warning (printed on stderr unless quiet, and listed in the summary).
     pub fn warn(&self, msg: impl Into<String>) {
         let msg = msg.into();
+        if self.warnings.borrow().contains(&msg) {
+            return;
+        }
         if !self.options.quiet {
             eprintln!("warning: {msg}");
         }

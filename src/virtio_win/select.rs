@@ -65,7 +65,11 @@ impl Selection {
             set.declare_arch(*a);
         }
         for b in &self.builds {
-            let files = b.files.iter().map(|f| (f.path.clone(), f.source.clone(), f.size)).collect();
+            let files = b
+                .files
+                .iter()
+                .map(|f| (f.path.clone(), f.source.clone(), f.size))
+                .collect();
             set.add_package_with_origin(b.arch, &b.driver, &b.from, files)?;
         }
         Ok(set)
