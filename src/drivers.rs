@@ -345,6 +345,34 @@ impl DriverSet {
     /// Files policy skips are left out; a refused file fails the call, naming every such file.
     /// Run [`crate::validate::validate`] first: this only places files.
     pub fn add_to_media(&self, spec: Option<&Spec>, media: &mut Media) -> Result<()> {
+        self.place(spec, media, |arch, name| {
+            format!("drivers/{}/{name}", arch.media_dir())
+        })
+    }
+
+    /// Place every package at `<dir>/<name>/<rel>` with policy filtering (no spec): for media
+    /// that carry one architecture, such as the `$WinPEDriver$` folder of unattend media.
+    pub fn add_to_media_under(&self, dir: &str, media: &mut Media) -> Result<()> {
+        let arches: BTreeSet<Arch> = self.packages.iter().map(|p| p.arch).collect();
+        if arches.len() > 1 {
+            return Err(Error::invalid(format!(
+                "`{dir}` holds one architecture, but the drivers are for {}",
+                arches
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        self.place(None, media, |_, name| format!("{dir}/{name}"))
+    }
+
+    fn place(
+        &self,
+        spec: Option<&Spec>,
+        media: &mut Media,
+        dir_of: impl Fn(Arch, &str) -> String,
+    ) -> Result<()> {
         let mut refused = Vec::new();
         for pkg in &self.packages {
             let entry = spec.and_then(|s| s.driver(&pkg.name));
@@ -359,7 +387,7 @@ impl DriverSet {
             for (f, decision) in pkg.decisions(&allow) {
                 match decision? {
                     Decision::Ship => media.add(
-                        &format!("drivers/{}/{name}/{}", pkg.arch.media_dir(), f.rel),
+                        &format!("{}/{}", dir_of(pkg.arch, &name), f.rel),
                         f.source.clone(),
                         f.size,
                     )?,

@@ -8,6 +8,7 @@ mod drivers;
 mod inf;
 mod media;
 mod spec;
+mod unattend;
 mod virtio_win;
 
 use std::rc::Rc;
@@ -64,6 +65,7 @@ pub fn register(engine: &mut Engine, ctx: Option<&Rc<RunContext>>) {
     media::register(engine, &ctx);
     drivers::register(engine, &ctx);
     virtio_win::register(engine, &ctx);
+    unattend::register(engine, &ctx);
 }
 
 /// Render the API reference from the registrations.
