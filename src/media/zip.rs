@@ -1,1 +1,369 @@
-//! media::zip: filled in by the media issue.
+//! Deterministic ZIP writer: the same [`Media`] and options give the same bytes on any machine.
+//!
+//! Layout decisions (they are what make the archive reproducible):
+//! - Every entry, directory or file, comes in byte order of its ZIP name; a directory's name
+//!   ends in `/`, so its entry comes before everything inside it. Every directory of the media
+//!   (implied by a file or added empty) has its own entry.
+//! - Every time is SOURCE_DATE_EPOCH as a DOS date-time in UTC (DOS time counts 2-second steps,
+//!   so an odd second rounds down), clamped to 1980-01-01 00:00:00 ... 2107-12-31 23:59:58.
+//!   No extended-timestamp or other host-dependent extra field is written.
+//! - Host system Unix, files 0644, directories 0755, whatever the source files have.
+//! - Deflate (zlib-rs) at the chosen level; an entry whose deflated data would not be smaller
+//!   is stored instead. ZIP64 fields appear only for entries near or over 4 GiB and for archive
+//!   offsets or entry counts past the classic limits.
+//!
+//! Speed and memory: files up to [`IN_MEMORY_MAX`] are read and compressed by the rayon pool a
+//! window at a time (at most [`WINDOW_BYTES`] of input in flight), then appended in order, so
+//! memory stays bounded however large the payload. Larger files are streamed through the
+//! writer in chunks; whether they are stored is decided from their first chunk. Each source is
+//! read exactly once and must yield exactly its declared size.
+
+use std::io::{self, Read, Seek, Write};
+
+use flate2::write::DeflateEncoder;
+use flate2::Compression;
+use rayon::prelude::*;
+use zip::write::{PreparedZipFile, SimpleFileOptions};
+use zip::{CompressionMethod, DateTime, System, ZipWriter};
+
+use crate::error::{Error, Result};
+use crate::media::output::check_interrupted;
+use crate::media::{Entry, Media};
+
+/// Files up to this size are compressed whole in memory, in parallel with their neighbours.
+pub const IN_MEMORY_MAX: u64 = 16 << 20;
+/// At most this much input is held in memory by one window of parallel compression.
+pub const WINDOW_BYTES: u64 = 32 << 20;
+/// At most this many entries go into one window.
+const WINDOW_ENTRIES: usize = 512;
+/// Chunk size when streaming a large file (also the sample that decides store vs deflate).
+const CHUNK: usize = 1 << 20;
+/// Entries from this size on get ZIP64 sizes: below 4 GiB by more than deflate can ever expand
+/// data (about 0.03%), so a deflated size can never overflow a classic header.
+const ZIP64_FROM: u64 = 0xFFFF_FFFF - (0xFFFF_FFFF >> 9);
+
+/// How to write a ZIP archive.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZipOptions {
+    /// Seconds since 1970-01-01 UTC given to every entry (clamped to the DOS range).
+    pub source_date_epoch: i64,
+    /// Deflate level 0-9 (0 stores every entry); 6 by default.
+    pub level: u32,
+}
+
+impl Default for ZipOptions {
+    fn default() -> Self {
+        ZipOptions {
+            source_date_epoch: 0,
+            level: 6,
+        }
+    }
+}
+
+/// Write `media` as a ZIP archive to `out` and return `out` (positioned at the archive's end).
+pub fn write_zip<W: Write + Seek>(media: &Media, out: W, opts: &ZipOptions) -> Result<W> {
+    if opts.level > 9 {
+        return Err(Error::invalid(format!(
+            "ZIP compression level {} is out of range",
+            opts.level
+        ))
+        .with_help("use a level from 0 (store) to 9 (smallest); 6 is the default"));
+    }
+    let time = dos_time(opts.source_date_epoch);
+    let base = SimpleFileOptions::default()
+        .system(System::Unix)
+        .last_modified_time(time);
+    let style = Style {
+        dir: base
+            .compression_method(CompressionMethod::Stored)
+            .unix_permissions(0o755),
+        stored: base
+            .compression_method(CompressionMethod::Stored)
+            .unix_permissions(0o644),
+        deflated: base
+            .compression_method(CompressionMethod::Deflated)
+            .compression_level(Some(i64::from(opts.level)))
+            .unix_permissions(0o644),
+        level: opts.level,
+    };
+
+    let items = items(media);
+    let mut zw = ZipWriter::new(out);
+    let mut i = 0;
+    while i < items.len() {
+        check_interrupted()?;
+        let end = window_end(&items, i);
+        if end == i {
+            // A large file: streamed on this thread.
+            if let Some(Item::File(name, entry)) = items.get(i) {
+                stream_file(&mut zw, name, entry, &style)?;
+            }
+            i += 1;
+            continue;
+        }
+        let window = items.get(i..end).unwrap_or_default();
+        let prepared: Vec<Result<Option<PreparedZipFile>>> = window
+            .par_iter()
+            .map(|item| match item {
+                Item::Dir(_) => Ok(None),
+                Item::File(name, entry) => prepare_file(name, entry, &style).map(Some),
+            })
+            .collect();
+        for (item, p) in window.iter().zip(prepared) {
+            match (item, p?) {
+                (Item::Dir(name), _) => zw
+                    .add_directory(name.as_str(), style.dir)
+                    .map_err(|e| zip_error(name, e))?,
+                (Item::File(name, _), Some(file)) => {
+                    zw.add_prepared_file(file).map_err(|e| zip_error(name, e))?
+                }
+                (Item::File(name, _), None) => {
+                    return Err(Error::invalid(format!(
+                        "internal error: ZIP entry `{name}` was not prepared"
+                    )))
+                }
+            }
+        }
+        i = end;
+    }
+    check_interrupted()?;
+    zw.finish().map_err(|e| zip_error("(central directory)", e))
+}
+
+/// Entry options for one archive.
+struct Style {
+    dir: SimpleFileOptions,
+    stored: SimpleFileOptions,
+    deflated: SimpleFileOptions,
+    level: u32,
+}
+
+enum Item<'a> {
+    Dir(String),
+    File(&'a str, &'a Entry),
+}
+
+impl Item<'_> {
+    fn name(&self) -> &str {
+        match self {
+            Item::Dir(n) => n,
+            Item::File(n, _) => n,
+        }
+    }
+
+    fn is_large_file(&self) -> bool {
+        matches!(self, Item::File(_, e) if e.size > IN_MEMORY_MAX)
+    }
+}
+
+/// Directories (as `dir/`) and files, in byte order of their ZIP names.
+fn items(media: &Media) -> Vec<Item<'_>> {
+    let mut items: Vec<Item> = media
+        .dirs()
+        .map(|d| Item::Dir(format!("{d}/")))
+        .chain(media.files().map(|(p, e)| Item::File(p, e)))
+        .collect();
+    items.sort_by(|a, b| a.name().as_bytes().cmp(b.name().as_bytes()));
+    items
+}
+
+/// End (exclusive) of the window of small items starting at `start`; `start` itself when the
+/// item there is a large file.
+fn window_end(items: &[Item], start: usize) -> usize {
+    let mut bytes = 0u64;
+    let mut end = start;
+    for item in items.get(start..).unwrap_or_default() {
+        if item.is_large_file() || end - start >= WINDOW_ENTRIES {
+            break;
+        }
+        if let Item::File(_, e) = item {
+            if bytes > 0 && bytes + e.size > WINDOW_BYTES {
+                break;
+            }
+            bytes += e.size;
+        }
+        end += 1;
+    }
+    end
+}
+
+/// Read a small file whole and compress it (or store it when deflate does not shrink it).
+fn prepare_file(name: &str, entry: &Entry, style: &Style) -> Result<PreparedZipFile> {
+    check_interrupted()?;
+    let mut raw = Vec::with_capacity(usize::try_from(entry.size).unwrap_or(0));
+    let mut reader = entry.source.open()?;
+    reader
+        .by_ref()
+        .take(entry.size.saturating_add(1))
+        .read_to_end(&mut raw)
+        .map_err(|e| read_error(name, entry, e))?;
+    check_size(name, entry, raw.len() as u64)?;
+    if style.level > 0 && !raw.is_empty() {
+        let deflated = PreparedZipFile::from_data(name, style.deflated, &raw)
+            .map_err(|e| zip_error(name, e))?;
+        if deflated.compressed_size() < deflated.uncompressed_size() {
+            return Ok(deflated);
+        }
+    }
+    PreparedZipFile::from_data(name, style.stored, &raw).map_err(|e| zip_error(name, e))
+}
+
+/// Stream a large file through the writer chunk by chunk.
+fn stream_file<W: Write + Seek>(
+    zw: &mut ZipWriter<W>,
+    name: &str,
+    entry: &Entry,
+    style: &Style,
+) -> Result<()> {
+    let mut reader = entry.source.open()?;
+    let mut buf = vec![0u8; CHUNK];
+    let first = fill(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
+    let sample = buf.get(..first).unwrap_or_default();
+    let options = if style.level > 0 && shrinks(sample, style.level) {
+        style.deflated
+    } else {
+        style.stored
+    };
+    let options = options.large_file(entry.size >= ZIP64_FROM);
+    zw.start_file(name, options)
+        .map_err(|e| zip_error(name, e))?;
+    zw.write_all(sample).map_err(|e| write_error(name, e))?;
+    let mut total = first as u64;
+    loop {
+        check_interrupted()?;
+        let n = fill(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        if total > entry.size {
+            break;
+        }
+        zw.write_all(buf.get(..n).unwrap_or_default())
+            .map_err(|e| write_error(name, e))?;
+    }
+    check_size(name, entry, total)
+}
+
+/// Whether deflate makes `sample` smaller (it decides store vs deflate for a large file).
+fn shrinks(sample: &[u8], level: u32) -> bool {
+    let mut enc = DeflateEncoder::new(Vec::with_capacity(sample.len()), Compression::new(level));
+    if enc.write_all(sample).is_err() {
+        return false;
+    }
+    enc.finish().is_ok_and(|c| c.len() < sample.len())
+}
+
+/// Read until `buf` is full or the source ends.
+fn fill(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match reader.read(buf.get_mut(n..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+fn check_size(name: &str, entry: &Entry, read: u64) -> Result<()> {
+    if read == entry.size {
+        return Ok(());
+    }
+    let what = if read > entry.size { "more" } else { "fewer" };
+    Err(Error::invalid(format!(
+        "{} (ZIP entry `{name}`) changed while the media was being written: it yielded {what} bytes than the {} it had when it was added",
+        entry.source.describe(),
+        entry.size
+    ))
+    .with_help("make sure nothing modifies the input files during the run, then run again"))
+}
+
+fn read_error(name: &str, entry: &Entry, e: io::Error) -> Error {
+    Error::invalid(format!(
+        "cannot read {} for ZIP entry `{name}`: {e}",
+        entry.source.describe()
+    ))
+}
+
+fn write_error(name: &str, e: io::Error) -> Error {
+    Error::invalid(format!(
+        "cannot write ZIP entry `{name}` to the archive: {e}"
+    ))
+}
+
+fn zip_error(name: &str, e: zip::result::ZipError) -> Error {
+    Error::invalid(format!("cannot write ZIP entry `{name}`: {e}"))
+}
+
+/// SOURCE_DATE_EPOCH as a DOS date-time (UTC), clamped to the range DOS time can hold.
+fn dos_time(epoch: i64) -> DateTime {
+    let (y, mo, d, h, mi, s) = civil_time(epoch);
+    DateTime::from_date_and_time(y, mo, d, h, mi, s).unwrap_or_default()
+}
+
+/// UTC calendar fields of `epoch`, clamped to 1980-01-01 00:00:00 ... 2107-12-31 23:59:58.
+fn civil_time(epoch: i64) -> (u16, u8, u8, u8, u8, u8) {
+    const MIN: i64 = 315_532_800; // 1980-01-01T00:00:00Z
+    const MAX: i64 = 4_354_819_198; // 2107-12-31T23:59:58Z
+    let t = epoch.clamp(MIN, MAX);
+    let days = t.div_euclid(86_400);
+    let secs = t.rem_euclid(86_400);
+    // Days since 1970-01-01 to a proleptic Gregorian date (era-based, exact for all i64 here).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    // All fields are in range by construction of the clamp above.
+    (
+        year as u16,
+        month as u8,
+        day as u8,
+        (secs / 3600) as u8,
+        (secs % 3600 / 60) as u8,
+        (secs % 60) as u8,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn civil_time_matches_known_dates_and_clamps() {
+        assert_eq!(civil_time(1_700_000_000), (2023, 11, 14, 22, 13, 20));
+        assert_eq!(civil_time(951_782_400), (2000, 2, 29, 0, 0, 0));
+        assert_eq!(civil_time(0), (1980, 1, 1, 0, 0, 0));
+        assert_eq!(civil_time(-5), (1980, 1, 1, 0, 0, 0));
+        assert_eq!(civil_time(i64::MAX), (2107, 12, 31, 23, 59, 58));
+        let t = dos_time(1_700_000_001);
+        assert_eq!((t.year(), t.month(), t.day()), (2023, 11, 14));
+        assert_eq!((t.hour(), t.minute(), t.second()), (22, 13, 20));
+    }
+
+    #[test]
+    fn windows_are_bounded_and_stop_at_large_files() {
+        let mut m = Media::new();
+        m.add_bytes("a", vec![0u8; 10]).unwrap();
+        m.add(
+            "big",
+            crate::media::Source::Bytes(vec![].into()),
+            IN_MEMORY_MAX + 1,
+        )
+        .unwrap();
+        m.add_bytes("c/d", vec![0u8; 10]).unwrap();
+        let items = items(&m);
+        let names: Vec<&str> = items.iter().map(Item::name).collect();
+        assert_eq!(names, ["a", "big", "c/", "c/d"]);
+        assert_eq!(window_end(&items, 0), 1);
+        assert_eq!(window_end(&items, 1), 1);
+        assert_eq!(window_end(&items, 2), 4);
+    }
+}
