@@ -279,6 +279,14 @@ fn the_iso_carries_the_winpe_drivers_of_exactly_the_requested_os_and_arch() {
             &[("viostor", "viostor"), ("netkvm", "NetKVM"), ("viogpudo", "viogpudo")][..],
             None,
         ),
+        // Upstream's own spelling of the architecture picks the same ARM64 set.
+        (
+            "w10",
+            "ARM64",
+            "ARM64",
+            &[("viostor", "viostor"), ("netkvm", "NetKVM"), ("viogpudo", "viogpudo")][..],
+            None,
+        ),
     ] {
         let out = w.path().join(format!("{os}-{arch}"));
         let mut sets = vec![format!("os={os}"), format!("arch={arch}")];
