@@ -213,7 +213,12 @@ fn check_content(recipe: &str, media: &BTreeMap<String, Vec<u8>>) {
 
 /// Every way of reading an ISO lists the same files.
 fn check_iso_listings(iso: &Path, files: &BTreeSet<String>) {
-    assert_eq!(&xorriso_files(iso), files, "xorriso -find {}", iso.display());
+    assert_eq!(
+        &xorriso_files(iso),
+        files,
+        "xorriso -find {}",
+        iso.display()
+    );
     assert_eq!(&sevenz_files(iso), files, "7z l {}", iso.display());
     assert_eq!(&bsdtar_files(iso), files, "bsdtar -tf {}", iso.display());
 }
@@ -247,7 +252,10 @@ fn check_outputs(user: &User, recipe: &str, out: &Path, s: &Summary) {
             check_zip_listings(&zip, &files);
             let from_zip = scratch.path().join("zip");
             extract_zip(&zip, &from_zip);
-            assert!(tree(&from_zip) == media, "{recipe}: ZIP and directory differ");
+            assert!(
+                tree(&from_zip) == media,
+                "{recipe}: ZIP and directory differ"
+            );
             assert_eq!(
                 media["manifest.json"],
                 std::fs::read(out.join("virtio-win-driver-pack.manifest.json")).unwrap(),
@@ -407,7 +415,12 @@ fn same_inputs_give_the_same_bytes_wherever_they_and_the_run_are() {
         "virtio-win-driver-pack",
         "windows-unattend",
     ] {
-        let a = user.recipe(&repo(), recipe, &work.path().join(format!("{recipe}-a")), &[]);
+        let a = user.recipe(
+            &repo(),
+            recipe,
+            &work.path().join(format!("{recipe}-a")),
+            &[],
+        );
         let sets = inputs_at(recipe, &copy);
         let sets: Vec<&str> = sets.iter().map(String::as_str).collect();
         let b = user.recipe(

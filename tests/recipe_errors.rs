@@ -277,7 +277,11 @@ fn api_documents_every_registered_function() {
         })
         .collect();
     let funcs = registered();
-    assert!(funcs.len() >= 30, "found only {} registrations", funcs.len());
+    assert!(
+        funcs.len() >= 30,
+        "found only {} registrations",
+        funcs.len()
+    );
     assert_eq!(
         entries.len(),
         funcs.len(),
@@ -299,7 +303,12 @@ fn api_documents_every_registered_function() {
             params.iter().collect()
         };
         for p in shown {
-            assert!(head.contains(&format!("{p}:")) || head.contains(&format!("{p},")) || head.contains(&format!("{p})")), "{head}: parameter `{p}` is not shown");
+            assert!(
+                head.contains(&format!("{p}:"))
+                    || head.contains(&format!("{p},"))
+                    || head.contains(&format!("{p})")),
+                "{head}: parameter `{p}` is not shown"
+            );
         }
         assert!(
             doc.len() > 15 && doc.ends_with('.') && doc.chars().next().unwrap().is_uppercase(),

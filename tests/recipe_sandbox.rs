@@ -98,9 +98,15 @@ fn writes_stay_in_the_output_directories_the_run_was_given() {
             "out_dir: p.out_dir, zip: \"x.zip\"".to_string(),
         ),
         // Climbing out of the given directory.
-        ("", "out_dir: p.out_dir + \"/../elsewhere\", zip: \"x.zip\"".to_string()),
+        (
+            "",
+            "out_dir: p.out_dir + \"/../elsewhere\", zip: \"x.zip\"".to_string(),
+        ),
         // Output names that climb out.
-        ("", "out_dir: p.out_dir, zip: \"../elsewhere/x.zip\"".to_string()),
+        (
+            "",
+            "out_dir: p.out_dir, zip: \"../elsewhere/x.zip\"".to_string(),
+        ),
         ("", "out_dir: p.out_dir, dir: \"../elsewhere\"".to_string()),
         (
             "",
@@ -143,7 +149,13 @@ fn writes_stay_in_the_output_directories_the_run_was_given() {
              m.write(#{{ out_dir: p.out_dir, package_name: \"x\", version: \"1\", build_id: \"b\", source_date_epoch: 0, dir: \"d\" }});\n",
             given.display()
         );
-        refused(&user, w.path(), "climb.rhai", &text, &["climb.rhai:3:", ".."]);
+        refused(
+            &user,
+            w.path(),
+            "climb.rhai",
+            &text,
+            &["climb.rhai:3:", ".."],
+        );
         assert!(!w.path().join("escape.txt").exists() && !given.join("escape.txt").exists());
     }
 
@@ -157,7 +169,13 @@ fn writes_stay_in_the_output_directories_the_run_was_given() {
          gt::build(p, drivers, contract, #{{}}, #{{}});\n",
         given.display()
     );
-    refused(&user, w.path(), "gt.rhai", &text, &["gt.rhai:6:", "outside"]);
+    refused(
+        &user,
+        w.path(),
+        "gt.rhai",
+        &text,
+        &["gt.rhai:6:", "outside"],
+    );
     assert!(!elsewhere.exists());
 
     // The same recipe writing where it was told succeeds, so the refusals above are the rule
@@ -177,6 +195,9 @@ fn writes_stay_in_the_output_directories_the_run_was_given() {
         ],
     )
     .ok();
-    assert!(other.join("x.zip").is_file(), "--set out_dir moves the outputs");
+    assert!(
+        other.join("x.zip").is_file(),
+        "--set out_dir moves the outputs"
+    );
     assert!(!elsewhere.exists());
 }

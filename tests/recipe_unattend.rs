@@ -108,7 +108,11 @@ fn check_answer(xml: &str, a: &Answer) {
         "uefi" => assert_eq!(types, ["EFI", "MSR", "Primary"], "GPT layout"),
         _ => {
             assert_eq!(types, ["Primary", "Primary"], "MBR layout");
-            assert_eq!(texts(disk, "Active"), ["true"], "an active system partition");
+            assert_eq!(
+                texts(disk, "Active"),
+                ["true"],
+                "an active system partition"
+            );
         }
     }
 
@@ -162,7 +166,11 @@ fn the_answer_file_says_what_was_asked_and_nothing_else() {
             hostname: "aero-vm",
         },
     );
-    assert_eq!(drive_letters(&xml), Vec::<String>::new(), "guessed drive letters");
+    assert_eq!(
+        drive_letters(&xml),
+        Vec::<String>::new(),
+        "guessed drive letters"
+    );
     assert!(!xml.contains("DriverPaths"));
 
     // BIOS, an image by name, and values that need escaping (user names may not hold `<`
@@ -227,7 +235,10 @@ fn the_answer_file_says_what_was_asked_and_nothing_else() {
     );
     assert_eq!(drive_letters(&xml), given, "only the given driver paths");
     let doc = roxmltree::Document::parse(&xml).unwrap();
-    assert_eq!(texts(first(doc.root_element(), "DriverPaths"), "Path"), given);
+    assert_eq!(
+        texts(first(doc.root_element(), "DriverPaths"), "Path"),
+        given
+    );
 }
 
 /// `$WinPEDriver$` files on the ISO as isoinfo -J lists them, and the other root entries.
@@ -262,21 +273,33 @@ fn the_iso_carries_the_winpe_drivers_of_exactly_the_requested_os_and_arch() {
             "w11",
             "amd64",
             "amd64",
-            &[("viostor", "viostor"), ("vioscsi", "vioscsi"), ("netkvm", "NetKVM")][..],
+            &[
+                ("viostor", "viostor"),
+                ("vioscsi", "vioscsi"),
+                ("netkvm", "NetKVM"),
+            ][..],
             Some("qemu-ga-x86_64.msi"),
         ),
         (
             "w10",
             "x86",
             "x86",
-            &[("viostor", "viostor"), ("vioscsi", "vioscsi"), ("netkvm", "NetKVM")][..],
+            &[
+                ("viostor", "viostor"),
+                ("vioscsi", "vioscsi"),
+                ("netkvm", "NetKVM"),
+            ][..],
             Some("qemu-ga-i386.msi"),
         ),
         (
             "w11",
             "arm64",
             "ARM64",
-            &[("viostor", "viostor"), ("netkvm", "NetKVM"), ("viogpudo", "viogpudo")][..],
+            &[
+                ("viostor", "viostor"),
+                ("netkvm", "NetKVM"),
+                ("viogpudo", "viogpudo"),
+            ][..],
             None,
         ),
         // Upstream's own spelling of the architecture picks the same ARM64 set.
@@ -284,7 +307,11 @@ fn the_iso_carries_the_winpe_drivers_of_exactly_the_requested_os_and_arch() {
             "w10",
             "ARM64",
             "ARM64",
-            &[("viostor", "viostor"), ("netkvm", "NetKVM"), ("viogpudo", "viogpudo")][..],
+            &[
+                ("viostor", "viostor"),
+                ("netkvm", "NetKVM"),
+                ("viogpudo", "viogpudo"),
+            ][..],
             None,
         ),
     ] {
@@ -304,7 +331,10 @@ fn the_iso_carries_the_winpe_drivers_of_exactly_the_requested_os_and_arch() {
             "{os}/{arch}: $WinPEDriver$ files"
         );
         for p in ["/autounattend.xml", "/first_logon.ps1"] {
-            assert!(all.contains(p), "{os}/{arch}: isoinfo -J -f lacks {p}: {all:?}");
+            assert!(
+                all.contains(p),
+                "{os}/{arch}: isoinfo -J -f lacks {p}: {all:?}"
+            );
         }
         let dir = tempdir();
         extract_iso(&iso, dir.path());

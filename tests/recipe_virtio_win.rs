@@ -137,10 +137,9 @@ fn service_names_come_from_the_inf_not_the_contract() {
     let user = User::new();
     let w = tempdir();
     // A contract whose service names are wrong: the INFs must win.
-    let text = std::fs::read_to_string(
-        repo().join("contracts/windows-device-contract-virtio-win.json"),
-    )
-    .unwrap();
+    let text =
+        std::fs::read_to_string(repo().join("contracts/windows-device-contract-virtio-win.json"))
+            .unwrap();
     let lying = text
         .replace(
             "\"driver_service_name\": \"netkvm\"",
@@ -165,7 +164,10 @@ fn service_names_come_from_the_inf_not_the_contract() {
         ],
     );
     let devices = String::from_utf8(media_of(&out)["config/devices.cmd"].clone()).unwrap();
-    assert!(devices.contains("set \"AERO_VIRTIO_NET_SERVICE=netkvm\""), "{devices}");
+    assert!(
+        devices.contains("set \"AERO_VIRTIO_NET_SERVICE=netkvm\""),
+        "{devices}"
+    );
     assert!(
         devices.contains("set \"AERO_VIRTIO_INPUT_SERVICE=VirtioInput\""),
         "{devices}"
@@ -196,7 +198,8 @@ fn any_os_and_architecture_including_arm64_and_aliases() {
             ("netkvm", "NetKVM"),
             ("vioinput", "vioinput"),
         ] {
-            for (rel, bytes) in shipped_driver_files(&example().join(format!("{dir}/w11/{vw_arch}")))
+            for (rel, bytes) in
+                shipped_driver_files(&example().join(format!("{dir}/w11/{vw_arch}")))
             {
                 drivers_expected.insert(format!("drivers/{arch}/{name}/{rel}"), bytes);
             }
@@ -345,7 +348,11 @@ fn a_pinned_virtio_win_hash_is_checked_before_anything_is_written() {
         )
         .exits(1)
         .says(&[&right, &wrong]);
-        assert!(!fresh.exists(), "{recipe}: a failed run created {}", fresh.display());
+        assert!(
+            !fresh.exists(),
+            "{recipe}: a failed run created {}",
+            fresh.display()
+        );
 
         // Over earlier outputs: they stay byte for byte, with no stray files.
         let out = w.path().join(recipe);
@@ -446,7 +453,10 @@ fn driver_pack_from_an_iso_is_a_verified_directory_and_zip() {
     let media = tree(&dir);
     let unzipped = tempdir();
     extract_zip(&zip, unzipped.path());
-    assert!(tree(unzipped.path()) == media, "the ZIP holds the directory");
+    assert!(
+        tree(unzipped.path()) == media,
+        "the ZIP holds the directory"
+    );
     assert_eq!(
         media["manifest.json"],
         std::fs::read(out.join("virtio-win-driver-pack.manifest.json")).unwrap()
@@ -480,5 +490,8 @@ fn driver_pack_from_an_iso_is_a_verified_directory_and_zip() {
         have.keys().collect::<Vec<_>>(),
         expected.keys().collect::<Vec<_>>()
     );
-    assert!(have == expected, "driver pack files differ from the w10 builds");
+    assert!(
+        have == expected,
+        "driver pack files differ from the w10 builds"
+    );
 }

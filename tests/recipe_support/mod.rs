@@ -266,7 +266,10 @@ impl Summary {
         );
         for (name, o) in &self.outputs {
             assert_eq!(
-                o.path.parent().map(std::fs::canonicalize).map(Result::unwrap),
+                o.path
+                    .parent()
+                    .map(std::fs::canonicalize)
+                    .map(Result::unwrap),
                 Some(std::fs::canonicalize(out_dir).unwrap()),
                 "{name} is not in the output directory"
             );
