@@ -64,13 +64,23 @@ impl Publish {
 }
 
 /// Write every output of `req` for `media`; all become visible together or none does.
-pub fn publish(mut media: Media, req: &Publish) -> Result<Vec<OutputRecord>> {
+/// `progress` hears one line per phase (hashing, each output).
+pub fn publish(
+    mut media: Media,
+    req: &Publish,
+    progress: &dyn Fn(&str),
+) -> Result<Vec<OutputRecord>> {
     if media.get(MANIFEST_NAME).is_some() && req.manifest_in_media {
         return Err(Error::invalid(format!(
             "the media already has a `{MANIFEST_NAME}`; it is generated"
         )));
     }
     media.check()?;
+    progress(&format!(
+        "hashing {} files ({:.1} MB)",
+        media.len(),
+        media.total_size() as f64 / 1e6
+    ));
     let files = manifest::hash_media(&media)?;
     let mut m = Manifest::new(
         req.package.clone(),
@@ -90,6 +100,7 @@ pub fn publish(mut media: Media, req: &Publish) -> Result<Vec<OutputRecord>> {
     let sde = req.package.source_date_epoch;
     let mut out = OutputSet::new(&req.out_dir)?;
     if let Some((name, volume_id)) = &req.iso {
+        progress(&format!("writing {name}"));
         let file = out.create(name)?;
         let mut w = BufWriter::with_capacity(1 << 20, file);
         write_iso(
@@ -103,6 +114,7 @@ pub fn publish(mut media: Media, req: &Publish) -> Result<Vec<OutputRecord>> {
         w.flush().with_path("write", &req.out_dir.join(name))?;
     }
     if let Some(name) = &req.zip {
+        progress(&format!("writing {name}"));
         let file = out.create(name)?;
         let w = write_zip(
             &media,
@@ -116,6 +128,7 @@ pub fn publish(mut media: Media, req: &Publish) -> Result<Vec<OutputRecord>> {
             .map_err(|e| Error::io("write", req.out_dir.join(name), e.into_error()))?;
     }
     if let Some(name) = &req.dir {
+        progress(&format!("writing {name}/"));
         let root = out.create_dir(name)?;
         for (path, entry) in media.files() {
             let dest = root.join(path);

@@ -86,7 +86,7 @@ fn display_path(p: &Path) -> String {
 
 /// Publish `media` per `req` and record the outputs in the run.
 fn publish_recorded(run: &RunContext, media: &Media, req: &Publish) -> Result<()> {
-    let records = publish(media.clone(), req)?;
+    let records = publish(media.clone(), req, &|m| run.progress(m))?;
     let mut outs = run.outputs.borrow_mut();
     for r in records {
         outs.push(OutputFile {
