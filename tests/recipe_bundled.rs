@@ -88,6 +88,27 @@ fn expected(recipe: &str) -> Expected {
                 }
             }
         }
+        "custom-recipe" => {
+            e.guest_tools(true);
+            for (arch, _, _) in arches {
+                for name in [
+                    "aerogpu",
+                    "virtio-blk",
+                    "virtio-input",
+                    "virtio-net",
+                    "virtio-snd",
+                ] {
+                    e.driver(
+                        &format!("drivers/{arch}/{name}"),
+                        &ex.join(format!("aero-drivers/{arch}/{name}")),
+                    );
+                }
+            }
+            e.copied.insert(
+                "tools/team/collect-logs.cmd".into(),
+                ex.join("team-tools/collect-logs.cmd"),
+            );
+        }
         "aerogpu-only" => {
             e.guest_tools(true);
             for (arch, _, _) in arches {
@@ -362,6 +383,47 @@ fn every_bundled_recipe_runs_with_its_defaults_from_anywhere() {
             "{recipe}: outputs differ between a run from the repository and one from elsewhere"
         );
     }
+}
+
+#[test]
+fn the_custom_recipe_example_runs_from_elsewhere_and_keeps_stdout_for_json() {
+    let user = User::new();
+    let elsewhere = tempdir();
+    let recipe = repo().join("examples/custom-recipe.rhai");
+    let out = PathBuf::from("out");
+    // The recipe prints a line; --json output on stdout must stay pure JSON.
+    let s = user.recipe(elsewhere.path(), &recipe.display().to_string(), &out, &[]);
+    let out = elsewhere.path().join(out);
+    s.check_against(&out);
+    check_outputs(&user, "custom-recipe", &out, &s);
+}
+
+#[test]
+fn best_effort_drivers_that_are_missing_are_warnings_in_the_summary() {
+    let user = User::new();
+    let w = tempdir();
+    let s = user.recipe(w.path(), "virtio-win-full", &w.path().join("out"), &[]);
+    assert!(
+        s.warnings.iter().any(|w| w.contains("viosnd")),
+        "the summary should warn that the optional viosnd is absent: {:?}",
+        s.warnings
+    );
+    // The same driver made strict is an error naming it, and nothing is written.
+    let strict = w.path().join("strict");
+    user.run(
+        w.path(),
+        &[
+            "run",
+            "virtio-win-full",
+            "--set",
+            &format!("out_dir={}", strict.display()),
+            "--set",
+            "strict_optional=true",
+        ],
+    )
+    .exits(1)
+    .says(&["viosnd"]);
+    assert!(!strict.exists());
 }
 
 /// Input parameters that point `recipe` at the example copies below `examples`.
