@@ -378,6 +378,16 @@ fn every_bundled_recipe_runs_with_its_defaults_from_anywhere() {
         let out_b = from_repo.path().join(recipe);
         let s = user.recipe(&repo(), recipe, &out_b, &[]);
         s.check_against(&out_b);
+        for (name, bytes) in tree(&out_a) {
+            for leak in [cwd, repo().as_path(), from_repo.path(), user.cache()] {
+                let needle = leak.to_str().unwrap().as_bytes();
+                assert!(
+                    !bytes.windows(needle.len()).any(|w| w == needle),
+                    "{recipe}: {name} contains the local path {}",
+                    leak.display()
+                );
+            }
+        }
         assert!(
             tree(&out_a) == tree(&out_b),
             "{recipe}: outputs differ between a run from the repository and one from elsewhere"

@@ -135,6 +135,11 @@ impl User {
         User { cache: tempdir() }
     }
 
+    /// The private cache directory (where the bundled copies unpack).
+    pub fn cache(&self) -> &Path {
+        self.cache.path()
+    }
+
     /// `aero-recipe ARGS` run in `cwd` with SOURCE_DATE_EPOCH = [`SDE`].
     pub fn cmd(&self, cwd: &Path, args: &[&str]) -> Command {
         self.cmd_sde(cwd, Some(SDE), args)
