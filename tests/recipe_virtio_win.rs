@@ -495,3 +495,43 @@ fn driver_pack_from_an_iso_is_a_verified_directory_and_zip() {
         "driver pack files differ from the w10 builds"
     );
 }
+
+#[test]
+fn an_arm64_build_whose_inf_lacks_arm64_models_is_refused_by_every_recipe() {
+    let user = User::new();
+    let w = tempdir();
+    let tree_copy = w.path().join("virtio-win");
+    copy_tree(&example(), &tree_copy);
+    let inf = tree_copy.join("viostor/w11/ARM64/viostor.inf");
+    let text = std::fs::read_to_string(&inf).unwrap();
+    let amd64_only = text.replace("NTarm64", "NTamd64");
+    assert_ne!(text, amd64_only, "the example INF declares NTarm64 models");
+    std::fs::write(&inf, amd64_only).unwrap();
+    let set_vw = format!("virtio_win={}", tree_copy.display());
+
+    for (recipe, sets) in [
+        ("virtio-win-full", &["os=w11", "arches=arm64"][..]),
+        (
+            "virtio-win-driver-pack",
+            &["os=w11", "arches=arm64", "drivers=viostor"][..],
+        ),
+        (
+            "windows-unattend",
+            &["os=w11", "arch=arm64", "guest_agent=false"][..],
+        ),
+    ] {
+        let out = w.path().join(recipe);
+        let out_set = format!("out_dir={}", out.display());
+        let mut args = vec!["run", recipe, "--set", &out_set, "--set", &set_vw];
+        for s in sets {
+            args.extend(["--set", s]);
+        }
+        user.run(w.path(), &args)
+            .exits(1)
+            .says(&["viostor/w11/ARM64/viostor.inf", "NTarm64"]);
+        assert!(
+            !out.exists(),
+            "{recipe}: media with an amd64-only INF in an ARM64 folder were written"
+        );
+    }
+}
