@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::error::{Error, IoContext, Result};
 use crate::hash;
+use crate::media::iso::{IsoEntry, IsoReader};
 use crate::media::manifest::{self, FileRecord, MANIFEST_NAME};
 
 /// A manifest larger than this is refused (it would list millions of files).
@@ -157,7 +158,7 @@ pub fn verify(path: &Path) -> Result<VerifyReport> {
     } else {
         match sniff(path)? {
             MediaFormat::Zip => (MediaFormat::Zip, Box::new(ZipFiles::open(path)?)),
-            MediaFormat::Iso => (MediaFormat::Iso, Box::new(iso_files(path)?)),
+            MediaFormat::Iso => (MediaFormat::Iso, Box::new(IsoFiles::open(path)?)),
             MediaFormat::Directory => {
                 return Err(Error::invalid(format!(
                     "{} is neither an ISO image, a ZIP archive nor a directory",
@@ -531,10 +532,61 @@ impl MediaFiles for ZipFiles {
 // ---------------------------------------------------------------------------------------------
 // ISO
 
-fn iso_files(path: &Path) -> Result<DirFiles> {
-    Err(Error::invalid(format!(
-        "{}: verifying ISO images needs the ISO reader, which this build does not have yet",
-        path.display()
-    ))
-    .with_help("extract the ISO (e.g. with 7z or bsdtar) and verify the extracted directory"))
+struct IsoFiles {
+    reader: IsoReader,
+    index: BTreeMap<String, usize>,
+    files: BTreeMap<String, std::result::Result<u64, String>>,
+}
+
+impl IsoFiles {
+    fn open(path: &Path) -> Result<IsoFiles> {
+        let reader = IsoReader::open(path)?;
+        let mut index = BTreeMap::new();
+        let mut files = BTreeMap::new();
+        for (i, e) in reader.entries().iter().enumerate() {
+            if !e.is_dir {
+                index.insert(e.path.clone(), i);
+                files.insert(e.path.clone(), Ok(e.size));
+            }
+        }
+        Ok(IsoFiles {
+            reader,
+            index,
+            files,
+        })
+    }
+
+    fn entry(&self, path: &str) -> Option<&IsoEntry> {
+        self.index
+            .get(path)
+            .and_then(|&i| self.reader.entries().get(i))
+    }
+}
+
+impl MediaFiles for IsoFiles {
+    fn files(&self) -> &BTreeMap<String, std::result::Result<u64, String>> {
+        &self.files
+    }
+
+    fn manifest_text(&self) -> std::result::Result<String, Option<Error>> {
+        // The lookup is exact: another case would be another file on ISO media read by Unix.
+        let Some(e) = self.entry(MANIFEST_NAME) else {
+            return Err(None);
+        };
+        let label = format!("{MANIFEST_NAME} in {}", self.reader.path().display());
+        let r = self.reader.source(e).open().map_err(Some)?;
+        read_manifest(r, &label)
+    }
+
+    fn hash(&self, path: &str) -> io::Result<(String, u64)> {
+        let e = self
+            .entry(path)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "not in the image"))?;
+        let r = self
+            .reader
+            .source(e)
+            .open()
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        hash::sha256_reader(r)
+    }
 }
