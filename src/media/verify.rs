@@ -78,18 +78,31 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Names come from the media: escape control characters so one problem stays one line.
+        let path = printable(self.path());
         match self {
-            Problem::Missing { path } => write!(f, "missing: {path} (listed in {MANIFEST_NAME})"),
-            Problem::Changed { path, reason } => write!(f, "changed: {path}: {reason}"),
-            Problem::Extra { path } => write!(f, "extra: {path} (not listed in {MANIFEST_NAME})"),
-            Problem::Duplicate { path } => {
-                write!(
-                    f,
-                    "duplicate: {path} is listed more than once in {MANIFEST_NAME}"
-                )
-            }
+            Problem::Missing { .. } => write!(f, "missing: {path} (listed in {MANIFEST_NAME})"),
+            Problem::Changed { reason, .. } => write!(f, "changed: {path}: {reason}"),
+            Problem::Extra { .. } => write!(f, "extra: {path} (not listed in {MANIFEST_NAME})"),
+            Problem::Duplicate { .. } => write!(
+                f,
+                "duplicate: {path} is listed more than once in {MANIFEST_NAME}"
+            ),
         }
     }
+}
+
+/// `path` with control characters escaped (`\n`, `\u{1b}`, ...), everything else as is.
+fn printable(path: &str) -> String {
+    path.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// The result of [`verify`].
@@ -588,5 +601,49 @@ impl MediaFiles for IsoFiles {
             .open()
             .map_err(|e| io::Error::other(e.to_string()))?;
         hash::sha256_reader(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Fake(BTreeMap<String, std::result::Result<u64, String>>);
+
+    impl MediaFiles for Fake {
+        fn files(&self) -> &BTreeMap<String, std::result::Result<u64, String>> {
+            &self.0
+        }
+        fn manifest_text(&self) -> std::result::Result<String, Option<Error>> {
+            Err(None)
+        }
+        fn hash(&self, _: &str) -> io::Result<(String, u64)> {
+            Ok((hash::sha256_bytes(b"abc"), 3))
+        }
+    }
+
+    #[test]
+    fn duplicates_links_and_hostile_names_are_reported_on_one_line_each() {
+        let rec = |p: &str| FileRecord {
+            path: p.into(),
+            sha256: hash::sha256_bytes(b"abc"),
+            size: 3,
+        };
+        let media = Fake(BTreeMap::from([
+            ("a".to_string(), Ok(3)),
+            ("link".to_string(), Err("is a symbolic link".to_string())),
+            ("evil\nmissing: x".to_string(), Ok(1)),
+            (MANIFEST_NAME.to_string(), Ok(10)),
+        ]));
+        let problems = compare(&[rec("a"), rec("a"), rec("a"), rec("link")], &media);
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "duplicate: a is listed more than once in manifest.json",
+                "extra: evil\\nmissing: x (not listed in manifest.json)",
+                "changed: link: is a symbolic link, not a regular file",
+            ]
+        );
     }
 }
