@@ -313,7 +313,7 @@ fn a_source_that_changes_size_during_the_run_is_an_error() {
 }
 
 #[test]
-fn a_file_over_4_gib_gets_zip64_sizes_that_readers_accept() {
+fn a_file_over_4_gib_gets_zip64_sizes_and_offsets_that_readers_accept() {
     let work = tmp();
     // A sparse file: 4 GiB + 1 MiB of zeros without using the disk space.
     let src = work.path().join("huge.img");
@@ -321,7 +321,8 @@ fn a_file_over_4_gib_gets_zip64_sizes_that_readers_accept() {
     fs::File::create(&src).unwrap().set_len(size).unwrap();
     let mut m = Media::new();
     m.add_file("disk/huge.img", &src).unwrap();
-    m.add_bytes("after.txt", b"an entry after the large one\n".to_vec())
+    // Sorted after the large file, so its header offset is past 4 GiB as well.
+    m.add_bytes("z-after.txt", b"an entry after the large one\n".to_vec())
         .unwrap();
     let z = work.path().join("huge.zip");
     // Level 1 keeps this test quick; the ZIP64 logic is the same at every level.
@@ -335,7 +336,13 @@ fn a_file_over_4_gib_gets_zip64_sizes_that_readers_accept() {
     assert!(t.contains("No errors detected"), "{t}");
     let info = zipinfo(&z);
     let names: Vec<&str> = info.iter().map(|e| e.0.as_str()).collect();
-    assert_eq!(names, ["after.txt", "disk/", "disk/huge.img"]);
+    assert_eq!(names, ["disk/", "disk/huge.img", "z-after.txt"]);
+    let after = ok_stdout(
+        "unzip",
+        &["-p", z.to_str().unwrap(), "z-after.txt"],
+        work.path(),
+    );
+    assert_eq!(after, "an entry after the large one\n");
     let listing = ok_stdout("zipinfo", &["-l", z.to_str().unwrap()], work.path());
     assert!(listing.contains(&size.to_string()), "{listing}");
 }
