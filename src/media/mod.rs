@@ -4,6 +4,7 @@
 pub mod iso;
 pub mod manifest;
 pub mod output;
+pub mod publish;
 pub mod tree;
 pub mod verify;
 pub mod zip;

@@ -99,6 +99,8 @@ pub struct OutputRecord {
 struct Pending {
     name: String,
     temp: PathBuf,
+    /// A directory output (a plain copy of a media) rather than a file.
+    is_dir: bool,
 }
 
 /// The outputs of one run into one directory; see the module documentation for the guarantees.
@@ -153,8 +155,33 @@ impl OutputSet {
         self.pending.push(Pending {
             name: name.to_string(),
             temp,
+            is_dir: false,
         });
         Ok(file)
+    }
+
+    /// Start the directory output `name`: returns a new, empty temporary directory in the
+    /// output directory that replaces `name` at [`commit`](Self::commit).
+    pub fn create_dir(&mut self, name: &str) -> Result<PathBuf> {
+        check_interrupted()?;
+        check_output_name(name)?;
+        if self.pending.iter().any(|p| p.name == name) {
+            return Err(Error::invalid(format!(
+                "output `{name}` is written twice in one run"
+            )));
+        }
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let temp = self
+            .dir
+            .join(format!(".{name}.tmp-{}-{n}", std::process::id()));
+        fs::create_dir(&temp).with_path("create", &temp)?;
+        live().insert(temp.clone());
+        self.pending.push(Pending {
+            name: name.to_string(),
+            temp: temp.clone(),
+            is_dir: true,
+        });
+        Ok(temp)
     }
 
     /// Write the whole output `name` from memory (manifest files and other small outputs).
@@ -179,7 +206,13 @@ impl OutputSet {
         let hashed: Vec<Result<(u64, String)>> = self
             .pending
             .par_iter()
-            .map(|p| sync_and_hash(&p.temp))
+            .map(|p| {
+                if p.is_dir {
+                    tree_digest(&p.temp)
+                } else {
+                    sync_and_hash(&p.temp)
+                }
+            })
             .collect();
         let mut sums = Vec::with_capacity(hashed.len());
         for h in hashed {
@@ -191,6 +224,20 @@ impl OutputSet {
         let mut rest = pending.into_iter().zip(sums).peekable();
         while let Some((p, (size, sha256))) = rest.next() {
             let dest = self.dir.join(&p.name);
+            // A directory cannot be renamed over a non-empty one: move the old one aside first
+            // (under a temporary name, so a crash leaves it for the next run's cleanup).
+            let old = (p.is_dir && dest.is_dir()).then(|| {
+                let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+                self.dir
+                    .join(format!(".{}.tmp-{}-{n}", p.name, std::process::id()))
+            });
+            if let Some(old) = &old {
+                if let Err(e) = fs::rename(&dest, old) {
+                    self.pending.push(p);
+                    self.pending.extend(rest.map(|(p, _)| p));
+                    return Err(Error::io("move aside the previous output", dest, e));
+                }
+            }
             if let Err(e) = fs::rename(&p.temp, &dest) {
                 // Put the unrenamed ones back so Drop removes them.
                 self.pending.push(p);
@@ -200,6 +247,9 @@ impl OutputSet {
                 ));
             }
             live().remove(&p.temp);
+            if let Some(old) = old {
+                let _ = fs::remove_dir_all(old);
+            }
             records.push(OutputRecord {
                 path: dest,
                 size,
@@ -219,7 +269,11 @@ impl Drop for OutputSet {
     fn drop(&mut self) {
         let mut live = live();
         for p in self.pending.drain(..) {
-            let _ = fs::remove_file(&p.temp);
+            let _ = if p.is_dir {
+                fs::remove_dir_all(&p.temp)
+            } else {
+                fs::remove_file(&p.temp)
+            };
             live.remove(&p.temp);
         }
     }
@@ -233,6 +287,23 @@ fn sync_and_hash(temp: &Path) -> Result<(u64, String)> {
         r => r.with_path("read", temp)?,
     };
     Ok((size, sha))
+}
+
+/// Total size and a digest of a directory output: SHA-256 over sorted `path\0sha256\n` lines.
+fn tree_digest(dir: &Path) -> Result<(u64, String)> {
+    let (files, problems) = crate::policy::walk(dir)?;
+    if let Some(p) = problems.into_iter().next() {
+        return Err(p);
+    }
+    let mut lines = String::new();
+    let mut total = 0;
+    for f in files {
+        check_interrupted()?;
+        let (sha, size) = hash::sha256_file(&f.path)?;
+        total += size;
+        lines.push_str(&format!("{}\0{sha}\n", f.rel));
+    }
+    Ok((total, hash::sha256_bytes(lines.as_bytes())))
 }
 
 /// A reader that fails once Ctrl-C was pressed, so long reads (hashing a large file) stop
@@ -285,9 +356,13 @@ fn remove_stale_temporaries(dir: &Path) -> Result<()> {
         let entry = entry.with_path("list", dir)?;
         let name = entry.file_name();
         if let Some(name) = name.to_str() {
-            if is_temporary_name(name) && entry.file_type().is_ok_and(|t| t.is_file()) {
+            if is_temporary_name(name) {
                 let p = entry.path();
-                fs::remove_file(&p).with_path("remove the stale temporary", &p)?;
+                if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                    fs::remove_dir_all(&p).with_path("remove the stale temporary", &p)?;
+                } else {
+                    fs::remove_file(&p).with_path("remove the stale temporary", &p)?;
+                }
             }
         }
     }
