@@ -282,7 +282,10 @@ impl Drop for OutputSet {
 fn sync_and_hash(temp: &Path) -> Result<(u64, String)> {
     let f = File::open(temp).with_path("open", temp)?;
     f.sync_all().with_path("sync", temp)?;
-    let (sha, size) = hash::sha256_reader(InterruptibleRead(f)).with_path("read", temp)?;
+    let (sha, size) = match hash::sha256_reader(InterruptibleRead(f)) {
+        Err(_) if is_interrupted() => return Err(Error::Interrupted),
+        r => r.with_path("read", temp)?,
+    };
     Ok((size, sha))
 }
 
@@ -303,13 +306,15 @@ fn tree_digest(dir: &Path) -> Result<(u64, String)> {
     Ok((total, hash::sha256_bytes(lines.as_bytes())))
 }
 
-/// Hashing a large output takes a while: stop at Ctrl-C there too.
-struct InterruptibleRead<R>(R);
+/// A reader that fails once Ctrl-C was pressed, so long reads (hashing a large file) stop
+/// promptly; callers turn that failure into [`Error::Interrupted`] by checking
+/// [`is_interrupted`]. (The error is not `ErrorKind::Interrupted`, which read loops retry.)
+pub struct InterruptibleRead<R>(pub R);
 
 impl<R: Read> Read for InterruptibleRead<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if is_interrupted() {
-            return Err(io::Error::other("interrupted"));
+            return Err(io::Error::other("interrupted by Ctrl-C"));
         }
         self.0.read(buf)
     }
