@@ -334,3 +334,27 @@ fn api_documents_every_registered_function() {
         );
     }
 }
+
+#[test]
+fn check_passes_the_bundled_recipes_and_points_at_syntax_errors() {
+    let user = User::new();
+    let w = tempdir();
+    let custom = repo().join("examples/custom-recipe.rhai");
+    let mut args = vec!["check"];
+    args.extend(BUNDLED);
+    let custom = custom.display().to_string();
+    args.push(&custom);
+    let r = user.run(w.path(), &args).ok();
+    assert_eq!(
+        r.stdout.lines().filter(|l| l.starts_with("ok: ")).count(),
+        8,
+        "{}",
+        r.stdout
+    );
+
+    let text = "let p = params(#{ out_dir: \"out\" });\nlet x = [1, 2;\n";
+    write(w.path(), "broken.rhai", text);
+    user.run(w.path(), &["check", "broken.rhai", "virtio-win-full"])
+        .exits(1)
+        .says(&["broken.rhai:2:", "syntax error"]);
+}
