@@ -588,7 +588,7 @@ fn verify_ps1_is_powershell_2_compatible() {
     );
 }
 
-/// The static check finds what it claims to find (so a clean verify.ps1 means something).
+/// The static check finds every rule it lists (so a clean verify.ps1 means something).
 #[test]
 fn ps2_check_catches_each_rule() {
     let bad = [
@@ -614,6 +614,25 @@ fn ps2_check_catches_each_rule() {
         ("Get-ChildItem -File\r\n", "-File"),
         ("$l | Where-Object Name -eq 1\r\n", "simplified"),
         ("[string]::IsNullOrWhiteSpace($s)\r\n", "IsNullOrWhiteSpace"),
+        ("$p = $PSCommandPath\r\n", "$PSCommandPath"),
+        ("$PSDefaultParameterValues = @{}\r\n", "$PSDefaultParameterValues"),
+        ("Invoke-Command { $using:x }\r\n", "$using:"),
+        ("Invoke-WebRequest http://x\r\n", "Invoke-WebRequest"),
+        ("Invoke-CimMethod -Name x\r\n", "Invoke-CimMethod"),
+        ("Get-Content x -Tail 5\r\n", "-Tail"),
+        ("Write-Host x -NoNewline\r\n", "-NoNewline"),
+        ("Get-ChildItem -Recurse -Depth 2\r\n", "-Depth"),
+        ("Get-ChildItem -Directory\r\n", "-Directory"),
+        ("$b = 1 -shl 2\r\n", "-shl"),
+        ("Out-File x -Encoding utf8NoBOM\r\n", "utf8NoBOM"),
+        ("$v = $a ?? $b\r\n", "??"),
+        ("git pull && make\r\n", "&&"),
+        ("enum Color { Red }\r\n", "enum"),
+        ("#requires -version 3.0\r\n", "#requires"),
+        ("[Environment]::Is64BitOperatingSystem\r\n", "Is64BitOperatingSystem"),
+        ("[IO.File]::ReadLines('x')\r\n", "::ReadLines("),
+        ("[IO.Directory]::EnumerateFiles('x')\r\n", "EnumerateFiles"),
+        ("$f.HasFlag(1)\r\n", ".HasFlag("),
         ("function f { if ($a) { }\r\n", "unclosed"),
         ("$a = (1 + 2]\r\n", "does not match"),
         ("$s = 'never closed\r\n", "unterminated"),
