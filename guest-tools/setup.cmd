@@ -54,8 +54,9 @@ if "%DRYRUN%"=="1" call :say "Dry run: system-changing commands are printed, not
 if "%F_VERIFYMEDIA%"=="1" goto :verify_media_only
 
 rem ---- checks: all of them pass before anything is changed -----------------------------
+rem fltmc needs elevation; it fails with a negative HRESULT otherwise, so compare with 0.
 call fltmc >nul 2>&1
-if not errorlevel 1 goto :admin_ok
+if "%ERRORLEVEL%"=="0" goto :admin_ok
 if "%DRYRUN%"=="1" (
   call :say "WARNING: not running as Administrator; a real run would stop here with exit code 10."
   goto :admin_ok
@@ -316,7 +317,7 @@ goto :eof
 :cert_absent
 rem Only certificates this setup added are recorded, so uninstall never removes one the user had.
 call certutil -store %STORE% %1 >nul 2>&1
-if errorlevel 1 set "NEW_THUMBS=%NEW_THUMBS% %1"
+if not "%ERRORLEVEL%"=="0" set "NEW_THUMBS=%NEW_THUMBS% %1"
 goto :eof
 
 :inf_declares_service
@@ -337,7 +338,7 @@ call :say "Pre-seeding the boot storage driver %SVC%"
 call :record "storage-preseeded" "service=%SVC%"
 call :record "storage-preseeded" "inf=%STOR_INF%"
 call reg query "%SVCKEY%" >nul 2>&1
-if errorlevel 1 call :record "storage-preseeded" "service-created=1"
+if not "%ERRORLEVEL%"=="0" call :record "storage-preseeded" "service-created=1"
 if not exist "%SYSDEST%" call :record "storage-preseeded" "sys-copied=%SYSDEST%"
 call :run copy /y "%STOR_SYS%" "%SYSDEST%"
 call :check_step "copy %AERO_VIRTIO_BLK_SYS% to System32\drivers"
@@ -368,7 +369,7 @@ set "CDD=%~1"
 set "CDD=%CDD:\=#%"
 set "CDDKEY=HKLM\SYSTEM\CurrentControlSet\Control\CriticalDeviceDatabase\%CDD%"
 call reg query "%CDDKEY%" >nul 2>&1
-if errorlevel 1 call :record "storage-preseeded" "cdd=%CDD%"
+if not "%ERRORLEVEL%"=="0" call :record "storage-preseeded" "cdd=%CDD%"
 call :run reg add "%CDDKEY%" /v Service /t REG_SZ /d "%SVC%" /f
 call :check_step "CriticalDeviceDatabase %CDD%"
 rem {4D36E97B-...} is the SCSIAdapter setup class that storage miniports install under.

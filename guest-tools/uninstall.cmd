@@ -35,7 +35,7 @@ echo Aero Guest Tools uninstall
 if "%DRYRUN%"=="1" call :say "Dry run: system-changing commands are printed, not run."
 
 call fltmc >nul 2>&1
-if not errorlevel 1 goto :admin_ok
+if "%ERRORLEVEL%"=="0" goto :admin_ok
 if "%DRYRUN%"=="1" (
   call :say "WARNING: not running as Administrator; a real run would stop here with exit code 10."
   goto :admin_ok
@@ -200,7 +200,7 @@ goto :eof
 :cleanup_cdd
 set "CDDKEY=HKLM\SYSTEM\CurrentControlSet\Control\CriticalDeviceDatabase\%~1"
 call reg query "%CDDKEY%" >nul 2>&1
-if errorlevel 1 goto :eof
+if not "%ERRORLEVEL%"=="0" goto :eof
 call :run reg delete "%CDDKEY%" /f
 if not "%RUN_RC%"=="0" (
   call :say "ERROR: could not delete %CDDKEY%."
@@ -221,7 +221,7 @@ goto :eof
 if not defined CS_SVC goto :eof
 set "SVCKEY=HKLM\SYSTEM\CurrentControlSet\Services\%CS_SVC%"
 call reg query "%SVCKEY%" >nul 2>&1
-if errorlevel 1 goto :eof
+if not "%ERRORLEVEL%"=="0" goto :eof
 call :run reg delete "%SVCKEY%" /f
 if not "%RUN_RC%"=="0" (
   call :say "ERROR: could not delete %SVCKEY%."
