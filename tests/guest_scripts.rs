@@ -615,7 +615,10 @@ fn ps2_check_catches_each_rule() {
         ("$l | Where-Object Name -eq 1\r\n", "simplified"),
         ("[string]::IsNullOrWhiteSpace($s)\r\n", "IsNullOrWhiteSpace"),
         ("$p = $PSCommandPath\r\n", "$PSCommandPath"),
-        ("$PSDefaultParameterValues = @{}\r\n", "$PSDefaultParameterValues"),
+        (
+            "$PSDefaultParameterValues = @{}\r\n",
+            "$PSDefaultParameterValues",
+        ),
         ("Invoke-Command { $using:x }\r\n", "$using:"),
         ("Invoke-WebRequest http://x\r\n", "Invoke-WebRequest"),
         ("Invoke-CimMethod -Name x\r\n", "Invoke-CimMethod"),
@@ -629,10 +632,17 @@ fn ps2_check_catches_each_rule() {
         ("git pull && make\r\n", "&&"),
         ("enum Color { Red }\r\n", "enum"),
         ("#requires -version 3.0\r\n", "#requires"),
-        ("[Environment]::Is64BitOperatingSystem\r\n", "Is64BitOperatingSystem"),
+        (
+            "[Environment]::Is64BitOperatingSystem\r\n",
+            "Is64BitOperatingSystem",
+        ),
         ("[IO.File]::ReadLines('x')\r\n", "::ReadLines("),
         ("[IO.Directory]::EnumerateFiles('x')\r\n", "EnumerateFiles"),
         ("$f.HasFlag(1)\r\n", ".HasFlag("),
+        (
+            "Get-NetAdapter | Out-Null\r\n",
+            "neither a PowerShell 2.0 cmdlet",
+        ),
         ("function f { if ($a) { }\r\n", "unclosed"),
         ("$a = (1 + 2]\r\n", "does not match"),
         ("$s = 'never closed\r\n", "unterminated"),
@@ -647,6 +657,7 @@ fn ps2_check_catches_each_rule() {
     // Strings, here-strings and comments may mention anything.
     let fine = "# ConvertTo-Json [ordered] {\r\n<# -in ( #>\r\n$a = 'x -in y ('\r\n\
                 $b = \"v $($a.Length) }\"\r\n$h = @\"\r\n{ [ordered] (\r\n\"@\r\n\
-                $i = $list -contains 'in'\r\nWrite-Output ($a -join ',')\r\n";
+                $i = $list -contains 'in'\r\nWrite-Output ($a -join ',')\r\n\
+                function Get-Thing { Get-Thing }\r\n";
     assert_eq!(ps2::check(fine), Vec::<String>::new());
 }

@@ -97,6 +97,53 @@ const RULES: &[(&str, &str)] = &[
     (r"\.HasFlag\s*\(", "is .NET 4; use -band"),
 ];
 
+/// The cmdlets of Windows PowerShell 2.0. A `Verb-Noun` command that is neither one of these
+/// nor a function the script defines is reported: later modules (NetAdapter, Storage, ...) and
+/// cmdlets added in 3.0+ are the commonest way a script stops working on Windows 7.
+const PS2_CMDLETS: &str = "\
+    Add-Computer Add-Content Add-History Add-Member Add-PSSnapin Add-Type Checkpoint-Computer \
+    Clear-Content Clear-EventLog Clear-History Clear-Item Clear-ItemProperty Clear-Variable \
+    Compare-Object Complete-Transaction Connect-WSMan Convert-Path ConvertFrom-Csv \
+    ConvertFrom-SecureString ConvertFrom-StringData ConvertTo-Csv ConvertTo-Html \
+    ConvertTo-SecureString ConvertTo-Xml Copy-Item Copy-ItemProperty Debug-Process \
+    Disable-ComputerRestore Disable-PSBreakpoint Disable-PSRemoting \
+    Disable-PSSessionConfiguration Disconnect-WSMan Enable-ComputerRestore Enable-PSBreakpoint \
+    Enable-PSRemoting Enable-PSSessionConfiguration Enter-PSSession Exit-PSSession Export-Alias \
+    Export-Clixml Export-Console Export-Counter Export-Csv Export-FormatData Export-ModuleMember \
+    Export-PSSession ForEach-Object Format-Custom Format-List Format-Table Format-Wide Get-Acl \
+    Get-Alias Get-AuthenticodeSignature Get-ChildItem Get-Command Get-ComputerRestorePoint \
+    Get-Content Get-Counter Get-Credential Get-Culture Get-Date Get-Event Get-EventLog \
+    Get-EventSubscriber Get-ExecutionPolicy Get-FormatData Get-Help Get-History Get-Host \
+    Get-HotFix Get-Item Get-ItemProperty Get-Job Get-Location Get-Member Get-Module \
+    Get-PfxCertificate Get-Process Get-PSBreakpoint Get-PSCallStack Get-PSDrive Get-PSProvider \
+    Get-PSSession Get-PSSessionConfiguration Get-PSSnapin Get-Random Get-Service Get-TraceSource \
+    Get-Transaction Get-UICulture Get-Unique Get-Variable Get-WinEvent Get-WmiObject \
+    Get-WSManCredSSP Get-WSManInstance Group-Object Import-Alias Import-Clixml Import-Counter \
+    Import-Csv Import-LocalizedData Import-Module Import-PSSession Invoke-Command \
+    Invoke-Expression Invoke-History Invoke-Item Invoke-WmiMethod Invoke-WSManAction Join-Path \
+    Limit-EventLog Measure-Command Measure-Object Move-Item Move-ItemProperty New-Alias \
+    New-Event New-EventLog New-Item New-ItemProperty New-Module New-ModuleManifest New-Object \
+    New-PSDrive New-PSSession New-PSSessionOption New-Service New-TimeSpan New-Variable \
+    New-WebServiceProxy New-WSManInstance New-WSManSessionOption Out-Default Out-File \
+    Out-GridView Out-Host Out-Null Out-Printer Out-String Pop-Location Push-Location Read-Host \
+    Receive-Job Register-EngineEvent Register-ObjectEvent Register-PSSessionConfiguration \
+    Register-WmiEvent Remove-Computer Remove-Event Remove-EventLog Remove-Item \
+    Remove-ItemProperty Remove-Job Remove-Module Remove-PSBreakpoint Remove-PSDrive \
+    Remove-PSSession Remove-PSSnapin Remove-Variable Remove-WmiObject Remove-WSManInstance \
+    Rename-Item Rename-ItemProperty Reset-ComputerMachinePassword Resolve-Path Restart-Computer \
+    Restart-Service Restore-Computer Resume-Service Select-Object Select-String Select-Xml \
+    Send-MailMessage Set-Acl Set-Alias Set-AuthenticodeSignature Set-Content Set-Date \
+    Set-ExecutionPolicy Set-Item Set-ItemProperty Set-Location Set-PSBreakpoint Set-PSDebug \
+    Set-PSSessionConfiguration Set-Service Set-StrictMode Set-TraceSource Set-Variable \
+    Set-WmiInstance Set-WSManInstance Set-WSManQuickConfig Show-EventLog Sort-Object Split-Path \
+    Start-Job Start-Process Start-Service Start-Sleep Start-Transaction Start-Transcript \
+    Stop-Computer Stop-Job Stop-Process Stop-Service Stop-Transcript Suspend-Service Tee-Object \
+    Test-ComputerSecureChannel Test-Connection Test-ModuleManifest Test-Path Test-WSMan \
+    Trace-Command Undo-Transaction Unregister-Event Unregister-PSSessionConfiguration \
+    Update-FormatData Update-List Update-TypeData Use-Transaction Wait-Event Wait-Job \
+    Wait-Process Where-Object Write-Debug Write-Error Write-EventLog Write-Host Write-Output \
+    Write-Progress Write-Verbose Write-Warning";
+
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Mode {
     Code,
@@ -125,6 +172,27 @@ pub fn check(src: &str) -> Vec<String> {
             let re = Regex::new(&format!("(?i){pattern}")).expect("rule regex");
             if let Some(m) = re.find(line) {
                 problems.push(format!("line {}: `{}` {why}", i + 1, m.as_str().trim()));
+            }
+        }
+    }
+    let defined: Vec<String> = Regex::new(r"(?im)^\s*function\s+([A-Za-z][\w-]*)")
+        .expect("regex")
+        .captures_iter(&masked)
+        .map(|c| c[1].to_ascii_lowercase())
+        .collect();
+    let command = Regex::new(r"(^|[^\w$.\-])([A-Za-z]+-[A-Za-z]+)\b").expect("regex");
+    for (i, line) in masked.lines().enumerate() {
+        for c in command.captures_iter(line) {
+            let name = &c[2];
+            let lower = name.to_ascii_lowercase();
+            let known = PS2_CMDLETS
+                .split_whitespace()
+                .any(|k| k.eq_ignore_ascii_case(name));
+            if !known && !defined.contains(&lower) {
+                problems.push(format!(
+                    "line {}: `{name}` is neither a PowerShell 2.0 cmdlet nor a function of this script",
+                    i + 1
+                ));
             }
         }
     }
