@@ -382,6 +382,53 @@ fn testsigning_already_on_is_left_alone_and_prompt_defaults_to_no() {
     assert!(asked.calls_to("pnputil").is_empty());
 }
 
+/// Running setup twice records each package, key and file once and keeps what the first run
+/// created; one uninstall then removes all of it.
+#[test]
+fn setup_twice_then_uninstall_leaves_nothing() {
+    let w = wine::take();
+    w.set_version(WinVer::Win7);
+    let m = media::build(&MediaSpec::default());
+    w.run(&m.root, "setup.cmd", &["/quiet"], &force())
+        .expect_code(0);
+    let first = state_lines(&w, "storage-preseeded");
+    w.run(&m.root, "setup.cmd", &["/quiet"], &force())
+        .expect_code(0);
+    assert_eq!(state_lines(&w, "storage-preseeded"), first);
+    assert_eq!(state_lines(&w, "installed-packages.txt").len(), 3);
+    assert_eq!(state_lines(&w, "installed-certs.txt").len(), 2);
+    w.run(
+        &m.root,
+        "uninstall.cmd",
+        &["/quiet", "/cleanupstorage"],
+        &force(),
+    )
+    .expect_code(0);
+    assert_no_storage_preseed(&w);
+}
+
+/// A certificate that was already trusted is not recorded, so uninstall never removes it.
+#[test]
+fn certificate_already_trusted_is_never_removed() {
+    let w = wine::take();
+    w.set_version(WinVer::Win7);
+    let m = media::build(&MediaSpec::default());
+    let stubs = Stubs {
+        cert_present: Some(wine::sha1_hex(CERT_BYTES)),
+        ..Stubs::default()
+    };
+    w.run(&m.root, "setup.cmd", &["/quiet"], &stubs)
+        .expect_code(0);
+    assert!(!w.state_dir().join("installed-certs.txt").exists());
+    let un = w.run(&m.root, "uninstall.cmd", &["/quiet"], &stubs);
+    un.expect_code(0);
+    assert!(
+        un.calls_to("certutil").is_empty(),
+        "{:?}",
+        un.calls_to("certutil")
+    );
+}
+
 /// A driver pnputil refuses makes setup exit 1, while the others are installed and recorded;
 /// /force without /noreboot restarts Windows.
 #[test]

@@ -88,6 +88,11 @@ pub fn build(spec: &MediaSpec) -> Media {
         &root.join("licenses/virtio-win/LICENSE"),
         b"BSD-3-Clause (fixture)\r\n",
     );
+    // Names Windows allows but cmd treats specially, for /verify-media's manifest reader.
+    write(
+        &root.join("tools/Read Me & Notes (v1.0).txt"),
+        b"extra tool notes\r\n",
+    );
     for arch in spec.arches {
         for (dir, inf, services, sys) in DRIVERS {
             let d = root.join("drivers").join(arch).join(dir);

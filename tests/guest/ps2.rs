@@ -167,9 +167,17 @@ struct Open {
 pub fn check(src: &str) -> Vec<String> {
     let mut problems = Vec::new();
     let masked = mask(src, &mut problems);
+    let rules: Vec<(Regex, &str)> = RULES
+        .iter()
+        .map(|(pattern, why)| {
+            (
+                Regex::new(&format!("(?i){pattern}")).expect("rule regex"),
+                *why,
+            )
+        })
+        .collect();
     for (i, line) in masked.lines().enumerate() {
-        for (pattern, why) in RULES {
-            let re = Regex::new(&format!("(?i){pattern}")).expect("rule regex");
+        for (re, why) in &rules {
             if let Some(m) = re.find(line) {
                 problems.push(format!("line {}: `{}` {why}", i + 1, m.as_str().trim()));
             }

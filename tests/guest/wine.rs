@@ -78,6 +78,8 @@ pub struct Stubs {
     pub testsigning: Option<&'static str>,
     /// An INF file name the pnputil stand-in refuses.
     pub pnputil_fail: Option<&'static str>,
+    /// A thumbprint `certutil -store` finds (a certificate the user already trusted).
+    pub cert_present: Option<String>,
 }
 
 /// Takes the prefix for one test: waits for other tests, creates the prefix on first use,
@@ -293,6 +295,10 @@ impl Wine {
         match stubs.pnputil_fail {
             Some(v) => cmd.env("AERO_STUB_PNPUTIL_FAIL", v),
             None => cmd.env_remove("AERO_STUB_PNPUTIL_FAIL"),
+        };
+        match &stubs.cert_present {
+            Some(v) => cmd.env("AERO_STUB_CERT_PRESENT", v),
+            None => cmd.env_remove("AERO_STUB_CERT_PRESENT"),
         };
         let child = cmd.spawn().expect("start wine");
         let out = wait_guarded(child);

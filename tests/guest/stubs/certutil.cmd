@@ -26,7 +26,7 @@ goto :eof
 set "TARGET=%~f2"
 call :lookup
 if not defined SHA256 goto :missing
-echo SHA256 hash of file %TARGET%:
+for %%t in ("%TARGET%") do echo SHA256 hash of file %%~t:
 echo %SHA256%
 echo CertUtil: -hashfile command completed successfully.
 exit /b 0
