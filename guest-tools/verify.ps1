@@ -456,7 +456,8 @@ function ConvertTo-JsonString {
 $statuses = @()
 foreach ($c in $Checks) { $statuses += $c.status }
 $Overall = Get-Worst $statuses
-$Generated = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
+# 's' is the culture-independent sortable format (a culture may use another time separator).
+$Generated = (Get-Date).ToUniversalTime().ToString('s') + 'Z'
 $OsText = "$($OsVersion.Major).$($OsVersion.Minor).$($OsVersion.Build)"
 
 $json = New-Object System.Text.StringBuilder
