@@ -602,12 +602,21 @@ fn flip_byte(path: &Path, at: usize) {
     fs::write(path, bytes).unwrap();
 }
 
-/// The shipped scripts are ASCII with CRLF line ends (cmd.exe mis-jumps to labels in LF files;
-/// PowerShell 2.0 reads a BOM-less file as ANSI).
+/// The shipped scripts and documents are ASCII with CRLF line ends (cmd.exe mis-jumps to labels
+/// in LF files; PowerShell 2.0 reads a BOM-less file as ANSI; Windows 7 Notepad needs CRLF).
 #[test]
-fn shipped_scripts_are_ascii_and_crlf() {
+fn shipped_files_are_ascii_and_crlf() {
     let gt = Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-tools");
-    for f in ["setup.cmd", "uninstall.cmd", "verify.cmd", "verify.ps1"] {
+    for f in [
+        "setup.cmd",
+        "uninstall.cmd",
+        "verify.cmd",
+        "verify.ps1",
+        "README.md",
+        "THIRD_PARTY_NOTICES.md",
+        "config/README.md",
+        "certs/README.md",
+    ] {
         let bytes = fs::read(gt.join(f)).unwrap();
         assert!(bytes.is_ascii(), "{f} has non-ASCII bytes");
         for (i, w) in bytes.windows(2).enumerate() {
