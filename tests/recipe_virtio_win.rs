@@ -427,6 +427,44 @@ fn a_pinned_guest_agent_ships_and_a_wrong_pin_stops_the_run() {
     .exits(1)
     .says(&[&right, "qemu-ga-x86_64.msi"]);
     assert!(!bad.exists());
+
+    // Several architectures: one `arch=sha256` pin each; swapped pins stop the run.
+    let i386 = example().join("guest-agent/qemu-ga-i386.msi");
+    let pins = format!("guest_agent_sha256=x86={},amd64={right}", sha256sum(&i386));
+    let both = w.path().join("both");
+    user.recipe(
+        w.path(),
+        "virtio-win-full",
+        &both,
+        &["guest_agent=true", &pins],
+    );
+    let media = media_of(&both);
+    assert_eq!(
+        media["tools/guest-agent/x86/qemu-ga-i386.msi"],
+        std::fs::read(&i386).unwrap()
+    );
+    assert_eq!(
+        media["tools/guest-agent/amd64/qemu-ga-x86_64.msi"],
+        std::fs::read(&msi).unwrap()
+    );
+    let swapped = w.path().join("swapped");
+    let pins = format!("guest_agent_sha256=x86={right},amd64={}", sha256sum(&i386));
+    user.run(
+        w.path(),
+        &[
+            "run",
+            "virtio-win-full",
+            "--set",
+            &format!("out_dir={}", swapped.display()),
+            "--set",
+            "guest_agent=true",
+            "--set",
+            &pins,
+        ],
+    )
+    .exits(1)
+    .says(&["qemu-ga-i386.msi"]);
+    assert!(!swapped.exists());
 }
 
 #[test]
