@@ -208,28 +208,38 @@ impl Wine {
         let _ = fs::remove_file(self.system_driver("viostor.sys"));
         let _ = fs::remove_file(self.system_driver("aero_virtio_blk.sys"));
         // Every key a test may create, deleted in one cmd run.
-        let mut script = String::from("@echo off\r\n");
-        for key in [
+        self.reg_delete_keys(&[
             SERVICE_KEY.to_string(),
             r"HKLM\SYSTEM\CurrentControlSet\Services\aero_virtio_blk".to_string(),
             format!(r"{CDD_ROOT}\PCI#VEN_1AF4&DEV_1042"),
             format!(r"{CDD_ROOT}\PCI#VEN_1AF4&DEV_1042&REV_01"),
-        ] {
+        ]);
+    }
+
+    /// Deletes these registry keys (and their subkeys) in the guest in one cmd run, ignoring
+    /// absent ones. `take` resets the fixture's keys with it; tests on media they did not build
+    /// (tests/guest_recipe_media.rs) name the keys that media's devices.cmd implies.
+    pub fn reg_delete_keys(&self, keys: &[String]) {
+        let mut script = String::from("@echo off\r\n");
+        for key in keys {
             script.push_str(&format!("reg delete \"{key}\" /f >nul 2>&1\r\n"));
         }
         script.push_str("exit /b 0\r\n");
         let dir = tempfile::Builder::new()
-            .prefix("reset-")
+            .prefix("regdel-")
             .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
             .expect("temp dir");
-        let file = dir.path().join("reset.cmd");
-        fs::write(&file, script).expect("write reset.cmd");
+        let file = dir.path().join("regdel.cmd");
+        fs::write(&file, script).expect("write regdel.cmd");
         let out = self
             .wine()
             .args(["cmd", "/c", &win_path(&file)])
             .output()
             .expect("run wine");
-        assert!(out.status.success(), "resetting the Wine guest failed");
+        assert!(
+            out.status.success(),
+            "resetting registry keys in the Wine guest failed"
+        );
     }
 
     /// Makes the prefix report this Windows version to `ver` (per prefix, so per test).
