@@ -1,4 +1,4 @@
-//! `aero-recipe verify` on ZIP archives and directories: a clean media passes; a flipped byte, a
+//! `aero-recipe verify` on ISO images, ZIP archives and directories: a clean media passes; a flipped byte, a
 //! missing file and an added file are each reported with their path, and the exit code is 1.
 
 use std::fs;
@@ -6,6 +6,7 @@ use std::io::BufWriter;
 use std::path::Path;
 use std::process::{Command, Output};
 
+use aero_recipe::media::iso::{write_iso_file, IsoOptions};
 use aero_recipe::media::manifest::{hash_media, Manifest, Package, MANIFEST_NAME};
 use aero_recipe::media::zip::{write_zip, ZipOptions};
 use aero_recipe::media::Media;
@@ -117,14 +118,9 @@ fn assert_clean(o: &Output) {
     );
 }
 
-#[test]
-fn zip_clean_then_changed_missing_and_extra_are_reported() {
-    let work = tempfile::tempdir().unwrap();
-    let good = work.path().join("good.zip");
-    write(&media_with_manifest(&files()), &good);
-    assert_clean(&verify(&[good.to_str().unwrap()]));
-
-    // Same manifest; on the media one file has a flipped byte, one is gone, one was added.
+/// The media of `media_with_manifest(&files())` with the same manifest, but one file has a
+/// flipped byte, one is gone and one was added.
+fn tampered_media() -> Media {
     let original = media_with_manifest(&files());
     let mut tampered = Media::new();
     for (p, e) in original.files() {
@@ -141,17 +137,64 @@ fn zip_clean_then_changed_missing_and_extra_are_reported() {
     tampered
         .add_bytes("drivers/amd64/viostor/evil.dll", b"MZ".to_vec())
         .unwrap();
+    tampered
+}
+
+const TAMPERED_PROBLEMS: [&str; 3] = [
+    "missing: config/devices.cmd",
+    "extra: drivers/amd64/viostor/evil.dll",
+    "changed: drivers/amd64/viostor/viostor.sys: SHA-256 is",
+];
+
+fn write_iso(media: &Media, path: &Path) {
+    let opts = IsoOptions {
+        volume_id: "AERO_GUEST_TOOLS".into(),
+        source_date_epoch: 1_700_000_000,
+    };
+    write_iso_file(media, path, &opts).unwrap();
+}
+
+#[test]
+fn iso_clean_then_changed_missing_and_extra_are_reported() {
+    let work = tempfile::tempdir().unwrap();
+    let good = work.path().join("good.iso");
+    write_iso(&media_with_manifest(&files()), &good);
+    assert_clean(&verify(&[good.to_str().unwrap()]));
+
+    let bad = work.path().join("bad.iso");
+    write_iso(&tampered_media(), &bad);
+    assert_problems(&verify(&[bad.to_str().unwrap()]), &TAMPERED_PROBLEMS);
+    let o = verify(&["--json", bad.to_str().unwrap()]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["format"], "iso");
+
+    // A byte flipped inside the image itself.
+    let mut bytes = fs::read(&good).unwrap();
+    let needle = &files()[4].1[3000..3064];
+    let at = bytes
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .expect("file data appears verbatim in the image");
+    bytes[at + 3] ^= 0x10;
+    fs::write(&good, &bytes).unwrap();
+    assert_problems(
+        &verify(&[good.to_str().unwrap()]),
+        &["changed: drivers/x86/viostor/viostor.sys: SHA-256 is"],
+    );
+}
+
+#[test]
+fn zip_clean_then_changed_missing_and_extra_are_reported() {
+    let work = tempfile::tempdir().unwrap();
+    let good = work.path().join("good.zip");
+    write(&media_with_manifest(&files()), &good);
+    assert_clean(&verify(&[good.to_str().unwrap()]));
+
+    let tampered = tampered_media();
     let bad = work.path().join("bad.zip");
     write(&tampered, &bad);
     let o = verify(&[bad.to_str().unwrap()]);
-    assert_problems(
-        &o,
-        &[
-            "missing: config/devices.cmd",
-            "extra: drivers/amd64/viostor/evil.dll",
-            "changed: drivers/amd64/viostor/viostor.sys: SHA-256 is",
-        ],
-    );
+    assert_problems(&o, &TAMPERED_PROBLEMS);
 
     // --json carries the same three problems.
     let o = verify(&["--json", bad.to_str().unwrap()]);

@@ -293,3 +293,56 @@ fn many_entries_get_a_zip64_directory_that_readers_accept() {
     let listed = ok_stdout("bsdtar", &["-tf", z.to_str().unwrap()], work.path());
     assert_eq!(listed.lines().count(), n + 10);
 }
+
+#[test]
+fn a_source_that_changes_size_during_the_run_is_an_error() {
+    let work = tmp();
+    let src = work.path().join("grows.bin");
+    fs::write(&src, b"12345").unwrap();
+    let mut m = Media::new();
+    m.add_file("grows.bin", &src).unwrap();
+    fs::write(&src, b"123456").unwrap();
+    let out = std::io::Cursor::new(Vec::new());
+    let err = write_zip(&m, out, &ZipOptions::default())
+        .expect_err("a size change is an error")
+        .to_string();
+    assert!(
+        err.contains("changed while the media was being written"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_file_over_4_gib_gets_zip64_sizes_and_offsets_that_readers_accept() {
+    let work = tmp();
+    // A sparse file: 4 GiB + 1 MiB of zeros without using the disk space.
+    let src = work.path().join("huge.img");
+    let size: u64 = (4 << 30) + (1 << 20);
+    fs::File::create(&src).unwrap().set_len(size).unwrap();
+    let mut m = Media::new();
+    m.add_file("disk/huge.img", &src).unwrap();
+    // Sorted after the large file, so its header offset is past 4 GiB as well.
+    m.add_bytes("z-after.txt", b"an entry after the large one\n".to_vec())
+        .unwrap();
+    let z = work.path().join("huge.zip");
+    // Level 1 keeps this test quick; the ZIP64 logic is the same at every level.
+    let f = fs::File::create(&z).unwrap();
+    let opts = ZipOptions {
+        source_date_epoch: SDE,
+        level: 1,
+    };
+    write_zip(&m, BufWriter::new(f), &opts).unwrap();
+    let t = ok_stdout("unzip", &["-t", z.to_str().unwrap()], work.path());
+    assert!(t.contains("No errors detected"), "{t}");
+    let info = zipinfo(&z);
+    let names: Vec<&str> = info.iter().map(|e| e.0.as_str()).collect();
+    assert_eq!(names, ["disk/", "disk/huge.img", "z-after.txt"]);
+    let after = ok_stdout(
+        "unzip",
+        &["-p", z.to_str().unwrap(), "z-after.txt"],
+        work.path(),
+    );
+    assert_eq!(after, "an entry after the large one\n");
+    let listing = ok_stdout("zipinfo", &["-l", z.to_str().unwrap()], work.path());
+    assert!(listing.contains(&size.to_string()), "{listing}");
+}

@@ -15,6 +15,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::hash;
+use crate::media::output::{check_interrupted, is_interrupted, InterruptibleRead};
 use crate::media::Media;
 
 /// Name of the manifest at the media root.
@@ -145,9 +146,12 @@ pub fn hash_media(media: &Media) -> Result<Vec<FileRecord>> {
     let hashed: Vec<Result<FileRecord>> = files
         .par_iter()
         .map(|(path, entry)| {
-            crate::media::output::check_interrupted()?;
-            let reader = entry.source.open()?;
+            check_interrupted()?;
+            let reader = InterruptibleRead(entry.source.open()?);
             let (sha256, size) = hash::sha256_reader(reader).map_err(|e| {
+                if is_interrupted() {
+                    return Error::Interrupted;
+                }
                 Error::invalid(format!(
                     "cannot read {} for media file `{path}`: {e}",
                     entry.source.describe()
@@ -175,6 +179,9 @@ pub fn hash_media(media: &Media) -> Result<Vec<FileRecord>> {
             Ok(r) => out.push(r),
             Err(e) => problems.push(e),
         }
+    }
+    if problems.iter().any(|e| matches!(e, Error::Interrupted)) {
+        return Err(Error::Interrupted);
     }
     if !problems.is_empty() {
         return Err(Error::many(

@@ -131,9 +131,8 @@ impl OutputSet {
         &self.dir
     }
 
-    /// Start the output `name` (a plain file name): returns a new, empty temporary file in the
-    /// output directory that becomes `name` at [`commit`](Self::commit).
-    pub fn create(&mut self, name: &str) -> Result<File> {
+    /// The temporary path for a new output `name` (checked: plain name, not yet pending).
+    fn new_temp(&self, name: &str) -> Result<PathBuf> {
         check_interrupted()?;
         check_output_name(name)?;
         if self.pending.iter().any(|p| p.name == name) {
@@ -142,9 +141,15 @@ impl OutputSet {
             )));
         }
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp = self
+        Ok(self
             .dir
-            .join(format!(".{name}.tmp-{}-{n}", std::process::id()));
+            .join(format!(".{name}.tmp-{}-{n}", std::process::id())))
+    }
+
+    /// Start the output `name` (a plain file name): returns a new, empty temporary file in the
+    /// output directory that becomes `name` at [`commit`](Self::commit).
+    pub fn create(&mut self, name: &str) -> Result<File> {
+        let temp = self.new_temp(name)?;
         let file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -163,17 +168,7 @@ impl OutputSet {
     /// Start the directory output `name`: returns a new, empty temporary directory in the
     /// output directory that replaces `name` at [`commit`](Self::commit).
     pub fn create_dir(&mut self, name: &str) -> Result<PathBuf> {
-        check_interrupted()?;
-        check_output_name(name)?;
-        if self.pending.iter().any(|p| p.name == name) {
-            return Err(Error::invalid(format!(
-                "output `{name}` is written twice in one run"
-            )));
-        }
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp = self
-            .dir
-            .join(format!(".{name}.tmp-{}-{n}", std::process::id()));
+        let temp = self.new_temp(name)?;
         fs::create_dir(&temp).with_path("create", &temp)?;
         live().insert(temp.clone());
         self.pending.push(Pending {
@@ -282,7 +277,10 @@ impl Drop for OutputSet {
 fn sync_and_hash(temp: &Path) -> Result<(u64, String)> {
     let f = File::open(temp).with_path("open", temp)?;
     f.sync_all().with_path("sync", temp)?;
-    let (sha, size) = hash::sha256_reader(InterruptibleRead(f)).with_path("read", temp)?;
+    let (sha, size) = match hash::sha256_reader(InterruptibleRead(f)) {
+        Err(_) if is_interrupted() => return Err(Error::Interrupted),
+        r => r.with_path("read", temp)?,
+    };
     Ok((size, sha))
 }
 
@@ -303,13 +301,15 @@ fn tree_digest(dir: &Path) -> Result<(u64, String)> {
     Ok((total, hash::sha256_bytes(lines.as_bytes())))
 }
 
-/// Hashing a large output takes a while: stop at Ctrl-C there too.
-struct InterruptibleRead<R>(R);
+/// A reader that fails once Ctrl-C was pressed, so long reads (hashing a large file) stop
+/// promptly; callers turn that failure into [`Error::Interrupted`] by checking
+/// [`is_interrupted`]. (The error is not `ErrorKind::Interrupted`, which read loops retry.)
+pub struct InterruptibleRead<R>(pub R);
 
 impl<R: Read> Read for InterruptibleRead<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if is_interrupted() {
-            return Err(io::Error::other("interrupted"));
+            return Err(io::Error::other("interrupted by Ctrl-C"));
         }
         self.0.read(buf)
     }

@@ -172,7 +172,8 @@ impl Media {
         Ok(())
     }
 
-    /// Add every regular file under `dir` below `dest` (`""` for the root), in sorted order.
+    /// Add every regular file and every directory (empty ones too) under `dir` below `dest`
+    /// (`""` for the root), in sorted order.
     /// `keep` decides per relative path (`/`-separated) whether a file is shipped.
     pub fn add_tree(
         &mut self,
@@ -200,12 +201,14 @@ impl Media {
                     entry.path().display()
                 )));
             }
-            if entry.file_type().is_file() && keep(&rel) {
-                let d = if dest.is_empty() {
-                    rel
-                } else {
-                    format!("{dest}/{rel}")
-                };
+            let d = if dest.is_empty() {
+                rel.clone()
+            } else {
+                format!("{dest}/{rel}")
+            };
+            if entry.file_type().is_dir() {
+                self.add_dir(&d)?;
+            } else if entry.file_type().is_file() && keep(&rel) {
                 self.add_file(&d, entry.path())?;
             }
         }

@@ -18,6 +18,7 @@ use serde::Serialize;
 
 use crate::error::{Error, IoContext, Result};
 use crate::hash;
+use crate::media::iso::{IsoEntry, IsoReader};
 use crate::media::manifest::{self, FileRecord, MANIFEST_NAME};
 
 /// A manifest larger than this is refused (it would list millions of files).
@@ -77,18 +78,31 @@ impl Problem {
 
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Names come from the media: escape control characters so one problem stays one line.
+        let path = printable(self.path());
         match self {
-            Problem::Missing { path } => write!(f, "missing: {path} (listed in {MANIFEST_NAME})"),
-            Problem::Changed { path, reason } => write!(f, "changed: {path}: {reason}"),
-            Problem::Extra { path } => write!(f, "extra: {path} (not listed in {MANIFEST_NAME})"),
-            Problem::Duplicate { path } => {
-                write!(
-                    f,
-                    "duplicate: {path} is listed more than once in {MANIFEST_NAME}"
-                )
-            }
+            Problem::Missing { .. } => write!(f, "missing: {path} (listed in {MANIFEST_NAME})"),
+            Problem::Changed { reason, .. } => write!(f, "changed: {path}: {reason}"),
+            Problem::Extra { .. } => write!(f, "extra: {path} (not listed in {MANIFEST_NAME})"),
+            Problem::Duplicate { .. } => write!(
+                f,
+                "duplicate: {path} is listed more than once in {MANIFEST_NAME}"
+            ),
         }
     }
+}
+
+/// `path` with control characters escaped (`\n`, `\u{1b}`, ...), everything else as is.
+fn printable(path: &str) -> String {
+    path.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// The result of [`verify`].
@@ -157,7 +171,7 @@ pub fn verify(path: &Path) -> Result<VerifyReport> {
     } else {
         match sniff(path)? {
             MediaFormat::Zip => (MediaFormat::Zip, Box::new(ZipFiles::open(path)?)),
-            MediaFormat::Iso => (MediaFormat::Iso, Box::new(iso_files(path)?)),
+            MediaFormat::Iso => (MediaFormat::Iso, Box::new(IsoFiles::open(path)?)),
             MediaFormat::Directory => {
                 return Err(Error::invalid(format!(
                     "{} is neither an ISO image, a ZIP archive nor a directory",
@@ -531,10 +545,105 @@ impl MediaFiles for ZipFiles {
 // ---------------------------------------------------------------------------------------------
 // ISO
 
-fn iso_files(path: &Path) -> Result<DirFiles> {
-    Err(Error::invalid(format!(
-        "{}: verifying ISO images needs the ISO reader, which this build does not have yet",
-        path.display()
-    ))
-    .with_help("extract the ISO (e.g. with 7z or bsdtar) and verify the extracted directory"))
+struct IsoFiles {
+    reader: IsoReader,
+    index: BTreeMap<String, usize>,
+    files: BTreeMap<String, std::result::Result<u64, String>>,
+}
+
+impl IsoFiles {
+    fn open(path: &Path) -> Result<IsoFiles> {
+        let reader = IsoReader::open(path)?;
+        let mut index = BTreeMap::new();
+        let mut files = BTreeMap::new();
+        for (i, e) in reader.entries().iter().enumerate() {
+            if !e.is_dir {
+                index.insert(e.path.clone(), i);
+                files.insert(e.path.clone(), Ok(e.size));
+            }
+        }
+        Ok(IsoFiles {
+            reader,
+            index,
+            files,
+        })
+    }
+
+    fn entry(&self, path: &str) -> Option<&IsoEntry> {
+        self.index
+            .get(path)
+            .and_then(|&i| self.reader.entries().get(i))
+    }
+}
+
+impl MediaFiles for IsoFiles {
+    fn files(&self) -> &BTreeMap<String, std::result::Result<u64, String>> {
+        &self.files
+    }
+
+    fn manifest_text(&self) -> std::result::Result<String, Option<Error>> {
+        // The lookup is exact: another case would be another file on ISO media read by Unix.
+        let Some(e) = self.entry(MANIFEST_NAME) else {
+            return Err(None);
+        };
+        let label = format!("{MANIFEST_NAME} in {}", self.reader.path().display());
+        let r = self.reader.source(e).open().map_err(Some)?;
+        read_manifest(r, &label)
+    }
+
+    fn hash(&self, path: &str) -> io::Result<(String, u64)> {
+        let e = self
+            .entry(path)
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "not in the image"))?;
+        let r = self
+            .reader
+            .source(e)
+            .open()
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        hash::sha256_reader(r)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Fake(BTreeMap<String, std::result::Result<u64, String>>);
+
+    impl MediaFiles for Fake {
+        fn files(&self) -> &BTreeMap<String, std::result::Result<u64, String>> {
+            &self.0
+        }
+        fn manifest_text(&self) -> std::result::Result<String, Option<Error>> {
+            Err(None)
+        }
+        fn hash(&self, _: &str) -> io::Result<(String, u64)> {
+            Ok((hash::sha256_bytes(b"abc"), 3))
+        }
+    }
+
+    #[test]
+    fn duplicates_links_and_hostile_names_are_reported_on_one_line_each() {
+        let rec = |p: &str| FileRecord {
+            path: p.into(),
+            sha256: hash::sha256_bytes(b"abc"),
+            size: 3,
+        };
+        let media = Fake(BTreeMap::from([
+            ("a".to_string(), Ok(3)),
+            ("link".to_string(), Err("is a symbolic link".to_string())),
+            ("evil\nmissing: x".to_string(), Ok(1)),
+            (MANIFEST_NAME.to_string(), Ok(10)),
+        ]));
+        let problems = compare(&[rec("a"), rec("a"), rec("a"), rec("link")], &media);
+        let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            lines,
+            [
+                "duplicate: a is listed more than once in manifest.json",
+                "extra: evil\\nmissing: x (not listed in manifest.json)",
+                "changed: link: is a symbolic link, not a regular file",
+            ]
+        );
+    }
 }

@@ -84,6 +84,15 @@ fn display_path(p: &Path) -> String {
     p.strip_prefix(&cwd).unwrap_or(p).display().to_string()
 }
 
+/// Drivers placed without a spec still meet the package rules (models for their arch,
+/// referenced files shipped, .inf/.sys/.cat present); warnings go to the run.
+fn package_rules(run: &RunContext, d: &DriversHandle) -> Result<()> {
+    for w in crate::validate::validate_packages(&d.0).into_result()? {
+        run.warn(w.to_string());
+    }
+    Ok(())
+}
+
 /// Publish `media` per `req` and record the outputs in the run.
 fn publish_recorded(run: &RunContext, media: &Media, req: &Publish) -> Result<()> {
     let records = publish(media.clone(), req, &|m| run.progress(m))?;
@@ -255,13 +264,16 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
             )])))
         },
     );
+    let c = ctx.clone();
     reg(
         &mut m,
         "add_driver_set",
         &["media: Media", "drivers: DriverSet"],
         "Place every driver of the set at drivers/<arch>/<name>/ with the default file filters (no spec: for plain driver packs).",
         true,
-        |mh: &mut MediaHandle, d: DriversHandle| -> RhaiResult<()> { rr(d.0.add_to_media(None, &mut mh.0.borrow_mut())) },
+        move |mh: &mut MediaHandle, d: DriversHandle| -> RhaiResult<()> {
+            rr(package_rules(c.get()?, &d).and_then(|()| d.0.add_to_media(None, &mut mh.0.borrow_mut())))
+        },
     );
     reg(
         &mut m,
@@ -273,13 +285,16 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
             rr(mh.0.borrow_mut().add_bytes(dest, bytes))
         },
     );
+    let c = ctx.clone();
     reg(
         &mut m,
         "add_drivers_under",
         &["media: Media", "dir: String", "drivers: DriverSet"],
         "Place drivers of one architecture at <dir>/<name>/ (e.g. the `$WinPEDriver$` folder Windows Setup scans), with the default file filters.",
         true,
-        |mh: &mut MediaHandle, dir: &str, d: DriversHandle| -> RhaiResult<()> { rr(d.0.add_to_media_under(dir, &mut mh.0.borrow_mut())) },
+        move |mh: &mut MediaHandle, dir: &str, d: DriversHandle| -> RhaiResult<()> {
+            rr(package_rules(c.get()?, &d).and_then(|()| d.0.add_to_media_under(dir, &mut mh.0.borrow_mut())))
+        },
     );
     reg(
         &mut m,
