@@ -587,7 +587,7 @@ def vw_driver_files(drv, os_name, ver, arch, rng):
     for dll in dlls:
         items.append((dll, "dll", rng.log_between(60 * KB, 300 * KB)))
     if coinst:
-        items.append((coinst, "dll", 1_795_952 if arch == "amd64" else 1_460_000))
+        items.append((coinst, "dll", ("big", 1_795_952 if arch == "amd64" else 1_460_000)))
     if base == "balloon":
         items.append(("blnsvr.exe", "exe", rng.log_between(60 * KB, 200 * KB)))
         items.append(("blnsvr.pdb", "pdb", ("pdb-share", rng.log_between(300 * KB, 2 * MB))))
@@ -598,7 +598,7 @@ def gen_virtio_win(out, size_mb, seed):
     """Write an upstream-layout virtio-win tree under `out`; return (files, bytes)."""
     rng = Rng(seed ^ 0x5EED)
     content = Content(seed)
-    jobs = []  # (relative path, kind, size or bytes or ("pdb-share", size))
+    jobs = []  # (relative path, kind, size | bytes | ("pdb-share" | "big", size))
     for drv in VW_DRIVERS:
         for os_name, ver in VW_OSES:
             for arch in vw_arches(os_name):
@@ -612,11 +612,11 @@ def gen_virtio_win(out, size_mb, seed):
                     for rel, kind, spec in vw_driver_files(drv, os_name, ver, arch, rng):
                         jobs.append(("%s/%s/%s" % (flat, os_name, rel), kind, spec))
     root_files = [
-        ("guest-agent/qemu-ga-i386.msi", "msi", 9 * MB + 123_456),
-        ("guest-agent/qemu-ga-x86_64.msi", "msi", 10 * MB + 654_321),
-        ("virtio-win-gt-x64.msi", "msi", 5 * MB + 11_111),
-        ("virtio-win-gt-x86.msi", "msi", 4 * MB + 22_222),
-        ("virtio-win-guest-tools.exe", "msi", 25 * MB + 33_333),
+        ("guest-agent/qemu-ga-i386.msi", "msi", ("big", 9 * MB + 123_456)),
+        ("guest-agent/qemu-ga-x86_64.msi", "msi", ("big", 10 * MB + 654_321)),
+        ("virtio-win-gt-x64.msi", "msi", ("big", 5 * MB + 11_111)),
+        ("virtio-win-gt-x86.msi", "msi", ("big", 4 * MB + 22_222)),
+        ("virtio-win-guest-tools.exe", "msi", ("big", 25 * MB + 33_333)),
         ("cert/Virtio_Win_Red_Hat_CA.cer", "cat", 1_350),
     ]
     jobs += root_files
@@ -626,16 +626,26 @@ def gen_virtio_win(out, size_mb, seed):
     }
     jobs.append(("data/info.json", None, (json.dumps(info, indent=2, sort_keys=True) + "\n").encode()))
     jobs.append(("virtio-win_license.txt", None, b"Synthetic benchmark tree. Not a real virtio-win release.\n" * 40))
-    # Symbols fill the image up to the requested size, as they do upstream.
-    fixed = sum(s if isinstance(s, int) else (len(s) if isinstance(s, bytes) else 0) for _, _, s in jobs)
-    shares = sum(s[1] for _, _, s in jobs if isinstance(s, tuple))
-    budget = max(size_mb * MB - fixed, shares // 10)
-    scale = budget / float(shares)
+    # Symbols fill the image up to the requested size, as they do upstream. Below the natural
+    # size of everything else (about 300 MB), every binary shrinks alike, so small images for
+    # tests keep the same shape.
+    small = sum(s if isinstance(s, int) else (len(s) if isinstance(s, bytes) else 0) for _, _, s in jobs)
+    shares = sum(s[1] for _, _, s in jobs if isinstance(s, tuple) and s[0] == "pdb-share")
+    big = sum(s[1] for _, _, s in jobs if isinstance(s, tuple) and s[0] == "big")
+    room = size_mb * MB - small
+    if room >= big + shares // 10:
+        scale = {"big": 1.0, "pdb-share": (room - big) / float(shares)}
+    else:
+        f = max(0.001, size_mb * MB / float(small + big + shares))
+        scale = {"big": f, "pdb-share": f, "int": f}
+    for i, (rel, kind, spec) in enumerate(jobs):
+        if isinstance(spec, tuple):
+            jobs[i] = (rel, kind, max(1, int(spec[1] * scale[spec[0]])))
+        elif isinstance(spec, int) and "int" in scale:
+            jobs[i] = (rel, kind, max(64, int(spec * scale["int"])))
     files = 0
     total = 0
     for rel, kind, spec in jobs:
-        if isinstance(spec, tuple):
-            spec = max(1, int(spec[1] * scale))
         if kind is None:
             data = spec
         elif kind == "cat":
