@@ -12,9 +12,9 @@
 //!   is stored instead. ZIP64 fields appear only for entries near or over 4 GiB and for archive
 //!   offsets or entry counts past the classic limits.
 //!
-//! Speed and memory: files up to [`IN_MEMORY_MAX`] are read and compressed by the rayon pool a
-//! window at a time (at most [`WINDOW_BYTES`] of input in flight), then appended in order, so
-//! memory stays bounded however large the payload. Larger files are streamed through the
+//! Speed and memory: files up to [`IN_MEMORY_MAX`] are read and compressed by the rayon pool,
+//! ahead of the writer by at most [`WINDOW_BYTES`] of input, and appended strictly in entry
+//! order as they complete, so both cores stay busy and memory stays bounded. Larger files are streamed through the
 //! writer in chunks; whether they are stored is decided from their first chunk. Each source is
 //! read exactly once and must yield exactly its declared size.
 
@@ -22,7 +22,6 @@ use std::io::{self, Read, Seek, Write};
 
 use flate2::write::DeflateEncoder;
 use flate2::Compression;
-use rayon::prelude::*;
 use zip::write::{PreparedZipFile, SimpleFileOptions};
 use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
@@ -32,10 +31,8 @@ use crate::media::{Entry, Media};
 
 /// Files up to this size are compressed whole in memory, in parallel with their neighbours.
 pub const IN_MEMORY_MAX: u64 = 16 << 20;
-/// At most this much input is held in memory by one window of parallel compression.
+/// At most this much input is being compressed ahead of the writer.
 pub const WINDOW_BYTES: u64 = 32 << 20;
-/// At most this many entries go into one window.
-const WINDOW_ENTRIES: usize = 512;
 /// Chunk size when streaming a large file (also the sample that decides store vs deflate).
 const CHUNK: usize = 1 << 20;
 /// Entries from this size on get ZIP64 sizes: below 4 GiB by more than deflate can ever expand
@@ -89,45 +86,130 @@ pub fn write_zip<W: Write + Seek>(media: &Media, out: W, opts: &ZipOptions) -> R
 
     let items = items(media);
     let mut zw = ZipWriter::new(out);
-    let mut i = 0;
-    while i < items.len() {
-        check_interrupted()?;
-        let end = window_end(&items, i);
-        if end == i {
-            // A large file: streamed on this thread.
-            if let Some(Item::File(name, entry)) = items.get(i) {
-                stream_file(&mut zw, name, entry, &style)?;
+    let pipeline = Pipeline::default();
+    rayon::in_place_scope(|scope| -> Result<()> {
+        // Compression runs on the rayon pool, ahead of the writer by at most WINDOW_BYTES of
+        // input; this thread appends the results strictly in entry order.
+        let mut next_spawn = 0;
+        for (i, item) in items.iter().enumerate() {
+            check_interrupted()?;
+            while next_spawn < items.len()
+                && (next_spawn <= i || pipeline.has_room(&items[next_spawn]))
+            {
+                let Some(Item::File(name, entry)) =
+                    items.get(next_spawn).filter(|it| !it.is_large_file())
+                else {
+                    next_spawn += 1;
+                    continue;
+                };
+                let (name, entry, style, pipeline, index) =
+                    (*name, *entry, &style, &pipeline, next_spawn);
+                pipeline.start(entry.size);
+                scope.spawn(move |_| {
+                    // A panic must still hand the writer a result, or it would wait forever.
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        prepare_file(name, entry, style)
+                    }))
+                    .unwrap_or_else(|_| {
+                        Err(Error::invalid(format!(
+                            "internal error while compressing `{name}`"
+                        )))
+                    });
+                    pipeline.finish(index, r);
+                });
+                next_spawn += 1;
             }
-            i += 1;
-            continue;
-        }
-        let window = items.get(i..end).unwrap_or_default();
-        let prepared: Vec<Result<Option<PreparedZipFile>>> = window
-            .par_iter()
-            .map(|item| match item {
-                Item::Dir(_) => Ok(None),
-                Item::File(name, entry) => prepare_file(name, entry, &style).map(Some),
-            })
-            .collect();
-        for (item, p) in window.iter().zip(prepared) {
-            match (item, p?) {
-                (Item::Dir(name), _) => zw
+            match item {
+                Item::Dir(name) => zw
                     .add_directory(name.as_str(), style.dir)
                     .map_err(|e| zip_error(name, e))?,
-                (Item::File(name, _), Some(file)) => {
-                    zw.add_prepared_file(file).map_err(|e| zip_error(name, e))?
+                Item::File(name, entry) if item.is_large_file() => {
+                    stream_file(&mut zw, name, entry, &style)?
                 }
-                (Item::File(name, _), None) => {
-                    return Err(Error::invalid(format!(
-                        "internal error: ZIP entry `{name}` was not prepared"
-                    )))
+                Item::File(name, entry) => {
+                    let file = pipeline.take(i)?;
+                    pipeline.done(entry.size);
+                    zw.add_prepared_file(file).map_err(|e| zip_error(name, e))?;
                 }
             }
         }
-        i = end;
-    }
+        Ok(())
+    })
+    .inspect_err(|_| pipeline.cancel())?;
     check_interrupted()?;
     zw.finish().map_err(|e| zip_error("(central directory)", e))
+}
+
+/// Results of parallel compression, handed to the writer in entry order, with the input
+/// bytes in flight bounded by [`WINDOW_BYTES`].
+#[derive(Default)]
+struct Pipeline {
+    state: std::sync::Mutex<PipelineState>,
+    ready: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct PipelineState {
+    results: std::collections::BTreeMap<usize, Result<PreparedZipFile>>,
+    in_flight: u64,
+    cancelled: bool,
+}
+
+impl Pipeline {
+    fn lock(&self) -> std::sync::MutexGuard<'_, PipelineState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether `item` may start now without exceeding the memory bound.
+    fn has_room(&self, item: &Item) -> bool {
+        match item {
+            Item::File(_, e) if !item.is_large_file() => {
+                let in_flight = self.lock().in_flight;
+                in_flight == 0 || in_flight + e.size <= WINDOW_BYTES
+            }
+            _ => true,
+        }
+    }
+
+    fn start(&self, size: u64) {
+        self.lock().in_flight += size;
+    }
+
+    fn done(&self, size: u64) {
+        let mut st = self.lock();
+        st.in_flight = st.in_flight.saturating_sub(size);
+    }
+
+    fn finish(&self, index: usize, result: Result<PreparedZipFile>) {
+        let mut st = self.lock();
+        if !st.cancelled {
+            st.results.insert(index, result);
+        }
+        self.ready.notify_all();
+    }
+
+    /// Wait for entry `index`'s compressed data.
+    fn take(&self, index: usize) -> Result<PreparedZipFile> {
+        let mut st = self.lock();
+        loop {
+            if let Some(r) = st.results.remove(&index) {
+                return r;
+            }
+            st = self
+                .ready
+                .wait(st)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+
+    /// Drop pending results (the run failed); jobs still running discard theirs.
+    fn cancel(&self) {
+        let mut st = self.lock();
+        st.cancelled = true;
+        st.results.clear();
+    }
 }
 
 /// Entry options for one archive.
@@ -165,26 +247,6 @@ fn items(media: &Media) -> Vec<Item<'_>> {
         .collect();
     items.sort_by(|a, b| a.name().as_bytes().cmp(b.name().as_bytes()));
     items
-}
-
-/// End (exclusive) of the window of small items starting at `start`; `start` itself when the
-/// item there is a large file.
-fn window_end(items: &[Item], start: usize) -> usize {
-    let mut bytes = 0u64;
-    let mut end = start;
-    for item in items.get(start..).unwrap_or_default() {
-        if item.is_large_file() || end - start >= WINDOW_ENTRIES {
-            break;
-        }
-        if let Item::File(_, e) = item {
-            if bytes > 0 && bytes + e.size > WINDOW_BYTES {
-                break;
-            }
-            bytes += e.size;
-        }
-        end += 1;
-    }
-    end
 }
 
 /// Read a small file whole and compress it (or store it when deflate does not shrink it).
