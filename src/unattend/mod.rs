@@ -18,7 +18,6 @@
 
 pub mod answer;
 pub mod first_logon;
-pub mod ps2;
 pub mod xml;
 
 pub use answer::{
@@ -28,4 +27,4 @@ pub use answer::{
 pub use first_logon::{
     ps_quote, FirstLogon, MediaFile, OpenSsh, OpenSshKind, DEFAULT_DONE_MARKER, DEFAULT_LOG_PATH,
 };
-pub use ps2::{ps2_problems, PS3_PLUS_CONSTRUCTS};
+pub use crate::ps2::{ps2_problems, PS3_PLUS_CONSTRUCTS};
