@@ -10,52 +10,18 @@ mod media;
 #[path = "guest/wine.rs"]
 mod wine;
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
 use aero_recipe::ps2::ps2_problems;
 use media::{MediaSpec, CERT_BYTES};
-use wine::{win_path, Stubs, WinVer, Wine, CDD_ROOT};
+use wine::{cdd_key, lower_set, pnputil_infs, state_lines, win_path, win_set, Stubs, WinVer, Wine};
 
 const SVC_KEY: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\viostor";
 const HWIDS: [&str; 2] = [r"PCI#VEN_1AF4&DEV_1042", r"PCI#VEN_1AF4&DEV_1042&REV_01"];
 
-fn cdd_key(id: &str) -> String {
-    format!(r"{CDD_ROOT}\{id}")
-}
-
 fn force() -> Stubs {
     Stubs::default()
-}
-
-/// The INF paths pnputil was asked to add, in call order.
-fn pnputil_infs(run: &wine::Run) -> Vec<String> {
-    run.calls_to("pnputil")
-        .iter()
-        .filter_map(|c| {
-            c.iter()
-                .find(|a| a.to_ascii_lowercase().ends_with(".inf") && a.contains('\\'))
-        })
-        .cloned()
-        .collect()
-}
-
-fn win_set(paths: &[std::path::PathBuf]) -> BTreeSet<String> {
-    paths
-        .iter()
-        .map(|p| win_path(p).to_ascii_lowercase())
-        .collect()
-}
-
-fn lower_set(v: &[String]) -> BTreeSet<String> {
-    v.iter().map(|s| s.to_ascii_lowercase()).collect()
-}
-
-fn state_lines(w: &Wine, file: &str) -> Vec<String> {
-    fs::read_to_string(w.state_dir().join(file))
-        .map(|s| s.lines().map(|l| l.trim_end().to_string()).collect())
-        .unwrap_or_default()
 }
 
 fn assert_no_storage_preseed(w: &Wine) {

@@ -232,18 +232,23 @@ impl Media {
 
     /// Every INF under `drivers/<arch>/`, as host paths, sorted.
     pub fn infs(&self, arch: &str) -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = walkdir::WalkDir::new(self.root.join("drivers").join(arch))
-            .into_iter()
-            .filter_map(|e| e.ok())
-            .filter(|e| {
-                e.file_type().is_file()
-                    && e.path()
-                        .extension()
-                        .is_some_and(|x| x.eq_ignore_ascii_case("inf"))
-            })
-            .map(|e| e.into_path())
-            .collect();
-        v.sort();
-        v
+        infs_in(&self.root.join("drivers").join(arch))
     }
+}
+
+/// Every INF below `dir` (found on disk, any case of `.inf`), as host paths, sorted.
+pub fn infs_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.expect("walk drivers"))
+        .filter(|e| {
+            e.file_type().is_file()
+                && e.path()
+                    .extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("inf"))
+        })
+        .map(|e| e.into_path())
+        .collect();
+    v.sort();
+    v
 }
