@@ -13,6 +13,7 @@ mod wine;
 use std::fs;
 use std::path::Path;
 
+use aero_recipe::guest_tools::ROOT_FILES;
 use aero_recipe::ps2::ps2_problems;
 use media::{MediaSpec, CERT_BYTES};
 use wine::{cdd_key, lower_set, pnputil_infs, state_lines, win_path, win_set, Stubs, WinVer, Wine};
@@ -572,16 +573,10 @@ fn flip_byte(path: &Path, at: usize) {
 #[test]
 fn shipped_files_are_ascii_and_crlf() {
     let gt = Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-tools");
-    for f in [
-        "setup.cmd",
-        "uninstall.cmd",
-        "verify.cmd",
-        "verify.ps1",
-        "README.md",
-        "THIRD_PARTY_NOTICES.md",
-        "config/README.md",
-        "certs/README.md",
-    ] {
+    for f in ROOT_FILES
+        .into_iter()
+        .chain(["config/README.md", "certs/README.md"])
+    {
         let bytes = fs::read(gt.join(f)).unwrap();
         assert!(bytes.is_ascii(), "{f} has non-ASCII bytes");
         for (i, w) in bytes.windows(2).enumerate() {

@@ -5,6 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use aero_recipe::guest_tools::ROOT_FILES;
 use serde_json::json;
 
 /// What to vary between media trees.
@@ -61,14 +62,7 @@ pub fn build(spec: &MediaSpec) -> Media {
         .expect("temp dir");
     let root = dir.path().join("Aero Guest Tools (1)");
     let gt = Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-tools");
-    for f in [
-        "setup.cmd",
-        "uninstall.cmd",
-        "verify.cmd",
-        "verify.ps1",
-        "README.md",
-        "THIRD_PARTY_NOTICES.md",
-    ] {
+    for f in ROOT_FILES {
         let from = gt.join(f);
         let bytes = fs::read(&from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
         write(&root.join(f), &bytes);
