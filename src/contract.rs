@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{printable, Error, IoContext, Result};
 use crate::inf::Inf;
 use crate::spec::json::{child, field_name, item, kind, Checker};
 
@@ -446,19 +446,6 @@ fn split_items(value: &str) -> Vec<String> {
 fn cmd_unsafe(s: &str) -> Option<char> {
     s.chars()
         .find(|c| c.is_control() || matches!(c, '"' | '%' | '!' | '^' | '<' | '>' | '|'))
-}
-
-/// `s` with control characters escaped, for messages.
-fn printable(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 fn plain_token(s: &str) -> bool {

@@ -16,7 +16,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{printable, Error, IoContext, Result};
 use crate::hash;
 use crate::media::iso::{IsoEntry, IsoReader};
 use crate::media::manifest::{self, FileRecord, MANIFEST_NAME};
@@ -90,19 +90,6 @@ impl fmt::Display for Problem {
             ),
         }
     }
-}
-
-/// `path` with control characters escaped (`\n`, `\u{1b}`, ...), everything else as is.
-fn printable(path: &str) -> String {
-    path.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// The result of [`verify`].
