@@ -27,6 +27,7 @@ use zip::write::{PreparedZipFile, SimpleFileOptions};
 use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
 use crate::error::{Error, Result};
+use crate::media::civil::civil;
 use crate::media::output::check_interrupted;
 use crate::media::{Entry, Media};
 
@@ -308,28 +309,10 @@ fn dos_time(epoch: i64) -> DateTime {
 fn civil_time(epoch: i64) -> (u16, u8, u8, u8, u8, u8) {
     const MIN: i64 = 315_532_800; // 1980-01-01T00:00:00Z
     const MAX: i64 = 4_354_819_198; // 2107-12-31T23:59:58Z
-    let t = epoch.clamp(MIN, MAX);
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    // Days since 1970-01-01 to a proleptic Gregorian date (era-based, exact for all i64 here).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    // All fields are in range by construction of the clamp above.
-    (
-        year as u16,
-        month as u8,
-        day as u8,
-        (secs / 3600) as u8,
-        (secs % 3600 / 60) as u8,
-        (secs % 60) as u8,
-    )
+    let c = civil(epoch.clamp(MIN, MAX));
+    let (h, mi, s) = c.hms;
+    // The year is in range by construction of the clamp above.
+    (c.year as u16, c.month, c.day, h, mi, s)
 }
 
 #[cfg(test)]
