@@ -149,11 +149,7 @@ impl Contract {
 
     /// Check a contract from JSON text; `path` names it in messages.
     pub fn parse(path: &Path, text: &str) -> Result<Contract> {
-        let (mut c, root) = Checker::parse(path, text)?;
-        let contract = read_contract(&mut c, &root);
-        c.finish("invalid device contract")?;
-        contract
-            .ok_or_else(|| Error::invalid(format!("{}: invalid device contract", path.display())))
+        Checker::check(path, text, "invalid device contract", read_contract)
     }
 
     /// Check a contract given inline; messages name it `<inline contract>`.
