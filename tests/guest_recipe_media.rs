@@ -17,7 +17,10 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use wine::{cdd_key, lower_set, pnputil_infs, state_lines, win_path, win_set, Stubs, WinVer, Wine};
+use wine::{
+    cdd_key, lower_set, pnputil_deleted_win7, pnputil_infs, state_lines, win_path, win_set, Stubs,
+    WinVer, Wine,
+};
 
 /// The media folder's name: a space and parentheses, like a browser download folder.
 const MEDIA_DIR: &str = "Aero Guest Tools (1)";
@@ -295,14 +298,7 @@ fn virtio_win_full_media_installs_on_windows7_amd64_and_uninstall_reverses_it() 
         &amd64(),
     );
     un.expect_code(0);
-    let deleted: Vec<String> = un
-        .calls_to("pnputil")
-        .iter()
-        .map(|c| {
-            assert_eq!(&c[1..3], ["-f", "-d"], "Windows 7 syntax: {c:?}");
-            c[3].clone()
-        })
-        .collect();
+    let deleted = pnputil_deleted_win7(&un);
     assert_eq!(lower_set(&deleted), lower_set(&oems), "{un:#?}");
     assert_eq!(deleted.len(), oems.len());
     assert!(un.calls_to("certutil").is_empty());

@@ -16,7 +16,10 @@ use std::path::Path;
 use aero_recipe::guest_tools::ROOT_FILES;
 use aero_recipe::ps2::ps2_problems;
 use media::{MediaSpec, CERT_BYTES};
-use wine::{cdd_key, lower_set, pnputil_infs, state_lines, win_path, win_set, Stubs, WinVer, Wine};
+use wine::{
+    cdd_key, lower_set, pnputil_deleted_win7, pnputil_infs, state_lines, win_path, win_set, Stubs,
+    WinVer, Wine,
+};
 
 const SVC_KEY: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\viostor";
 const HWIDS: [&str; 2] = [r"PCI#VEN_1AF4&DEV_1042", r"PCI#VEN_1AF4&DEV_1042&REV_01"];
@@ -135,14 +138,7 @@ fn install_on_windows7_amd64_then_uninstall_reverses_it() {
         &force(),
     );
     un.expect_code(0);
-    let deleted: Vec<String> = un
-        .calls_to("pnputil")
-        .iter()
-        .map(|c| {
-            assert_eq!(&c[1..3], ["-f", "-d"], "Windows 7 syntax: {c:?}");
-            c[3].clone()
-        })
-        .collect();
+    let deleted = pnputil_deleted_win7(&un);
     assert_eq!(lower_set(&deleted), lower_set(&oems));
     for store in ["Root", "TrustedPublisher"] {
         assert!(

@@ -182,6 +182,18 @@ pub fn pnputil_infs(run: &Run) -> Vec<String> {
         .collect()
 }
 
+/// The oem INFs a Windows 7 uninstall asked pnputil to delete (`pnputil -f -d oemN.inf`), in
+/// call order; any call in another syntax fails the test.
+pub fn pnputil_deleted_win7(run: &Run) -> Vec<String> {
+    run.calls_to("pnputil")
+        .iter()
+        .map(|c| {
+            assert_eq!(&c[1..3], ["-f", "-d"], "Windows 7 syntax: {c:?}");
+            c[3].clone()
+        })
+        .collect()
+}
+
 /// The lines of a file the scripts keep in their state dir (none when it does not exist).
 pub fn state_lines(w: &Wine, file: &str) -> Vec<String> {
     fs::read_to_string(w.state_dir().join(file))
