@@ -20,6 +20,7 @@ use crate::error::{printable, Error, IoContext, Result};
 use crate::hash;
 use crate::media::iso::{IsoEntry, IsoReader};
 use crate::media::manifest::{self, FileRecord, MANIFEST_NAME};
+use crate::media::tree::read_full;
 
 /// A manifest larger than this is refused (it would list millions of files).
 const MANIFEST_MAX: u64 = 256 << 20;
@@ -296,19 +297,6 @@ fn sniff(path: &Path) -> Result<MediaFormat> {
         return Ok(MediaFormat::Iso);
     }
     Ok(MediaFormat::Directory)
-}
-
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(buf.get_mut(n..).unwrap_or_default()) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// Read at most [`MANIFEST_MAX`] bytes of a manifest as UTF-8.

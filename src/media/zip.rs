@@ -29,6 +29,7 @@ use zip::{CompressionMethod, DateTime, System, ZipWriter};
 use crate::error::{Error, Result};
 use crate::media::civil::civil;
 use crate::media::output::check_interrupted;
+use crate::media::tree::read_full;
 use crate::media::{Entry, Media};
 
 /// Files up to this size are compressed whole in memory, in parallel with their neighbours.
@@ -218,7 +219,7 @@ fn stream_file<W: Write + Seek>(
 ) -> Result<()> {
     let mut reader = entry.source.open()?;
     let mut buf = vec![0u8; CHUNK];
-    let first = fill(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
+    let first = read_full(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
     let sample = buf.get(..first).unwrap_or_default();
     let options = if style.level > 0 && shrinks(sample, style.level) {
         style.deflated
@@ -232,7 +233,7 @@ fn stream_file<W: Write + Seek>(
     let mut total = first as u64;
     loop {
         check_interrupted()?;
-        let n = fill(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
+        let n = read_full(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
         if n == 0 {
             break;
         }
@@ -253,20 +254,6 @@ fn shrinks(sample: &[u8], level: u32) -> bool {
         return false;
     }
     enc.finish().is_ok_and(|c| c.len() < sample.len())
-}
-
-/// Read until `buf` is full or the source ends.
-fn fill(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match reader.read(buf.get_mut(n..).unwrap_or_default()) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 fn check_size(name: &str, entry: &Entry, read: u64) -> Result<()> {
