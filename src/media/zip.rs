@@ -26,7 +26,9 @@ use zip::write::{PreparedZipFile, SimpleFileOptions};
 use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
 use crate::error::{Error, Result};
+use crate::media::civil::civil;
 use crate::media::output::check_interrupted;
+use crate::media::tree::read_full;
 use crate::media::{Entry, Media};
 
 /// Files up to this size are compressed whole in memory, in parallel with their neighbours.
@@ -279,7 +281,7 @@ fn stream_file<W: Write + Seek>(
 ) -> Result<()> {
     let mut reader = entry.source.open()?;
     let mut buf = vec![0u8; CHUNK];
-    let first = fill(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
+    let first = read_full(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
     let sample = buf.get(..first).unwrap_or_default();
     let options = if style.level > 0 && shrinks(sample, style.level) {
         style.deflated
@@ -293,7 +295,7 @@ fn stream_file<W: Write + Seek>(
     let mut total = first as u64;
     loop {
         check_interrupted()?;
-        let n = fill(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
+        let n = read_full(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
         if n == 0 {
             break;
         }
@@ -314,20 +316,6 @@ fn shrinks(sample: &[u8], level: u32) -> bool {
         return false;
     }
     enc.finish().is_ok_and(|c| c.len() < sample.len())
-}
-
-/// Read until `buf` is full or the source ends.
-fn fill(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match reader.read(buf.get_mut(n..).unwrap_or_default()) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 fn check_size(name: &str, entry: &Entry, read: u64) -> Result<()> {
@@ -370,28 +358,10 @@ fn dos_time(epoch: i64) -> DateTime {
 fn civil_time(epoch: i64) -> (u16, u8, u8, u8, u8, u8) {
     const MIN: i64 = 315_532_800; // 1980-01-01T00:00:00Z
     const MAX: i64 = 4_354_819_198; // 2107-12-31T23:59:58Z
-    let t = epoch.clamp(MIN, MAX);
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    // Days since 1970-01-01 to a proleptic Gregorian date (era-based, exact for all i64 here).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    // All fields are in range by construction of the clamp above.
-    (
-        year as u16,
-        month as u8,
-        day as u8,
-        (secs / 3600) as u8,
-        (secs % 3600 / 60) as u8,
-        (secs % 60) as u8,
-    )
+    let c = civil(epoch.clamp(MIN, MAX));
+    let (h, mi, s) = c.hms;
+    // The year is in range by construction of the clamp above.
+    (c.year as u16, c.month, c.day, h, mi, s)
 }
 
 #[cfg(test)]
