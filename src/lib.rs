@@ -14,6 +14,7 @@ pub mod hash;
 pub mod inf;
 pub mod media;
 pub mod policy;
+pub mod ps2;
 pub mod recipe;
 pub mod spec;
 pub mod unattend;

@@ -6,16 +6,21 @@
 //! the certificate and manifest.json are whatever the recipe wrote, and every expectation is
 //! read from them on disk.
 
+#[path = "guest/media.rs"]
+#[allow(dead_code)] // the synthetic media builder; this file uses only its INF search
+mod media;
 #[path = "guest/wine.rs"]
 #[allow(dead_code)] // the shared harness; this file uses part of it
 mod wine;
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use wine::{win_path, Stubs, WinVer, Wine, CDD_ROOT};
+use wine::{
+    cdd_key, lower_set, pnputil_deleted_win7, pnputil_infs, state_lines, win_path, win_set, Stubs,
+    WinVer, Wine,
+};
 
 /// The media folder's name: a space and parentheses, like a browser download folder.
 const MEDIA_DIR: &str = "Aero Guest Tools (1)";
@@ -129,55 +134,9 @@ fn blk_hwids(m: &RecipeMedia) -> Vec<String> {
     ids
 }
 
-/// The CriticalDeviceDatabase key of a hardware ID (`\` becomes `#`).
-fn cdd_key(hwid: &str) -> String {
-    format!(r"{CDD_ROOT}\{}", hwid.replace('\\', "#"))
-}
-
 /// Every INF under `drivers/<arch>/` of the media, found on disk, sorted.
 fn infs(m: &RecipeMedia, arch: &str) -> Vec<PathBuf> {
-    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(m.path("drivers").join(arch))
-        .into_iter()
-        .map(|e| e.expect("walk drivers"))
-        .filter(|e| {
-            e.file_type().is_file()
-                && e.path()
-                    .extension()
-                    .is_some_and(|x| x.eq_ignore_ascii_case("inf"))
-        })
-        .map(|e| e.into_path())
-        .collect();
-    v.sort();
-    v
-}
-
-/// The INF paths pnputil was asked to add, in call order.
-fn pnputil_infs(run: &wine::Run) -> Vec<String> {
-    run.calls_to("pnputil")
-        .iter()
-        .filter_map(|c| {
-            c.iter()
-                .find(|a| a.to_ascii_lowercase().ends_with(".inf") && a.contains('\\'))
-        })
-        .cloned()
-        .collect()
-}
-
-fn win_set(paths: &[PathBuf]) -> BTreeSet<String> {
-    paths
-        .iter()
-        .map(|p| win_path(p).to_ascii_lowercase())
-        .collect()
-}
-
-fn lower_set<S: AsRef<str>>(v: &[S]) -> BTreeSet<String> {
-    v.iter().map(|s| s.as_ref().to_ascii_lowercase()).collect()
-}
-
-fn state_lines(w: &Wine, file: &str) -> Vec<String> {
-    fs::read_to_string(w.state_dir().join(file))
-        .map(|s| s.lines().map(|l| l.trim_end().to_string()).collect())
-        .unwrap_or_default()
+    media::infs_in(&m.path("drivers").join(arch))
 }
 
 /// An amd64 guest (explicit, though Wine reports AMD64 by itself).
@@ -339,14 +298,7 @@ fn virtio_win_full_media_installs_on_windows7_amd64_and_uninstall_reverses_it() 
         &amd64(),
     );
     un.expect_code(0);
-    let deleted: Vec<String> = un
-        .calls_to("pnputil")
-        .iter()
-        .map(|c| {
-            assert_eq!(&c[1..3], ["-f", "-d"], "Windows 7 syntax: {c:?}");
-            c[3].clone()
-        })
-        .collect();
+    let deleted = pnputil_deleted_win7(&un);
     assert_eq!(lower_set(&deleted), lower_set(&oems), "{un:#?}");
     assert_eq!(deleted.len(), oems.len());
     assert!(un.calls_to("certutil").is_empty());

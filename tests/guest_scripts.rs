@@ -1,62 +1,31 @@
 //! The in-guest scripts, run for real: `guest-tools/setup.cmd` and `uninstall.cmd` execute in
 //! Wine's cmd against a media tree built at test time, with stand-ins for pnputil, certutil,
 //! bcdedit, shutdown and fltmc (tests/guest/stubs) first on PATH. Registry effects are read
-//! back with Wine's own `reg query`. verify.ps1 gets a static PowerShell 2.0 check
-//! (tests/guest/ps2.rs) since no PowerShell runs here. What is and is not exercised:
+//! back with Wine's own `reg query`. verify.ps1 gets the static PowerShell 2.0 check
+//! (`aero_recipe::ps2`) since no PowerShell runs here. What is and is not exercised:
 //! guest-tools/TESTING.md.
 
 #[path = "guest/media.rs"]
 mod media;
-#[path = "guest/ps2.rs"]
-mod ps2;
 #[path = "guest/wine.rs"]
 mod wine;
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 
+use aero_recipe::guest_tools::ROOT_FILES;
+use aero_recipe::ps2::ps2_problems;
 use media::{MediaSpec, CERT_BYTES};
-use wine::{win_path, Stubs, WinVer, Wine, CDD_ROOT};
+use wine::{
+    cdd_key, lower_set, pnputil_deleted_win7, pnputil_infs, state_lines, win_path, win_set, Stubs,
+    WinVer, Wine,
+};
 
 const SVC_KEY: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\viostor";
 const HWIDS: [&str; 2] = [r"PCI#VEN_1AF4&DEV_1042", r"PCI#VEN_1AF4&DEV_1042&REV_01"];
 
-fn cdd_key(id: &str) -> String {
-    format!(r"{CDD_ROOT}\{id}")
-}
-
 fn force() -> Stubs {
     Stubs::default()
-}
-
-/// The INF paths pnputil was asked to add, in call order.
-fn pnputil_infs(run: &wine::Run) -> Vec<String> {
-    run.calls_to("pnputil")
-        .iter()
-        .filter_map(|c| {
-            c.iter()
-                .find(|a| a.to_ascii_lowercase().ends_with(".inf") && a.contains('\\'))
-        })
-        .cloned()
-        .collect()
-}
-
-fn win_set(paths: &[std::path::PathBuf]) -> BTreeSet<String> {
-    paths
-        .iter()
-        .map(|p| win_path(p).to_ascii_lowercase())
-        .collect()
-}
-
-fn lower_set(v: &[String]) -> BTreeSet<String> {
-    v.iter().map(|s| s.to_ascii_lowercase()).collect()
-}
-
-fn state_lines(w: &Wine, file: &str) -> Vec<String> {
-    fs::read_to_string(w.state_dir().join(file))
-        .map(|s| s.lines().map(|l| l.trim_end().to_string()).collect())
-        .unwrap_or_default()
 }
 
 fn assert_no_storage_preseed(w: &Wine) {
@@ -169,14 +138,7 @@ fn install_on_windows7_amd64_then_uninstall_reverses_it() {
         &force(),
     );
     un.expect_code(0);
-    let deleted: Vec<String> = un
-        .calls_to("pnputil")
-        .iter()
-        .map(|c| {
-            assert_eq!(&c[1..3], ["-f", "-d"], "Windows 7 syntax: {c:?}");
-            c[3].clone()
-        })
-        .collect();
+    let deleted = pnputil_deleted_win7(&un);
     assert_eq!(lower_set(&deleted), lower_set(&oems));
     for store in ["Root", "TrustedPublisher"] {
         assert!(
@@ -607,16 +569,10 @@ fn flip_byte(path: &Path, at: usize) {
 #[test]
 fn shipped_files_are_ascii_and_crlf() {
     let gt = Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-tools");
-    for f in [
-        "setup.cmd",
-        "uninstall.cmd",
-        "verify.cmd",
-        "verify.ps1",
-        "README.md",
-        "THIRD_PARTY_NOTICES.md",
-        "config/README.md",
-        "certs/README.md",
-    ] {
+    for f in ROOT_FILES
+        .into_iter()
+        .chain(["config/README.md", "certs/README.md"])
+    {
         let bytes = fs::read(gt.join(f)).unwrap();
         assert!(bytes.is_ascii(), "{f} has non-ASCII bytes");
         for (i, w) in bytes.windows(2).enumerate() {
@@ -635,85 +591,11 @@ fn shipped_files_are_ascii_and_crlf() {
 fn verify_ps1_is_powershell_2_compatible() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-tools/verify.ps1");
     let text = fs::read_to_string(&path).unwrap();
-    let problems = ps2::check(&text);
+    let problems = ps2_problems(&text);
     assert!(
         problems.is_empty(),
         "{}:\n{}",
         path.display(),
         problems.join("\n")
     );
-}
-
-/// The static check finds every rule it lists (so a clean verify.ps1 means something).
-#[test]
-fn ps2_check_catches_each_rule() {
-    let bad = [
-        ("$x = [ordered]@{}\r\n", "[ordered]"),
-        ("$o = [pscustomobject]@{a=1}\r\n", "[pscustomobject]"),
-        ("if ($a -in $b) { }\r\n", "-in"),
-        ("if ($a -notin $b) { }\r\n", "-notin"),
-        ("$l | % { $PSItem }\r\n", "$PSItem"),
-        ("$s = [Text.StringBuilder]::new()\r\n", "::new("),
-        ("$j = $o | ConvertTo-Json\r\n", "ConvertTo-Json"),
-        ("$o = $t | ConvertFrom-Json\r\n", "ConvertFrom-Json"),
-        (
-            "Get-CimInstance Win32_OperatingSystem\r\n",
-            "Get-CimInstance",
-        ),
-        ("$a.ForEach({ $_ })\r\n", ".ForEach("),
-        ("$a.Where({ $_ })\r\n", ".Where("),
-        ("using namespace System.IO\r\n", "using namespace"),
-        ("class Foo { }\r\n", "class"),
-        ("$d = $PSScriptRoot\r\n", "$PSScriptRoot"),
-        ("Get-FileHash x\r\n", "Get-FileHash"),
-        ("Get-Content x -Raw\r\n", "-Raw"),
-        ("Get-ChildItem -File\r\n", "-File"),
-        ("$l | Where-Object Name -eq 1\r\n", "simplified"),
-        ("[string]::IsNullOrWhiteSpace($s)\r\n", "IsNullOrWhiteSpace"),
-        ("$p = $PSCommandPath\r\n", "$PSCommandPath"),
-        (
-            "$PSDefaultParameterValues = @{}\r\n",
-            "$PSDefaultParameterValues",
-        ),
-        ("Invoke-Command { $using:x }\r\n", "$using:"),
-        ("Invoke-WebRequest http://x\r\n", "Invoke-WebRequest"),
-        ("Invoke-CimMethod -Name x\r\n", "Invoke-CimMethod"),
-        ("Get-Content x -Tail 5\r\n", "-Tail"),
-        ("Write-Host x -NoNewline\r\n", "-NoNewline"),
-        ("Get-ChildItem -Recurse -Depth 2\r\n", "-Depth"),
-        ("Get-ChildItem -Directory\r\n", "-Directory"),
-        ("$b = 1 -shl 2\r\n", "-shl"),
-        ("Out-File x -Encoding utf8NoBOM\r\n", "utf8NoBOM"),
-        ("$v = $a ?? $b\r\n", "??"),
-        ("git pull && make\r\n", "&&"),
-        ("enum Color { Red }\r\n", "enum"),
-        ("#requires -version 3.0\r\n", "#requires"),
-        (
-            "[Environment]::Is64BitOperatingSystem\r\n",
-            "Is64BitOperatingSystem",
-        ),
-        ("[IO.File]::ReadLines('x')\r\n", "::ReadLines("),
-        ("[IO.Directory]::EnumerateFiles('x')\r\n", "EnumerateFiles"),
-        ("$f.HasFlag(1)\r\n", ".HasFlag("),
-        (
-            "Get-NetAdapter | Out-Null\r\n",
-            "neither a PowerShell 2.0 cmdlet",
-        ),
-        ("function f { if ($a) { }\r\n", "unclosed"),
-        ("$a = (1 + 2]\r\n", "does not match"),
-        ("$s = 'never closed\r\n", "unterminated"),
-    ];
-    for (src, want) in bad {
-        let p = ps2::check(src);
-        assert!(
-            p.iter().any(|m| m.contains(want)),
-            "{src:?}: want a problem mentioning {want}, got {p:?}"
-        );
-    }
-    // Strings, here-strings and comments may mention anything.
-    let fine = "# ConvertTo-Json [ordered] {\r\n<# -in ( #>\r\n$a = 'x -in y ('\r\n\
-                $b = \"v $($a.Length) }\"\r\n$h = @\"\r\n{ [ordered] (\r\n\"@\r\n\
-                $i = $list -contains 'in'\r\nWrite-Output ($a -join ',')\r\n\
-                function Get-Thing { Get-Thing }\r\n";
-    assert_eq!(ps2::check(fine), Vec::<String>::new());
 }

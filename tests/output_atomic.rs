@@ -9,19 +9,8 @@ use std::path::Path;
 use aero_recipe::hash::sha256_bytes;
 use aero_recipe::media::output::{OutputSet, LOCK_FILE};
 
-/// Every entry of `dir` with its content.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().into_string().unwrap(),
-                fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
+mod media_support;
+use media_support::snapshot;
 
 /// A first, successful run writing a.iso, a.zip and manifest.json.
 fn first_run(dir: &Path) -> BTreeMap<String, Vec<u8>> {

@@ -4,10 +4,7 @@
 //! The run being interrupted is this test binary itself, re-started as a child process that
 //! executes only the ignored test `child_writes_until_interrupted`.
 
-use std::collections::BTreeMap;
-use std::fs;
 use std::io::{BufRead, BufReader, BufWriter, Seek, SeekFrom, Write};
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -16,35 +13,12 @@ use aero_recipe::media::zip::{write_zip, ZipOptions};
 use aero_recipe::media::Media;
 use aero_recipe::Error;
 
+mod media_support;
+use media_support::{noise, snapshot};
+
 const CHILD_ENV: &str = "AERO_TEST_INTERRUPT_OUT_DIR";
 /// Exit status of a child that stopped cleanly on Ctrl-C.
 const STOPPED_CLEANLY: i32 = 42;
-
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            (
-                e.file_name().into_string().unwrap(),
-                fs::read(e.path()).unwrap(),
-            )
-        })
-        .collect()
-}
-
-fn noise(seed: u64, n: usize) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut v = Vec::with_capacity(n + 8);
-    while v.len() < n {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        v.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
-    }
-    v.truncate(n);
-    v
-}
 
 #[test]
 #[ignore = "the child process of sigint_mid_write_keeps_previous_outputs"]

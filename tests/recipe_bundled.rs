@@ -8,6 +8,7 @@ mod recipe_support;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
+use aero_recipe::guest_tools::ROOT_FILES;
 use recipe_support::*;
 
 /// What a recipe's media must hold: files copied from inputs (media path -> source file) and

@@ -11,18 +11,8 @@ use aero_recipe::media::manifest::{hash_media, Manifest, Package, MANIFEST_NAME}
 use aero_recipe::media::zip::{write_zip, ZipOptions};
 use aero_recipe::media::Media;
 
-fn noise(seed: u64, n: usize) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut v = Vec::with_capacity(n + 8);
-    while v.len() < n {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        v.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
-    }
-    v.truncate(n);
-    v
-}
+mod media_support;
+use media_support::noise;
 
 /// The media's files (without manifest).
 fn files() -> Vec<(&'static str, Vec<u8>)> {

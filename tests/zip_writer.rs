@@ -14,6 +14,9 @@ use aero_recipe::hash::sha256_file;
 use aero_recipe::media::zip::{write_zip, ZipOptions, IN_MEMORY_MAX};
 use aero_recipe::media::Media;
 
+mod media_support;
+use media_support::noise;
+
 const SDE: i64 = 1_700_000_000; // 2023-11-14 22:13:20 UTC
 const SDE_ZIPINFO: &str = "20231114.221320";
 
@@ -42,20 +45,6 @@ fn ok_stdout(name: &str, args: &[&str], dir: &Path) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("tool output is UTF-8")
-}
-
-/// Deterministic incompressible bytes (xorshift64*).
-fn noise(seed: u64, n: usize) -> Vec<u8> {
-    let mut x = seed | 1;
-    let mut v = Vec::with_capacity(n + 8);
-    while v.len() < n {
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        v.extend_from_slice(&x.wrapping_mul(0x2545_F491_4F6C_DD1D).to_le_bytes());
-    }
-    v.truncate(n);
-    v
 }
 
 /// Deterministic compressible text.

@@ -65,6 +65,21 @@ impl Source {
     }
 }
 
+/// Read until `buf` is full or the reader ends; how many bytes were read. (A bare `read` may
+/// return less than it could, which would split a ZIP chunk or a format sniff at random.)
+pub(crate) fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match reader.read(buf.get_mut(n..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
 struct ExtentReader {
     file: File,
     extents: Vec<Extent>,

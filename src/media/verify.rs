@@ -16,10 +16,11 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{printable, Error, IoContext, Result};
 use crate::hash;
 use crate::media::iso::{IsoEntry, IsoReader};
 use crate::media::manifest::{self, FileRecord, MANIFEST_NAME};
+use crate::media::tree::read_full;
 
 /// A manifest larger than this is refused (it would list millions of files).
 const MANIFEST_MAX: u64 = 256 << 20;
@@ -90,19 +91,6 @@ impl fmt::Display for Problem {
             ),
         }
     }
-}
-
-/// `path` with control characters escaped (`\n`, `\u{1b}`, ...), everything else as is.
-fn printable(path: &str) -> String {
-    path.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// The result of [`verify`].
@@ -309,19 +297,6 @@ fn sniff(path: &Path) -> Result<MediaFormat> {
         return Ok(MediaFormat::Iso);
     }
     Ok(MediaFormat::Directory)
-}
-
-fn read_full(r: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match r.read(buf.get_mut(n..).unwrap_or_default()) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// Read at most [`MANIFEST_MAX`] bytes of a manifest as UTF-8.

@@ -12,9 +12,9 @@
 //!   is stored instead. ZIP64 fields appear only for entries near or over 4 GiB and for archive
 //!   offsets or entry counts past the classic limits.
 //!
-//! Speed and memory: files up to [`IN_MEMORY_MAX`] are read and compressed by the rayon pool a
-//! window at a time (at most [`WINDOW_BYTES`] of input in flight), then appended in order, so
-//! memory stays bounded however large the payload. Larger files are streamed through the
+//! Speed and memory: files up to [`IN_MEMORY_MAX`] are read and compressed by the rayon pool,
+//! ahead of the writer by at most [`WINDOW_BYTES`] of input, and appended strictly in entry
+//! order as they complete, so both cores stay busy and memory stays bounded. Larger files are streamed through the
 //! writer in chunks; whether they are stored is decided from their first chunk. Each source is
 //! read exactly once and must yield exactly its declared size.
 
@@ -22,20 +22,19 @@ use std::io::{self, Read, Seek, Write};
 
 use flate2::write::DeflateEncoder;
 use flate2::Compression;
-use rayon::prelude::*;
 use zip::write::{PreparedZipFile, SimpleFileOptions};
 use zip::{CompressionMethod, DateTime, System, ZipWriter};
 
 use crate::error::{Error, Result};
+use crate::media::civil::civil;
 use crate::media::output::check_interrupted;
+use crate::media::tree::read_full;
 use crate::media::{Entry, Media};
 
 /// Files up to this size are compressed whole in memory, in parallel with their neighbours.
 pub const IN_MEMORY_MAX: u64 = 16 << 20;
-/// At most this much input is held in memory by one window of parallel compression.
+/// At most this much input is being compressed ahead of the writer.
 pub const WINDOW_BYTES: u64 = 32 << 20;
-/// At most this many entries go into one window.
-const WINDOW_ENTRIES: usize = 512;
 /// Chunk size when streaming a large file (also the sample that decides store vs deflate).
 const CHUNK: usize = 1 << 20;
 /// Entries from this size on get ZIP64 sizes: below 4 GiB by more than deflate can ever expand
@@ -89,45 +88,130 @@ pub fn write_zip<W: Write + Seek>(media: &Media, out: W, opts: &ZipOptions) -> R
 
     let items = items(media);
     let mut zw = ZipWriter::new(out);
-    let mut i = 0;
-    while i < items.len() {
-        check_interrupted()?;
-        let end = window_end(&items, i);
-        if end == i {
-            // A large file: streamed on this thread.
-            if let Some(Item::File(name, entry)) = items.get(i) {
-                stream_file(&mut zw, name, entry, &style)?;
+    let pipeline = Pipeline::default();
+    rayon::in_place_scope(|scope| -> Result<()> {
+        // Compression runs on the rayon pool, ahead of the writer by at most WINDOW_BYTES of
+        // input; this thread appends the results strictly in entry order.
+        let mut next_spawn = 0;
+        for (i, item) in items.iter().enumerate() {
+            check_interrupted()?;
+            while next_spawn < items.len()
+                && (next_spawn <= i || pipeline.has_room(&items[next_spawn]))
+            {
+                let Some(Item::File(name, entry)) =
+                    items.get(next_spawn).filter(|it| !it.is_large_file())
+                else {
+                    next_spawn += 1;
+                    continue;
+                };
+                let (name, entry, style, pipeline, index) =
+                    (*name, *entry, &style, &pipeline, next_spawn);
+                pipeline.start(entry.size);
+                scope.spawn(move |_| {
+                    // A panic must still hand the writer a result, or it would wait forever.
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        prepare_file(name, entry, style)
+                    }))
+                    .unwrap_or_else(|_| {
+                        Err(Error::invalid(format!(
+                            "internal error while compressing `{name}`"
+                        )))
+                    });
+                    pipeline.finish(index, r);
+                });
+                next_spawn += 1;
             }
-            i += 1;
-            continue;
-        }
-        let window = items.get(i..end).unwrap_or_default();
-        let prepared: Vec<Result<Option<PreparedZipFile>>> = window
-            .par_iter()
-            .map(|item| match item {
-                Item::Dir(_) => Ok(None),
-                Item::File(name, entry) => prepare_file(name, entry, &style).map(Some),
-            })
-            .collect();
-        for (item, p) in window.iter().zip(prepared) {
-            match (item, p?) {
-                (Item::Dir(name), _) => zw
+            match item {
+                Item::Dir(name) => zw
                     .add_directory(name.as_str(), style.dir)
                     .map_err(|e| zip_error(name, e))?,
-                (Item::File(name, _), Some(file)) => {
-                    zw.add_prepared_file(file).map_err(|e| zip_error(name, e))?
+                Item::File(name, entry) if item.is_large_file() => {
+                    stream_file(&mut zw, name, entry, &style)?
                 }
-                (Item::File(name, _), None) => {
-                    return Err(Error::invalid(format!(
-                        "internal error: ZIP entry `{name}` was not prepared"
-                    )))
+                Item::File(name, entry) => {
+                    let file = pipeline.take(i)?;
+                    pipeline.done(entry.size);
+                    zw.add_prepared_file(file).map_err(|e| zip_error(name, e))?;
                 }
             }
         }
-        i = end;
-    }
+        Ok(())
+    })
+    .inspect_err(|_| pipeline.cancel())?;
     check_interrupted()?;
     zw.finish().map_err(|e| zip_error("(central directory)", e))
+}
+
+/// Results of parallel compression, handed to the writer in entry order, with the input
+/// bytes in flight bounded by [`WINDOW_BYTES`].
+#[derive(Default)]
+struct Pipeline {
+    state: std::sync::Mutex<PipelineState>,
+    ready: std::sync::Condvar,
+}
+
+#[derive(Default)]
+struct PipelineState {
+    results: std::collections::BTreeMap<usize, Result<PreparedZipFile>>,
+    in_flight: u64,
+    cancelled: bool,
+}
+
+impl Pipeline {
+    fn lock(&self) -> std::sync::MutexGuard<'_, PipelineState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Whether `item` may start now without exceeding the memory bound.
+    fn has_room(&self, item: &Item) -> bool {
+        match item {
+            Item::File(_, e) if !item.is_large_file() => {
+                let in_flight = self.lock().in_flight;
+                in_flight == 0 || in_flight + e.size <= WINDOW_BYTES
+            }
+            _ => true,
+        }
+    }
+
+    fn start(&self, size: u64) {
+        self.lock().in_flight += size;
+    }
+
+    fn done(&self, size: u64) {
+        let mut st = self.lock();
+        st.in_flight = st.in_flight.saturating_sub(size);
+    }
+
+    fn finish(&self, index: usize, result: Result<PreparedZipFile>) {
+        let mut st = self.lock();
+        if !st.cancelled {
+            st.results.insert(index, result);
+        }
+        self.ready.notify_all();
+    }
+
+    /// Wait for entry `index`'s compressed data.
+    fn take(&self, index: usize) -> Result<PreparedZipFile> {
+        let mut st = self.lock();
+        loop {
+            if let Some(r) = st.results.remove(&index) {
+                return r;
+            }
+            st = self
+                .ready
+                .wait(st)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+
+    /// Drop pending results (the run failed); jobs still running discard theirs.
+    fn cancel(&self) {
+        let mut st = self.lock();
+        st.cancelled = true;
+        st.results.clear();
+    }
 }
 
 /// Entry options for one archive.
@@ -167,26 +251,6 @@ fn items(media: &Media) -> Vec<Item<'_>> {
     items
 }
 
-/// End (exclusive) of the window of small items starting at `start`; `start` itself when the
-/// item there is a large file.
-fn window_end(items: &[Item], start: usize) -> usize {
-    let mut bytes = 0u64;
-    let mut end = start;
-    for item in items.get(start..).unwrap_or_default() {
-        if item.is_large_file() || end - start >= WINDOW_ENTRIES {
-            break;
-        }
-        if let Item::File(_, e) = item {
-            if bytes > 0 && bytes + e.size > WINDOW_BYTES {
-                break;
-            }
-            bytes += e.size;
-        }
-        end += 1;
-    }
-    end
-}
-
 /// Read a small file whole and compress it (or store it when deflate does not shrink it).
 fn prepare_file(name: &str, entry: &Entry, style: &Style) -> Result<PreparedZipFile> {
     check_interrupted()?;
@@ -217,7 +281,7 @@ fn stream_file<W: Write + Seek>(
 ) -> Result<()> {
     let mut reader = entry.source.open()?;
     let mut buf = vec![0u8; CHUNK];
-    let first = fill(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
+    let first = read_full(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
     let sample = buf.get(..first).unwrap_or_default();
     let options = if style.level > 0 && shrinks(sample, style.level) {
         style.deflated
@@ -231,7 +295,7 @@ fn stream_file<W: Write + Seek>(
     let mut total = first as u64;
     loop {
         check_interrupted()?;
-        let n = fill(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
+        let n = read_full(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
         if n == 0 {
             break;
         }
@@ -252,20 +316,6 @@ fn shrinks(sample: &[u8], level: u32) -> bool {
         return false;
     }
     enc.finish().is_ok_and(|c| c.len() < sample.len())
-}
-
-/// Read until `buf` is full or the source ends.
-fn fill(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match reader.read(buf.get_mut(n..).unwrap_or_default()) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 fn check_size(name: &str, entry: &Entry, read: u64) -> Result<()> {
@@ -308,28 +358,10 @@ fn dos_time(epoch: i64) -> DateTime {
 fn civil_time(epoch: i64) -> (u16, u8, u8, u8, u8, u8) {
     const MIN: i64 = 315_532_800; // 1980-01-01T00:00:00Z
     const MAX: i64 = 4_354_819_198; // 2107-12-31T23:59:58Z
-    let t = epoch.clamp(MIN, MAX);
-    let days = t.div_euclid(86_400);
-    let secs = t.rem_euclid(86_400);
-    // Days since 1970-01-01 to a proleptic Gregorian date (era-based, exact for all i64 here).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    // All fields are in range by construction of the clamp above.
-    (
-        year as u16,
-        month as u8,
-        day as u8,
-        (secs / 3600) as u8,
-        (secs % 3600 / 60) as u8,
-        (secs % 60) as u8,
-    )
+    let c = civil(epoch.clamp(MIN, MAX));
+    let (h, mi, s) = c.hms;
+    // The year is in range by construction of the clamp above.
+    (c.year as u16, c.month, c.day, h, mi, s)
 }
 
 #[cfg(test)]
@@ -349,7 +381,7 @@ mod tests {
     }
 
     #[test]
-    fn windows_are_bounded_and_stop_at_large_files() {
+    fn compression_ahead_of_the_writer_is_bounded() {
         let mut m = Media::new();
         m.add_bytes("a", vec![0u8; 10]).unwrap();
         m.add(
@@ -362,8 +394,12 @@ mod tests {
         let items = items(&m);
         let names: Vec<&str> = items.iter().map(Item::name).collect();
         assert_eq!(names, ["a", "big", "c/", "c/d"]);
-        assert_eq!(window_end(&items, 0), 1);
-        assert_eq!(window_end(&items, 1), 1);
-        assert_eq!(window_end(&items, 2), 4);
+        // Large files and directories never wait for room; small files only within the bound.
+        let p = Pipeline::default();
+        assert!(p.has_room(&items[0]) && p.has_room(&items[1]) && p.has_room(&items[2]));
+        p.start(WINDOW_BYTES);
+        assert!(!p.has_room(&items[0]) && p.has_room(&items[1]));
+        p.done(WINDOW_BYTES);
+        assert!(p.has_room(&items[3]));
     }
 }

@@ -5,6 +5,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use aero_recipe::guest_tools::ROOT_FILES;
 use serde_json::json;
 
 /// What to vary between media trees.
@@ -61,14 +62,7 @@ pub fn build(spec: &MediaSpec) -> Media {
         .expect("temp dir");
     let root = dir.path().join("Aero Guest Tools (1)");
     let gt = Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-tools");
-    for f in [
-        "setup.cmd",
-        "uninstall.cmd",
-        "verify.cmd",
-        "verify.ps1",
-        "README.md",
-        "THIRD_PARTY_NOTICES.md",
-    ] {
+    for f in ROOT_FILES {
         let from = gt.join(f);
         let bytes = fs::read(&from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
         write(&root.join(f), &bytes);
@@ -232,18 +226,23 @@ impl Media {
 
     /// Every INF under `drivers/<arch>/`, as host paths, sorted.
     pub fn infs(&self, arch: &str) -> Vec<PathBuf> {
-        let mut v: Vec<PathBuf> = walkdir::WalkDir::new(self.root.join("drivers").join(arch))
-            .into_iter()
-            .filter_map(|e| e.ok())
-            .filter(|e| {
-                e.file_type().is_file()
-                    && e.path()
-                        .extension()
-                        .is_some_and(|x| x.eq_ignore_ascii_case("inf"))
-            })
-            .map(|e| e.into_path())
-            .collect();
-        v.sort();
-        v
+        infs_in(&self.root.join("drivers").join(arch))
     }
+}
+
+/// Every INF below `dir` (found on disk, any case of `.inf`), as host paths, sorted.
+pub fn infs_in(dir: &Path) -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = walkdir::WalkDir::new(dir)
+        .into_iter()
+        .map(|e| e.expect("walk drivers"))
+        .filter(|e| {
+            e.file_type().is_file()
+                && e.path()
+                    .extension()
+                    .is_some_and(|x| x.eq_ignore_ascii_case("inf"))
+        })
+        .map(|e| e.into_path())
+        .collect();
+    v.sort();
+    v
 }

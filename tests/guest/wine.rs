@@ -2,6 +2,7 @@
 //! created once and reused, stand-ins for the Windows tools first on PATH, and a lock so the
 //! tests (which share the prefix's registry) take turns.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -149,6 +150,55 @@ fn init_prefix() -> Result<PathBuf, String> {
 /// `Z:\...` for a host path: Wine maps the host root to drive Z.
 pub fn win_path(p: &Path) -> String {
     format!("Z:{}", p.display()).replace('/', "\\")
+}
+
+/// The host paths as the guest sees them (`win_path`), lower-cased, as a set.
+pub fn win_set(paths: &[PathBuf]) -> BTreeSet<String> {
+    paths
+        .iter()
+        .map(|p| win_path(p).to_ascii_lowercase())
+        .collect()
+}
+
+/// The strings lower-cased, as a set (Windows compares paths and names case-blind).
+pub fn lower_set<S: AsRef<str>>(v: &[S]) -> BTreeSet<String> {
+    v.iter().map(|s| s.as_ref().to_ascii_lowercase()).collect()
+}
+
+/// The CriticalDeviceDatabase key of a hardware ID (`\` becomes `#`).
+pub fn cdd_key(hwid: &str) -> String {
+    format!(r"{CDD_ROOT}\{}", hwid.replace('\\', "#"))
+}
+
+/// The INF paths pnputil was asked to add, in call order.
+pub fn pnputil_infs(run: &Run) -> Vec<String> {
+    run.calls_to("pnputil")
+        .iter()
+        .filter_map(|c| {
+            c.iter()
+                .find(|a| a.to_ascii_lowercase().ends_with(".inf") && a.contains('\\'))
+        })
+        .cloned()
+        .collect()
+}
+
+/// The oem INFs a Windows 7 uninstall asked pnputil to delete (`pnputil -f -d oemN.inf`), in
+/// call order; any call in another syntax fails the test.
+pub fn pnputil_deleted_win7(run: &Run) -> Vec<String> {
+    run.calls_to("pnputil")
+        .iter()
+        .map(|c| {
+            assert_eq!(&c[1..3], ["-f", "-d"], "Windows 7 syntax: {c:?}");
+            c[3].clone()
+        })
+        .collect()
+}
+
+/// The lines of a file the scripts keep in their state dir (none when it does not exist).
+pub fn state_lines(w: &Wine, file: &str) -> Vec<String> {
+    fs::read_to_string(w.state_dir().join(file))
+        .map(|s| s.lines().map(|l| l.trim_end().to_string()).collect())
+        .unwrap_or_default()
 }
 
 /// The stand-ins' directory in the repository.

@@ -32,16 +32,6 @@ pub const GUEST_TOOLS: [&str; 5] = [
     "virtio-win-minimal",
 ];
 
-/// Files the guest-tools tree has at its root, which every Guest Tools media carries.
-pub const ROOT_FILES: [&str; 6] = [
-    "setup.cmd",
-    "uninstall.cmd",
-    "verify.cmd",
-    "verify.ps1",
-    "README.md",
-    "THIRD_PARTY_NOTICES.md",
-];
-
 /// The repository root (where `recipes/`, `examples/` and `guest-tools/` live).
 pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
