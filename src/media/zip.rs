@@ -88,39 +88,12 @@ pub fn write_zip<W: Write + Seek>(media: &Media, out: W, opts: &ZipOptions) -> R
 
     let items = items(media);
     let mut zw = ZipWriter::new(out);
-    let pipeline = Pipeline::default();
+    let pipeline = Pipeline::new(&items, &style);
     rayon::in_place_scope(|scope| -> Result<()> {
-        // Compression runs on the rayon pool, ahead of the writer by at most WINDOW_BYTES of
-        // input; this thread appends the results strictly in entry order.
-        let mut next_spawn = 0;
+        // Compression runs on the rayon pool ahead of this thread, which appends the results
+        // strictly in entry order; workers start the next entries themselves as they finish.
         for (i, item) in items.iter().enumerate() {
             check_interrupted()?;
-            while next_spawn < items.len()
-                && (next_spawn <= i || pipeline.has_room(&items[next_spawn]))
-            {
-                let Some(Item::File(name, entry)) =
-                    items.get(next_spawn).filter(|it| !it.is_large_file())
-                else {
-                    next_spawn += 1;
-                    continue;
-                };
-                let (name, entry, style, pipeline, index) =
-                    (*name, *entry, &style, &pipeline, next_spawn);
-                pipeline.start(entry.size);
-                scope.spawn(move |_| {
-                    // A panic must still hand the writer a result, or it would wait forever.
-                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        prepare_file(name, entry, style)
-                    }))
-                    .unwrap_or_else(|_| {
-                        Err(Error::invalid(format!(
-                            "internal error while compressing `{name}`"
-                        )))
-                    });
-                    pipeline.finish(index, r);
-                });
-                next_spawn += 1;
-            }
             match item {
                 Item::Dir(name) => zw
                     .add_directory(name.as_str(), style.dir)
@@ -128,10 +101,11 @@ pub fn write_zip<W: Write + Seek>(media: &Media, out: W, opts: &ZipOptions) -> R
                 Item::File(name, entry) if item.is_large_file() => {
                     stream_file(&mut zw, name, entry, &style)?
                 }
-                Item::File(name, entry) => {
-                    let file = pipeline.take(i)?;
-                    pipeline.done(entry.size);
+                Item::File(name, _) => {
+                    let file = pipeline.take(scope, i)?;
+                    let held = file.compressed_size();
                     zw.add_prepared_file(file).map_err(|e| zip_error(name, e))?;
+                    pipeline.release(scope, held);
                 }
             }
         }
@@ -142,10 +116,13 @@ pub fn write_zip<W: Write + Seek>(media: &Media, out: W, opts: &ZipOptions) -> R
     zw.finish().map_err(|e| zip_error("(central directory)", e))
 }
 
-/// Results of parallel compression, handed to the writer in entry order, with the input
-/// bytes in flight bounded by [`WINDOW_BYTES`].
-#[derive(Default)]
-struct Pipeline {
+/// Parallel compression feeding the in-order writer. Memory is bounded by [`WINDOW_BYTES`]:
+/// an entry being compressed counts its input size, a finished one its compressed size until
+/// the writer has appended it. The entry the writer waits for always starts, so a single entry
+/// larger than the bound still makes progress.
+struct Pipeline<'a> {
+    items: &'a [Item<'a>],
+    style: &'a Style,
     state: std::sync::Mutex<PipelineState>,
     ready: std::sync::Condvar,
 }
@@ -153,47 +130,86 @@ struct Pipeline {
 #[derive(Default)]
 struct PipelineState {
     results: std::collections::BTreeMap<usize, Result<PreparedZipFile>>,
-    in_flight: u64,
+    /// Bytes held: inputs being compressed plus finished, not yet written results.
+    held: u64,
+    /// Next entry to start.
+    next: usize,
+    /// The entry the writer waits for (it starts whatever the bound says).
+    wanted: usize,
     cancelled: bool,
 }
 
-impl Pipeline {
+impl<'a> Pipeline<'a> {
+    fn new(items: &'a [Item<'a>], style: &'a Style) -> Self {
+        Pipeline {
+            items,
+            style,
+            state: Default::default(),
+            ready: Default::default(),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, PipelineState> {
         self.state
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Whether `item` may start now without exceeding the memory bound.
-    fn has_room(&self, item: &Item) -> bool {
-        match item {
-            Item::File(_, e) if !item.is_large_file() => {
-                let in_flight = self.lock().in_flight;
-                in_flight == 0 || in_flight + e.size <= WINDOW_BYTES
-            }
-            _ => true,
+    /// Start as many entries as the bound allows (always up to the one the writer wants).
+    fn feed<'s>(&'s self, scope: &rayon::Scope<'s>) {
+        loop {
+            let (index, name, entry) = {
+                let mut st = self.lock();
+                if st.cancelled {
+                    return;
+                }
+                let Some(item) = self.items.get(st.next) else {
+                    return;
+                };
+                let Item::File(name, entry) = item else {
+                    st.next += 1;
+                    continue;
+                };
+                if item.is_large_file() {
+                    st.next += 1;
+                    continue;
+                }
+                let fits = st.held == 0 || st.held + entry.size <= WINDOW_BYTES;
+                if !fits && st.next > st.wanted {
+                    return;
+                }
+                st.held += entry.size;
+                st.next += 1;
+                (st.next - 1, *name, *entry)
+            };
+            scope.spawn(move |scope| {
+                // A panic must still hand the writer a result, or it would wait forever.
+                let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    prepare_file(name, entry, self.style)
+                }))
+                .unwrap_or_else(|_| {
+                    Err(Error::invalid(format!(
+                        "internal error while compressing `{name}`"
+                    )))
+                });
+                {
+                    let mut st = self.lock();
+                    let kept = r.as_ref().map_or(0, PreparedZipFile::compressed_size);
+                    st.held = st.held.saturating_sub(entry.size) + kept;
+                    if !st.cancelled {
+                        st.results.insert(index, r);
+                    }
+                }
+                self.ready.notify_all();
+                self.feed(scope);
+            });
         }
-    }
-
-    fn start(&self, size: u64) {
-        self.lock().in_flight += size;
-    }
-
-    fn done(&self, size: u64) {
-        let mut st = self.lock();
-        st.in_flight = st.in_flight.saturating_sub(size);
-    }
-
-    fn finish(&self, index: usize, result: Result<PreparedZipFile>) {
-        let mut st = self.lock();
-        if !st.cancelled {
-            st.results.insert(index, result);
-        }
-        self.ready.notify_all();
     }
 
     /// Wait for entry `index`'s compressed data.
-    fn take(&self, index: usize) -> Result<PreparedZipFile> {
+    fn take<'s>(&'s self, scope: &rayon::Scope<'s>, index: usize) -> Result<PreparedZipFile> {
+        self.lock().wanted = index;
+        self.feed(scope);
         let mut st = self.lock();
         loop {
             if let Some(r) = st.results.remove(&index) {
@@ -206,7 +222,16 @@ impl Pipeline {
         }
     }
 
-    /// Drop pending results (the run failed); jobs still running discard theirs.
+    /// The writer appended a result holding `bytes`: make room for more work.
+    fn release<'s>(&'s self, scope: &rayon::Scope<'s>, bytes: u64) {
+        {
+            let mut st = self.lock();
+            st.held = st.held.saturating_sub(bytes);
+        }
+        self.feed(scope);
+    }
+
+    /// Stop starting work and drop pending results (the run failed).
     fn cancel(&self) {
         let mut st = self.lock();
         st.cancelled = true;
@@ -394,12 +419,25 @@ mod tests {
         let items = items(&m);
         let names: Vec<&str> = items.iter().map(Item::name).collect();
         assert_eq!(names, ["a", "big", "c/", "c/d"]);
-        // Large files and directories never wait for room; small files only within the bound.
-        let p = Pipeline::default();
-        assert!(p.has_room(&items[0]) && p.has_room(&items[1]) && p.has_room(&items[2]));
-        p.start(WINDOW_BYTES);
-        assert!(!p.has_room(&items[0]) && p.has_room(&items[1]));
-        p.done(WINDOW_BYTES);
-        assert!(p.has_room(&items[3]));
+        let style = Style {
+            dir: SimpleFileOptions::default(),
+            stored: SimpleFileOptions::default(),
+            deflated: SimpleFileOptions::default(),
+            level: 6,
+        };
+        let p = Pipeline::new(&items, &style);
+        p.lock().held = WINDOW_BYTES;
+        rayon::in_place_scope(|scope| {
+            // Over the bound, nothing starts but the entry the writer waits for; the large file
+            // (streamed by the writer) and the directory are passed over, never started.
+            let a = p.take(scope, 0).unwrap();
+            assert_eq!(a.uncompressed_size(), 10);
+            p.feed(scope);
+            assert_eq!(p.lock().next, 3, "c/d must wait for room");
+            p.lock().held = 0;
+            let d = p.take(scope, 3).unwrap();
+            assert_eq!(d.uncompressed_size(), 10);
+            assert_eq!(p.lock().next, 4);
+        });
     }
 }
