@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::error::{printable, Error, IoContext, Result};
+use crate::error::{printable, Error, Result};
 use crate::inf::Inf;
 use crate::spec::json::{child, field_name, item, kind, Checker};
 
@@ -143,7 +143,8 @@ pub fn var_prefix(device: &str) -> String {
 impl Contract {
     /// Read and check the contract at `path`.
     pub fn load(path: &Path) -> Result<Contract> {
-        let text = std::fs::read_to_string(path).with_path("read device contract", path)?;
+        let text =
+            crate::spec::json::read_document(path, "read device contract", "device contract")?;
         Contract::parse(path, &text)
     }
 

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use regex::{Regex, RegexBuilder};
 use serde_json::{Map, Value};
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, Result};
 use json::{child, field_name, item, Checker};
 
 /// Variables read from a `devices.cmd` file: name -> values (one for `set "VAR=value"` lines,
@@ -116,7 +116,7 @@ pub fn hwid_base(hwid: &str) -> String {
 impl Spec {
     /// Read and check the spec at `path`.
     pub fn load(path: &Path) -> Result<Spec> {
-        let text = std::fs::read_to_string(path).with_path("read packaging spec", path)?;
+        let text = json::read_document(path, "read packaging spec", "packaging spec")?;
         Spec::parse(path, &text)
     }
 

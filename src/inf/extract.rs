@@ -1,7 +1,7 @@
 //! From parsed sections to what the INF declares: `[Version]`, models sections reached from
 //! `[Manufacturer]`, `AddService` entries, and every file the INF references.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::{
     CatalogFile, Decoration, Device, FileRef, ModelsSection, Service, VersionInfo, Warning,
@@ -170,6 +170,9 @@ type Binary = (String, usize);
 fn services(sections: &Sections, warnings: &mut Vec<Warning>) -> (Vec<Service>, Vec<Binary>) {
     let mut out = Vec::new();
     let mut binaries = Vec::new();
+    // Install sections already read, by folded name: each is searched once however many
+    // AddService entries name it, and its own problems are reported once.
+    let mut read: BTreeMap<String, Option<Binary>> = BTreeMap::new();
     for section in sections.all() {
         if !fold(&section.name).ends_with(".services") {
             continue;
@@ -190,8 +193,16 @@ fn services(sections: &Sections, warnings: &mut Vec<Warning>) -> (Vec<Service>, 
                 }
             };
             let install_section = Some(value(2)).filter(|s| !s.is_empty());
-            let binary =
-                install_section.and_then(|s| service_binary(sections, s, entry.line, warnings));
+            let binary = install_section.and_then(|s| match read.get(&fold(s)) {
+                Some(known) => known.clone(),
+                None => {
+                    let found = service_binary(sections, s, entry.line, warnings);
+                    if sections.get(s).is_some() {
+                        read.insert(fold(s), found.clone());
+                    }
+                    found
+                }
+            });
             if let Some(b) = &binary {
                 binaries.push(b.clone());
             }
@@ -273,6 +284,9 @@ fn referenced_files(
     for c in &version.catalog_files {
         add(&c.file, "CatalogFile", c.line);
     }
+    // A list gives the same references however often it is named: read each one once (an INF
+    // naming a big list a million times would otherwise multiply the two).
+    let mut lists_read: BTreeSet<String> = BTreeSet::new();
     for section in sections.all() {
         if is_strings_section(&section.name) {
             continue;
@@ -290,7 +304,14 @@ fn referenced_files(
                     for target in entry.values.iter().filter(|v| !v.is_empty()) {
                         match target.strip_prefix('@') {
                             Some(file) => add(file, "CopyFiles", entry.line),
-                            None => copy_list(sections, target, entry.line, &mut add, warnings),
+                            None => copy_list(
+                                sections,
+                                target,
+                                entry.line,
+                                &mut lists_read,
+                                &mut add,
+                                warnings,
+                            ),
                         }
                     }
                 }
@@ -330,6 +351,7 @@ fn copy_list(
     sections: &Sections,
     name: &str,
     line: usize,
+    lists_read: &mut BTreeSet<String>,
     add: &mut dyn FnMut(&str, &'static str, usize),
     warnings: &mut Vec<Warning>,
 ) {
@@ -340,6 +362,9 @@ fn copy_list(
         ));
         return;
     };
+    if !lists_read.insert(fold(&list.name)) {
+        return;
+    }
     for entry in &list.entries {
         let mut tokens = entry.tokens();
         let dest = tokens.next().unwrap_or("");

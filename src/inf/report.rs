@@ -191,6 +191,9 @@ pub fn json(infs: &[Inf]) -> Result<String> {
     Ok(out)
 }
 
+/// Widest the file-name column of the text report gets.
+const MAX_NAME_COLUMN: usize = 40;
+
 /// The readable report of one INF, with line numbers so each item can be found in the file.
 pub fn text(inf: &Inf) -> String {
     let file = inf.path().display().to_string();
@@ -272,12 +275,15 @@ pub fn text(inf: &Inf) -> String {
         "  referenced files:{}",
         none_if(inf.referenced_files().is_empty())
     );
+    // Align on the longest name up to a limit: one huge name must not pad every other line
+    // (nor exceed the widths `format!` accepts).
     let width = inf
         .referenced_files()
         .iter()
         .map(|f| f.name.chars().count())
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .min(MAX_NAME_COLUMN);
     for f in inf.referenced_files() {
         let _ = writeln!(
             o,

@@ -6,7 +6,7 @@
 //! loop. Unknown tokens stay as written: numeric ones are directory ids (`%12%`), others get a
 //! warning.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::model::Warning;
 use super::syntax::{fold, Sections};
@@ -93,10 +93,13 @@ impl Strings {
                 continue;
             }
             for entry in &mut section.entries {
+                // In order of appearance, each once; the set keeps a line with a million
+                // distinct tokens linear.
                 let mut missing: Vec<String> = Vec::new();
+                let mut seen: BTreeSet<String> = BTreeSet::new();
                 let mut note = |key: &str| {
                     let is_dirid = !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit());
-                    if !is_dirid && !missing.iter().any(|m| m == key) {
+                    if !is_dirid && seen.insert(key.to_string()) {
                         missing.push(key.to_string());
                     }
                 };

@@ -203,13 +203,50 @@ impl Scanner<'_> {
     }
 }
 
+/// Largest spec or contract accepted, in bytes. Real ones are a few KiB; the bound keeps a
+/// hostile document (a huge array, a runaway generator) from costing unbounded memory.
+pub(crate) const MAX_DOCUMENT_BYTES: usize = 1 << 20;
+/// Problems reported in full (each carries a copy of the text for its snippet); beyond this
+/// they are only counted.
+pub(crate) const MAX_PROBLEMS: usize = 20;
+
+fn too_big(path: &Path, what: &str) -> Error {
+    Error::invalid(format!(
+        "{}: the {what} is larger than {} MiB; it cannot be a real one",
+        path.display(),
+        MAX_DOCUMENT_BYTES >> 20
+    ))
+    .with_help("check that the path names the right file")
+}
+
+/// Read the JSON document at `path` (a `what`, e.g. "packaging spec"; `action` names the read
+/// in I/O errors), refusing one larger than [`MAX_DOCUMENT_BYTES`] without reading further.
+pub(crate) fn read_document(
+    path: &Path,
+    action: &'static str,
+    what: &str,
+) -> Result<String, Error> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| Error::io(action, path, e))?;
+    let mut text = String::new();
+    file.take(MAX_DOCUMENT_BYTES as u64 + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| Error::io(action, path, e))?;
+    if text.len() > MAX_DOCUMENT_BYTES {
+        return Err(too_big(path, what));
+    }
+    Ok(text)
+}
+
 /// Reads a parsed JSON document field by field, collecting every problem with its position.
 pub(crate) struct Checker<'a> {
     path: &'a Path,
     text: &'a str,
     spans: Spans,
-    /// Problems found so far, in document order of discovery.
+    /// Problems found so far, in document order of discovery (at most [`MAX_PROBLEMS`]).
     pub problems: Vec<Error>,
+    /// Problems found beyond [`MAX_PROBLEMS`].
+    dropped: usize,
 }
 
 impl<'a> Checker<'a> {
@@ -229,6 +266,9 @@ impl<'a> Checker<'a> {
 
     /// Parse `text` (the content of `path`); a syntax error is returned at once with its position.
     pub fn parse(path: &'a Path, text: &'a str) -> Result<(Checker<'a>, Value), Error> {
+        if text.len() > MAX_DOCUMENT_BYTES {
+            return Err(too_big(path, "document"));
+        }
         let value: Value = serde_json::from_str(text).map_err(|e| {
             let msg = e.to_string();
             let msg = match msg.rfind(" at line ") {
@@ -249,41 +289,42 @@ impl<'a> Checker<'a> {
             text,
             spans,
             problems: Vec::new(),
+            dropped: 0,
         };
         let dups = std::mem::take(&mut c.spans.duplicates);
-        for (p, (off, len)) in dups {
-            c.problems.push(Error::at(
-                path,
-                text,
-                off,
-                len,
-                format!("field `{}` is given twice", field_name(&p)),
-            ));
+        for (p, span) in dups {
+            c.push_at(
+                span,
+                || format!("field `{}` is given twice", field_name(&p)),
+                None,
+            );
         }
         Ok((c, value))
     }
 
-    /// An error at the value of `pointer` (or the closest enclosing value that has a place).
-    pub fn error_at_value(&mut self, pointer: &str, message: impl Into<String>) {
-        let (off, len) = self.place(pointer).value;
-        self.problems
-            .push(Error::at(self.path, self.text, off, len, message));
+    /// Record a problem at `span` of the text, or only count it past [`MAX_PROBLEMS`].
+    fn push_at(&mut self, (off, len): Span, message: impl FnOnce() -> String, help: Option<&str>) {
+        if self.problems.len() >= MAX_PROBLEMS {
+            self.dropped += 1;
+            return;
+        }
+        let mut e = Error::at(self.path, self.text, off, len, message());
+        if let Some(h) = help {
+            e = e.with_help(h);
+        }
+        self.problems.push(e);
     }
 
-    /// An error at the key of `pointer` (its value when it has no key).
-    pub fn error_at_key(&mut self, pointer: &str, message: impl Into<String>) {
-        let place = self.place(pointer);
-        let (off, len) = place.key.unwrap_or(place.value);
-        self.problems
-            .push(Error::at(self.path, self.text, off, len, message));
+    /// An error at the value of `pointer` (or the closest enclosing value that has a place).
+    pub fn error_at_value(&mut self, pointer: &str, message: impl Into<String>) {
+        let span = self.place(pointer).value;
+        self.push_at(span, || message.into(), None);
     }
 
     /// Same as [`Checker::error_at_value`], with a help text.
     pub fn error_with_help(&mut self, pointer: &str, message: impl Into<String>, help: &str) {
-        self.error_at_value(pointer, message);
-        if let Some(e) = self.problems.pop() {
-            self.problems.push(e.with_help(help));
-        }
+        let span = self.place(pointer).value;
+        self.push_at(span, || message.into(), Some(help));
     }
 
     fn place(&self, pointer: &str) -> Place {
@@ -332,11 +373,13 @@ impl<'a> Checker<'a> {
                     .find(|n| n.eq_ignore_ascii_case(k))
                     .map(|n| format!(" (did you mean `{n}`?)"))
                     .unwrap_or_default();
-                self.error_at_key(&p, format!("unknown field `{}`{hint}", field_name(&p)));
-                if let Some(e) = self.problems.pop() {
-                    self.problems
-                        .push(e.with_help(format!("fields allowed here: {}", known.join(", "))));
-                }
+                let place = self.place(&p);
+                let help = format!("fields allowed here: {}", known.join(", "));
+                self.push_at(
+                    place.key.unwrap_or(place.value),
+                    || format!("unknown field `{}`{hint}", field_name(&p)),
+                    Some(&help),
+                );
             }
         }
     }
@@ -448,9 +491,14 @@ impl<'a> Checker<'a> {
         if self.problems.is_empty() {
             Ok(())
         } else {
-            let n = self.problems.len();
+            let n = self.problems.len() + self.dropped;
+            let shown = if self.dropped > 0 {
+                format!("; the first {} are shown", self.problems.len())
+            } else {
+                String::new()
+            };
             Err(Error::many(
-                format!("{}: {summary} ({n} problems)", self.path.display()),
+                format!("{}: {summary} ({n} problems{shown})", self.path.display()),
                 self.problems,
             ))
         }

@@ -510,7 +510,7 @@ fn walk(img: &mut Image, tree: Tree, (extent, len): (u32, u32)) -> Result<Vec<Is
         img,
         tree,
         entries: Vec::new(),
-        visited: BTreeSet::from([extent]),
+        visited: BTreeMap::from([(extent, (dir_end(extent, len), String::new()))]),
         stack: vec![Pending {
             path: String::new(),
             extent,
@@ -524,13 +524,19 @@ fn walk(img: &mut Image, tree: Tree, (extent, len): (u32, u32)) -> Result<Vec<Is
     Ok(w.entries)
 }
 
-/// Depth-first walk state: every directory extent is read at most once.
+/// Depth-first walk state: every directory extent is read at most once, and no two overlap.
 struct Walker<'a> {
     img: &'a mut Image,
     tree: Tree,
     entries: Vec<IsoEntry>,
-    visited: BTreeSet<u32>,
+    /// Directory extents queued so far: first block -> (block after the last, path).
+    visited: BTreeMap<u32, (u64, String)>,
     stack: Vec<Pending>,
+}
+
+/// The block after the last block of a directory extent.
+fn dir_end(extent: u32, len: u32) -> u64 {
+    u64::from(extent) + u64::from(len).div_ceil(SECTOR_U64)
 }
 
 impl Walker<'_> {
@@ -589,6 +595,14 @@ impl Walker<'_> {
             } else {
                 format!("{}/{name}", dir.path)
             };
+            if rr.symlink {
+                // Neither followed nor recreated: a link can point anywhere on the host, and as
+                // a plain file it would silently lose its meaning on new media.
+                return Err(self.fail(format!(
+                    "`/{path}` is a symbolic link (Rock Ridge); aero-recipe never follows or \
+                     creates symlinks, so it refuses images that contain them"
+                )));
+            }
 
             if let Some((open_name, idx)) = open_file.take() {
                 if open_name != name {
@@ -696,12 +710,31 @@ impl Walker<'_> {
                 "`/{path}` is nested deeper than {MAX_DEPTH} directories"
             )));
         }
-        if !self.visited.insert(extent) {
+        if self.visited.contains_key(&extent) {
             return Err(self.fail(format!(
                 "directory loop: `/{path}` points at block {extent}, a directory that was \
                  already read (itself or an ancestor)"
             )));
         }
+        // Directory extents never share blocks in a sound image. Overlapping ones would be
+        // read again and again: a chain of them costs time quadratic in the image size.
+        let end = dir_end(extent, len);
+        let before = self.visited.range(..extent).next_back();
+        let after = self.visited.range(extent..).next();
+        let clash = match (before, after) {
+            (Some((&b, (b_end, other))), _) if *b_end > u64::from(extent) => {
+                Some((b, *b_end, other))
+            }
+            (_, Some((&a, (a_end, other)))) if u64::from(a) < end => Some((a, *a_end, other)),
+            _ => None,
+        };
+        if let Some((b, b_end, other)) = clash {
+            return Err(self.fail(format!(
+                "directory `/{path}` (blocks {extent}..{end}) overlaps directory `/{other}` \
+                 (blocks {b}..{b_end}); the image is damaged or hostile"
+            )));
+        }
+        self.visited.insert(extent, (end, path.clone()));
         self.stack.push(Pending {
             path: path.clone(),
             extent,

@@ -153,7 +153,13 @@ pub struct RrInfo {
     pub child_link: Option<u32>,
     /// `RE`: this is a relocated directory; it is listed where its `CL` points.
     pub relocated: bool,
+    /// `SL`, or a `PX` mode of type symlink: this is a symbolic link.
+    pub symlink: bool,
 }
+
+/// File type bits of a POSIX mode, and the symlink type.
+const S_IFMT: u32 = 0o170_000;
+const S_IFLNK: u32 = 0o120_000;
 
 /// Parse the entries of `su`, following `CE` continuation areas through `fetch(block,
 /// offset, len)`. Malformed entry lengths end the area (as other readers do); a continuation
@@ -198,6 +204,11 @@ pub fn parse(su: &[u8], mut fetch: impl FnMut(u32, u32, u32) -> Result<Vec<u8>>)
                     info.child_link = super::record::le32(data, 0);
                 }
                 b"RE" => info.relocated = true,
+                b"SL" => info.symlink = true,
+                b"PX" if data.len() >= 8 => {
+                    let mode = super::record::le32(data, 0).unwrap_or(0);
+                    info.symlink |= mode & S_IFMT == S_IFLNK;
+                }
                 _ => {}
             }
             i += len;
