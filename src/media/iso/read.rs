@@ -12,7 +12,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
-use std::io::{Read, Seek, SeekFrom, Write};
+use std::io::{Read, Write};
+#[cfg(not(unix))]
+use std::io::{Seek, SeekFrom};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
@@ -91,15 +93,25 @@ impl Image {
             )));
         }
         let mut buf = vec![0u8; len];
-        self.file
-            .seek(SeekFrom::Start(offset))
-            .and_then(|_| self.file.read_exact(&mut buf))
-            .with_path("read", &self.path)?;
+        read_at(&mut self.file, offset, &mut buf).with_path("read", &self.path)?;
         Ok(buf)
     }
 }
 
 /// The tree being walked and how its names are decoded.
+/// Fill `buf` from `offset` with one positioned read (no separate seek) where the platform
+/// has it: a whole directory extent costs one system call.
+#[cfg(unix)]
+fn read_at(file: &mut File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    std::os::unix::fs::FileExt::read_exact_at(file, buf, offset)
+}
+
+#[cfg(not(unix))]
+fn read_at(file: &mut File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> {
+    file.seek(SeekFrom::Start(offset))?;
+    file.read_exact(buf)
+}
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tree {
     Primary { rr_skip: Option<usize> },
