@@ -68,7 +68,8 @@ pub struct IsoReader {
     joliet_volume_id: Option<String>,
     names: NameSource,
     entries: Vec<IsoEntry>,
-    index: BTreeMap<String, usize>,
+    /// Case-folded path -> entry, sorted by key (the first entry wins for equal keys).
+    index: Vec<(String, usize)>,
 }
 
 /// The image file with bounds-checked reads.
@@ -98,7 +99,6 @@ impl Image {
     }
 }
 
-/// The tree being walked and how its names are decoded.
 /// Fill `buf` from `offset` with one positioned read (no separate seek) where the platform
 /// has it: a whole directory extent costs one system call.
 #[cfg(unix)]
@@ -112,6 +112,7 @@ fn read_at(file: &mut File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> 
     file.read_exact(buf)
 }
 
+/// The tree being walked and how its names are decoded.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Tree {
     Primary { rr_skip: Option<usize> },
@@ -293,11 +294,15 @@ impl IsoReader {
             (None, None, None) => (Tree::Primary { rr_skip: None }, proot, NameSource::Iso9660),
         };
         let mut entries = walk(&mut img, tree, root)?;
-        entries.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut index = BTreeMap::new();
-        for (i, e) in entries.iter().enumerate() {
-            index.entry(fold_case(&e.path)).or_insert(i);
-        }
+        // Paths are unique (names are unique per directory), so an unstable sort is exact.
+        entries.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        let mut index: Vec<(String, usize)> = entries
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (fold_case(&e.path), i))
+            .collect();
+        index.sort_unstable();
+        index.dedup_by(|later, first| later.0 == first.0);
         Ok(IsoReader {
             image: Arc::new(path.to_path_buf()),
             volume_id,
@@ -344,7 +349,11 @@ impl IsoReader {
     /// The entry at `path` (case-insensitive; leading and trailing `/` ignored).
     pub fn find(&self, path: &str) -> Option<&IsoEntry> {
         let key = fold_case(path.trim_matches('/'));
-        self.index.get(&key).map(|&i| &self.entries[i])
+        let at = self
+            .index
+            .binary_search_by(|(k, _)| k.as_str().cmp(&key))
+            .ok()?;
+        self.index.get(at).and_then(|&(_, i)| self.entries.get(i))
     }
 
     /// The entry at `path` and, for a directory, everything below it.
@@ -571,8 +580,8 @@ impl Walker<'_> {
             &|| format!("directory `{shown}`"),
         )?;
         let mut names = BTreeSet::new();
-        // A multi-extent file whose last record has not been seen yet: (name, entry index).
-        let mut open_file: Option<(String, usize)> = None;
+        // A multi-extent file whose last record has not been seen yet: its entry index.
+        let mut open_file: Option<usize> = None;
         let mut pos = 0;
         while pos < bytes.len() {
             let sector_end = ((pos / SECTOR + 1) * SECTOR).min(bytes.len());
@@ -602,11 +611,12 @@ impl Walker<'_> {
                     name.escape_debug()
                 )));
             }
-            let path = if dir.path.is_empty() {
-                name.clone()
-            } else {
-                format!("{}/{name}", dir.path)
-            };
+            let mut path = String::with_capacity(dir.path.len() + 1 + name.len());
+            if !dir.path.is_empty() {
+                path.push_str(&dir.path);
+                path.push('/');
+            }
+            path.push_str(&name);
             if rr.symlink {
                 // Neither followed nor recreated: a link can point anywhere on the host, and as
                 // a plain file it would silently lose its meaning on new media.
@@ -616,17 +626,18 @@ impl Walker<'_> {
                 )));
             }
 
-            if let Some((open_name, idx)) = open_file.take() {
-                if open_name != name {
+            if let Some(idx) = open_file.take() {
+                // The open entry's path is this directory's path plus its name.
+                if self.entries[idx].path != path {
                     return Err(self.unfinished(idx));
                 }
                 push_extent(self.img, &mut self.entries[idx], &rec)?;
                 if rec.flags & FLAG_MULTI_EXTENT != 0 {
-                    open_file = Some((open_name, idx));
+                    open_file = Some(idx);
                 }
                 continue;
             }
-            if !names.insert(name.clone()) {
+            if !names.insert(name) {
                 return Err(self.fail(format!("`/{path}` appears twice in its directory")));
             }
             if self.entries.len() >= MAX_ENTRIES {
@@ -656,13 +667,13 @@ impl Walker<'_> {
                     let idx = self.entries.len() - 1;
                     push_extent(self.img, &mut self.entries[idx], &rec)?;
                     if rec.flags & FLAG_MULTI_EXTENT != 0 {
-                        open_file = Some((name, idx));
+                        open_file = Some(idx);
                     }
                 }
             }
         }
         match open_file {
-            Some((_, idx)) => Err(self.unfinished(idx)),
+            Some(idx) => Err(self.unfinished(idx)),
             None => Ok(()),
         }
     }
