@@ -202,6 +202,29 @@ fn bad_name(name: &str) -> Option<&'static str> {
 impl IsoReader {
     /// Open `path` and read its directory tree.
     pub fn open(path: &Path) -> Result<IsoReader> {
+        IsoReader::open_filtered(path, None)
+    }
+
+    /// Open `path` but read only the directories on the way to each of `paths` (matched
+    /// case-insensitively, like [`IsoReader::find`]) and the subtrees below them: enough for
+    /// [`IsoReader::extract`] of the same `paths`, at a fraction of the cost on a large image.
+    /// [`IsoReader::entries`] then lists only those paths and their ancestors. Empty `paths`,
+    /// or one naming the root, read everything like [`IsoReader::open`]. Every check of a full
+    /// open applies to each directory that is read.
+    pub fn open_paths(path: &Path, paths: &[String]) -> Result<IsoReader> {
+        let wanted: Vec<String> = paths
+            .iter()
+            .map(|p| fold_case(p.trim_matches('/')))
+            .collect();
+        if wanted.is_empty() || wanted.iter().any(|w| w.is_empty()) {
+            return IsoReader::open(path);
+        }
+        IsoReader::open_filtered(path, Some(&wanted))
+    }
+
+    /// Open `path`, reading everything or only what leads to and lies below `wanted`
+    /// (case-folded paths without leading or trailing `/`).
+    fn open_filtered(path: &Path, wanted: Option<&[String]>) -> Result<IsoReader> {
         let file = File::open(path).with_path("open", path)?;
         let len = file.metadata().with_path("read metadata of", path)?.len();
         let mut img = Image {
@@ -293,7 +316,7 @@ impl IsoReader {
             ),
             (None, None, None) => (Tree::Primary { rr_skip: None }, proot, NameSource::Iso9660),
         };
-        let mut entries = walk(&mut img, tree, root)?;
+        let mut entries = walk(&mut img, tree, root, wanted)?;
         // Paths are unique (names are unique per directory), so an unstable sort is exact.
         entries.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         let mut index: Vec<(String, usize)> = entries
@@ -526,10 +549,16 @@ struct Pending {
     depth: usize,
 }
 
-fn walk(img: &mut Image, tree: Tree, (extent, len): (u32, u32)) -> Result<Vec<IsoEntry>> {
+fn walk(
+    img: &mut Image,
+    tree: Tree,
+    (extent, len): (u32, u32),
+    wanted: Option<&[String]>,
+) -> Result<Vec<IsoEntry>> {
     let mut w = Walker {
         img,
         tree,
+        wanted,
         entries: Vec::new(),
         visited: BTreeMap::from([(extent, (dir_end(extent, len), String::new()))]),
         stack: vec![Pending {
@@ -542,6 +571,10 @@ fn walk(img: &mut Image, tree: Tree, (extent, len): (u32, u32)) -> Result<Vec<Is
     while let Some(dir) = w.stack.pop() {
         w.read_dir(&dir)?;
     }
+    if let Some(wanted) = wanted {
+        // Files of the directories on the way were read (and checked) but not asked for.
+        w.entries.retain(|e| is_wanted(wanted, &e.path));
+    }
     Ok(w.entries)
 }
 
@@ -549,10 +582,25 @@ fn walk(img: &mut Image, tree: Tree, (extent, len): (u32, u32)) -> Result<Vec<Is
 struct Walker<'a> {
     img: &'a mut Image,
     tree: Tree,
+    /// When set, only directories leading to or lying below these case-folded paths are read.
+    wanted: Option<&'a [String]>,
     entries: Vec<IsoEntry>,
     /// Directory extents queued so far: first block -> (block after the last, path).
     visited: BTreeMap<u32, (u64, String)>,
     stack: Vec<Pending>,
+}
+
+/// Whether `path` is one of `wanted`, leads to one, or lies below one (case-insensitively).
+fn is_wanted(wanted: &[String], path: &str) -> bool {
+    let folded = fold_case(path);
+    let below = |long: &str, short: &str| {
+        long.len() > short.len()
+            && long.starts_with(short)
+            && long.as_bytes().get(short.len()) == Some(&b'/')
+    };
+    wanted
+        .iter()
+        .any(|w| *w == folded || below(w, &folded) || below(&folded, w))
 }
 
 /// The block after the last block of a directory extent.
@@ -651,7 +699,11 @@ impl Walker<'_> {
                 None => None,
             };
             match child_dir {
-                Some(extent) => self.push_dir(dir, path, extent)?,
+                Some(extent) => {
+                    if self.wanted.is_none_or(|w| is_wanted(w, &path)) {
+                        self.push_dir(dir, path, extent)?;
+                    }
+                }
                 None => {
                     if rec.interleaved {
                         return Err(self.fail(format!(
