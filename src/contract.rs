@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
+use crate::error::{printable, Error, Result};
 use crate::inf::Inf;
 use crate::spec::json::{child, field_name, item, kind, Checker};
 
@@ -150,11 +150,7 @@ impl Contract {
 
     /// Check a contract from JSON text; `path` names it in messages.
     pub fn parse(path: &Path, text: &str) -> Result<Contract> {
-        let (mut c, root) = Checker::parse(path, text)?;
-        let contract = read_contract(&mut c, &root);
-        c.finish("invalid device contract")?;
-        contract
-            .ok_or_else(|| Error::invalid(format!("{}: invalid device contract", path.display())))
+        Checker::check(path, text, "invalid device contract", read_contract)
     }
 
     /// Check a contract given inline; messages name it `<inline contract>`.
@@ -447,19 +443,6 @@ fn split_items(value: &str) -> Vec<String> {
 fn cmd_unsafe(s: &str) -> Option<char> {
     s.chars()
         .find(|c| c.is_control() || matches!(c, '"' | '%' | '!' | '^' | '<' | '>' | '|'))
-}
-
-/// `s` with control characters escaped, for messages.
-fn printable(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 fn plain_token(s: &str) -> bool {

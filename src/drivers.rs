@@ -308,9 +308,36 @@ impl DriverSet {
             .collect()
     }
 
+    /// Add every package of `other` (e.g. required and best-effort selections from one source).
+    /// A driver present in both for the same architecture is an error naming both origins.
+    pub fn merge(&mut self, other: &DriverSet) -> Result<()> {
+        for p in &other.packages {
+            if let Some(mine) = self
+                .packages
+                .iter()
+                .find(|q| q.arch == p.arch && q.name.eq_ignore_ascii_case(&p.name))
+            {
+                return Err(Error::invalid(format!(
+                    "driver `{}` for {} comes from both {} and {}",
+                    p.name, p.arch, mine.origin, p.origin
+                )));
+            }
+        }
+        self.packages.extend(other.packages.iter().cloned());
+        self.arches.extend(other.arches.iter().copied());
+        self.problems.merge(&other.problems);
+        Ok(())
+    }
+
     /// Problems met while reading the input layout (merged into validation reports).
     pub fn load_problems(&self) -> &Report {
         &self.problems
+    }
+
+    /// Record a problem met while reading an input layout, for validation to report with the
+    /// rest (layout readers outside this file: CI packages, bundle ZIPs).
+    pub fn load_problems_mut(&mut self) -> &mut Report {
+        &mut self.problems
     }
 
     /// Place the shipped files at `drivers/<arch>/<name>/<rel>`: with a spec, only the drivers
@@ -318,6 +345,34 @@ impl DriverSet {
     /// Files policy skips are left out; a refused file fails the call, naming every such file.
     /// Run [`crate::validate::validate`] first: this only places files.
     pub fn add_to_media(&self, spec: Option<&Spec>, media: &mut Media) -> Result<()> {
+        self.place(spec, media, |arch, name| {
+            format!("drivers/{}/{name}", arch.media_dir())
+        })
+    }
+
+    /// Place every package at `<dir>/<name>/<rel>` with policy filtering (no spec): for media
+    /// that carry one architecture, such as the `$WinPEDriver$` folder of unattend media.
+    pub fn add_to_media_under(&self, dir: &str, media: &mut Media) -> Result<()> {
+        let arches: BTreeSet<Arch> = self.packages.iter().map(|p| p.arch).collect();
+        if arches.len() > 1 {
+            return Err(Error::invalid(format!(
+                "`{dir}` holds one architecture, but the drivers are for {}",
+                arches
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        self.place(None, media, |_, name| format!("{dir}/{name}"))
+    }
+
+    fn place(
+        &self,
+        spec: Option<&Spec>,
+        media: &mut Media,
+        dir_of: impl Fn(Arch, &str) -> String,
+    ) -> Result<()> {
         let mut refused = Vec::new();
         for pkg in &self.packages {
             let entry = spec.and_then(|s| s.driver(&pkg.name));
@@ -332,7 +387,7 @@ impl DriverSet {
             for (f, decision) in pkg.decisions(&allow) {
                 match decision? {
                     Decision::Ship => media.add(
-                        &format!("drivers/{}/{name}/{}", pkg.arch.media_dir(), f.rel),
+                        &format!("{}/{}", dir_of(pkg.arch, &name), f.rel),
                         f.source.clone(),
                         f.size,
                     )?,

@@ -270,6 +270,20 @@ impl<T> IoContext<T> for std::io::Result<T> {
     }
 }
 
+/// `s` with control characters escaped (`\n`, `\u{1b}`, ...), everything else as is: input
+/// text (a media path, a hardware ID) quoted in a message keeps the message on one line.
+pub fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

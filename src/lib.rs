@@ -5,15 +5,16 @@
 //! Recipes ([`recipe`]) orchestrate these pieces from Rhai.
 
 pub mod arch;
+pub mod ci_packages;
 pub mod contract;
 pub mod drivers;
 pub mod error;
 pub mod guest_tools;
 pub mod hash;
 pub mod inf;
-pub mod interrupt;
 pub mod media;
 pub mod policy;
+pub mod ps2;
 pub mod recipe;
 pub mod spec;
 pub mod unattend;

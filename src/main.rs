@@ -11,7 +11,14 @@ use clap::{Parser, Subcommand};
 /// Bundled recipes: run `aero-recipe list`. Recipe functions: run `aero-recipe api`.
 /// Outputs are deterministic under SOURCE_DATE_EPOCH.
 #[derive(Parser)]
-#[command(name = "aero-recipe", version, about, long_about = None, propagate_version = true)]
+#[command(
+    name = "aero-recipe",
+    version,
+    about,
+    long_about = None,
+    propagate_version = true,
+    after_help = "Examples:\n  aero-recipe list\n  aero-recipe run virtio-win-full --set virtio_win=virtio-win.iso --set os=w10\n  aero-recipe run windows-unattend --set virtio_win=virtio-win.iso --set os=w11 --set password=...\n  aero-recipe verify out/virtio-win-full/aero-guest-tools.iso\n  aero-recipe iso ls virtio-win.iso\n\nExit status: 0 success, 1 failure (diagnostic on stderr), 2 usage error."
+)]
 struct Cli {
     /// Print only errors (no progress, no informational messages).
     #[arg(long, short, global = true)]

@@ -122,10 +122,7 @@ impl Spec {
 
     /// Check a spec from JSON text; `path` names it in messages.
     pub fn parse(path: &Path, text: &str) -> Result<Spec> {
-        let (mut c, root) = Checker::parse(path, text)?;
-        let spec = read_spec(&mut c, &root);
-        c.finish("invalid packaging spec")?;
-        spec.ok_or_else(|| Error::invalid(format!("{}: invalid packaging spec", path.display())))
+        Checker::check(path, text, "invalid packaging spec", read_spec)
     }
 
     /// Check a spec given inline (from a recipe); messages name it `<inline spec>`.

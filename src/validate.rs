@@ -178,7 +178,7 @@ pub fn validate(set: &DriverSet, spec: &Spec, devices_cmd_vars: Option<&DevicesC
                 "`aero-gpu` is the old directory name; it is shipped as `aerogpu` (rename the input directory)",
             );
         }
-        check_package(pkg, entry, devices_cmd_vars, &mut r);
+        check_package(pkg, Some(entry), devices_cmd_vars, &mut r);
     }
     r
 }
@@ -195,9 +195,29 @@ fn base_name(path: &str) -> &str {
     path.rsplit(['/', '\\']).next().unwrap_or(path)
 }
 
-fn check_package(pkg: &Package, d: &DriverSpec, vars: Option<&DevicesCmdVars>, r: &mut Report) {
+/// The rules every shipped package must meet whether or not a spec lists it: policy,
+/// Windows paths, .inf/.sys/.cat present, models for its arch, referenced files shipped.
+/// Used for spec-less media (driver packs, `$WinPEDriver$`); [`validate`] applies them too.
+pub fn validate_packages(set: &DriverSet) -> Report {
+    let mut r = Report::default();
+    r.merge(set.load_problems());
+    for pkg in set.packages() {
+        check_package(pkg, None, None, &mut r);
+    }
+    r
+}
+
+fn check_package(
+    pkg: &Package,
+    d: Option<&DriverSpec>,
+    vars: Option<&DevicesCmdVars>,
+    r: &mut Report,
+) {
     let arch = pkg.arch;
-    let allow = Allow::from_driver(d);
+    let allow = match d {
+        Some(d) => Allow::from_driver(d),
+        None => Allow::default(),
+    };
     let mut shipped: Vec<&str> = Vec::new();
     let mut skipped: BTreeMap<String, String> = BTreeMap::new();
     for (f, decision) in pkg.decisions(&allow) {
@@ -323,6 +343,10 @@ fn check_package(pkg: &Package, d: &DriverSpec, vars: Option<&DevicesCmdVars>, r
         );
     }
 
+    // The rest compares the package with what its spec entry expects.
+    let Some(d) = d else {
+        return;
+    };
     for want in &d.expected_inf_files {
         if !infs
             .iter()

@@ -1,13 +1,12 @@
 //! Device contracts: the shipped contracts load, devices.cmd is byte-stable CRLF text with the
 //! documented variables, and every broken field is reported at its position, all at once.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use aero_recipe::contract::{parse_devices_cmd, var_prefix, Contract};
 
-fn repo(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(p)
-}
+mod rules_support;
+use rules_support::{has, property_names, repo, schema, sorted};
 
 const SMALL: &str = r#"{
   "schema_version": 1,
@@ -141,14 +140,6 @@ fn errors(text: &str) -> Vec<String> {
     e.problems().iter().map(|p| p.to_string()).collect()
 }
 
-fn has(errs: &[String], pos: &str, needle: &str) {
-    assert!(
-        errs.iter()
-            .any(|e| e.starts_with(pos) && e.contains(needle)),
-        "no error at {pos} containing {needle:?} in {errs:#?}"
-    );
-}
-
 #[test]
 fn every_contract_mistake_is_reported_at_its_field() {
     let text = r#"{
@@ -227,26 +218,8 @@ fn syntax_errors_and_missing_fields() {
 
 #[test]
 fn schema_lists_exactly_the_loader_fields() {
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(repo("contracts/windows-device-contract.schema.json")).unwrap(),
-    )
-    .unwrap();
-    let keys = |v: &serde_json::Value| {
-        let mut k: Vec<String> = v["properties"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .cloned()
-            .collect();
-        k.sort();
-        k
-    };
+    let schema = schema("contracts/windows-device-contract.schema.json");
     let (top, dev) = aero_recipe::contract::known_fields();
-    let sorted = |s: &[&str]| {
-        let mut v: Vec<String> = s.iter().map(|x| x.to_string()).collect();
-        v.sort();
-        v
-    };
-    assert_eq!(keys(&schema), sorted(top));
-    assert_eq!(keys(&schema["$defs"]["device"]), sorted(dev));
+    assert_eq!(property_names(&schema), sorted(top));
+    assert_eq!(property_names(&schema["$defs"]["device"]), sorted(dev));
 }

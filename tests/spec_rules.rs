@@ -2,14 +2,13 @@
 //! spec reporting all of its mistakes at once.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use aero_recipe::contract::{parse_devices_cmd, Contract};
 use aero_recipe::spec::Spec;
 
-fn repo(p: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(p)
-}
+mod rules_support;
+use rules_support::{has, property_names, repo, schema, sorted};
 
 fn ok(text: &str) -> Spec {
     Spec::parse(Path::new("s.json"), text).unwrap_or_else(|e| panic!("{e:?}"))
@@ -18,14 +17,6 @@ fn ok(text: &str) -> Spec {
 fn errors(text: &str) -> Vec<String> {
     let e = Spec::parse(Path::new("s.json"), text).expect_err("spec should be refused");
     e.problems().iter().map(|p| p.to_string()).collect()
-}
-
-fn has(errs: &[String], pos: &str, needle: &str) {
-    assert!(
-        errs.iter()
-            .any(|e| e.starts_with(pos) && e.contains(needle)),
-        "no error at {pos} containing {needle:?} in {errs:#?}"
-    );
 }
 
 #[test]
@@ -161,28 +152,10 @@ fn shipped_specs_load_with_their_drivers() {
 
 #[test]
 fn schema_lists_exactly_the_loader_fields() {
-    let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(repo("specs/packaging-spec.schema.json")).unwrap(),
-    )
-    .unwrap();
-    let keys = |v: &serde_json::Value| {
-        let mut k: Vec<String> = v["properties"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .cloned()
-            .collect();
-        k.sort();
-        k
-    };
-    let sorted = |s: &[&str]| {
-        let mut v: Vec<String> = s.iter().map(|x| x.to_string()).collect();
-        v.sort();
-        v
-    };
+    let schema = schema("specs/packaging-spec.schema.json");
     let (top, driver) = aero_recipe::spec::known_fields();
-    assert_eq!(keys(&schema), sorted(top));
-    assert_eq!(keys(&schema["$defs"]["driver"]), sorted(driver));
+    assert_eq!(property_names(&schema), sorted(top));
+    assert_eq!(property_names(&schema["$defs"]["driver"]), sorted(driver));
 }
 
 #[test]

@@ -54,7 +54,8 @@ pub fn run(ctx: &Context, cmd: &IsoCommand) -> Result<ExitCode> {
             print!("{out}");
         }
         IsoCommand::Extract { iso, dest, paths } => {
-            let reader = IsoReader::open(iso)?;
+            // Only the directories leading to and below the requested paths are read.
+            let reader = IsoReader::open_paths(iso, paths)?;
             let done = reader.extract(dest, paths)?;
             if !ctx.quiet {
                 eprintln!("extracted {} file(s) to {}", done.len(), dest.display());

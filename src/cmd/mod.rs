@@ -10,7 +10,6 @@ use std::io::IsTerminal;
 use aero_recipe::Error;
 
 /// Settings shared by every command.
-#[allow(dead_code)] // fields are read by the recipe and media commands as they land
 pub struct Context {
     /// `--quiet`: only errors on stderr.
     pub quiet: bool,

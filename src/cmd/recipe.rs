@@ -47,8 +47,15 @@ pub struct ApiArgs {
 
 /// Run a recipe.
 pub fn run(ctx: &Context, a: &RunArgs) -> Result<ExitCode> {
-    aero_recipe::interrupt::install_handler();
-    let summary = recipe::run(&a.recipe, &a.set, RunOptions { quiet: ctx.quiet })?;
+    aero_recipe::media::output::install_interrupt_handler();
+    let summary = recipe::run(
+        &a.recipe,
+        &a.set,
+        RunOptions {
+            quiet: ctx.quiet,
+            progress: ctx.stderr_is_tty,
+        },
+    )?;
     if a.json {
         println!("{}", to_json(&summary)?);
     } else if !ctx.quiet {

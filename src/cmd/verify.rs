@@ -3,7 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use aero_recipe::Result;
+use aero_recipe::media::verify;
+use aero_recipe::{Error, Result};
 
 use super::Context;
 
@@ -17,9 +18,25 @@ pub struct Args {
     pub json: bool,
 }
 
-/// Run the command.
-pub fn run(_ctx: &Context, _args: &Args) -> Result<ExitCode> {
-    Err(aero_recipe::Error::invalid(
-        "`verify` is not built yet (issue 3)",
-    ))
+/// Run the command: one line per problem and a summary (or the JSON report); exit 1 when the
+/// media differs from its manifest.
+pub fn run(ctx: &Context, args: &Args) -> Result<ExitCode> {
+    let report = verify::verify(&args.media)?;
+    if args.json {
+        let text = serde_json::to_string_pretty(&report)
+            .map_err(|e| Error::invalid(format!("cannot render the report as JSON: {e}")))?;
+        println!("{text}");
+    } else {
+        for p in &report.problems {
+            println!("{p}");
+        }
+        if !ctx.quiet || !report.is_clean() {
+            println!("{}", report.summary());
+        }
+    }
+    Ok(if report.is_clean() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

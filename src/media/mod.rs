@@ -1,9 +1,11 @@
 //! Media: a virtual tree of destination paths pointing at their bytes, and the writers and
 //! readers that turn it into (or read it back from) ISO, ZIP and manifest files.
 
+pub(crate) mod civil;
 pub mod iso;
 pub mod manifest;
 pub mod output;
+pub mod publish;
 pub mod tree;
 pub mod verify;
 pub mod zip;

@@ -65,6 +65,21 @@ impl Source {
     }
 }
 
+/// Read until `buf` is full or the reader ends; how many bytes were read. (A bare `read` may
+/// return less than it could, which would split a ZIP chunk or a format sniff at random.)
+pub(crate) fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match reader.read(buf.get_mut(n..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
 struct ExtentReader {
     file: File,
     extents: Vec<Extent>,
@@ -172,7 +187,8 @@ impl Media {
         Ok(())
     }
 
-    /// Add every regular file under `dir` below `dest` (`""` for the root), in sorted order.
+    /// Add every regular file and every directory (empty ones too) under `dir` below `dest`
+    /// (`""` for the root), in sorted order.
     /// `keep` decides per relative path (`/`-separated) whether a file is shipped.
     pub fn add_tree(
         &mut self,
@@ -200,12 +216,14 @@ impl Media {
                     entry.path().display()
                 )));
             }
-            if entry.file_type().is_file() && keep(&rel) {
-                let d = if dest.is_empty() {
-                    rel
-                } else {
-                    format!("{dest}/{rel}")
-                };
+            let d = if dest.is_empty() {
+                rel.clone()
+            } else {
+                format!("{dest}/{rel}")
+            };
+            if entry.file_type().is_dir() {
+                self.add_dir(&d)?;
+            } else if entry.file_type().is_file() && keep(&rel) {
                 self.add_file(&d, entry.path())?;
             }
         }

@@ -62,7 +62,8 @@ pub fn build(ctx: &Rc<RunContext>) -> Engine {
         }
     });
     engine.on_progress(|_| {
-        crate::interrupt::interrupted().then(|| rhai::Dynamic::from(super::errors::Interrupted))
+        crate::media::output::is_interrupted()
+            .then(|| rhai::Dynamic::from(super::errors::Interrupted))
     });
     engine.set_module_resolver(RecipeModules::new(&ctx.recipe.dir));
     api::register(&mut engine, Some(ctx));

@@ -25,6 +25,8 @@ use resolve::{PathResolver, RecipeSource};
 pub struct RunOptions {
     /// Only errors on stderr.
     pub quiet: bool,
+    /// Show progress lines (when stderr is a terminal).
+    pub progress: bool,
 }
 
 /// One file a run wrote.
@@ -54,7 +56,7 @@ pub struct RunSummary {
 pub struct RecipeInfo {
     /// The recipe as named in messages.
     pub name: String,
-    /// The `//!` doc comment at the top of the recipe.
+    /// The first paragraph of the `//!` doc comment at the top of the recipe.
     pub doc: String,
     /// Parameter names and their defaults.
     pub params: BTreeMap<String, String>,
@@ -86,10 +88,20 @@ impl RunContext {
     /// Record a warning (printed on stderr unless quiet, and listed in the summary).
     pub fn warn(&self, msg: impl Into<String>) {
         let msg = msg.into();
+        if self.warnings.borrow().contains(&msg) {
+            return;
+        }
         if !self.options.quiet {
             eprintln!("warning: {msg}");
         }
         self.warnings.borrow_mut().push(msg);
+    }
+
+    /// Print a progress line on stderr when progress is on (a terminal) and not quiet.
+    pub fn progress(&self, msg: &str) {
+        if self.options.progress && !self.options.quiet {
+            eprintln!("  .. {msg}");
+        }
     }
 
     /// Print an informational line on stderr unless quiet.
@@ -141,7 +153,15 @@ pub fn run(recipe: &str, settings: &[String], options: RunOptions) -> Result<Run
 
 /// Compile a recipe and run it up to its `params()` call to learn its parameters.
 pub fn describe(recipe: &str) -> Result<RecipeInfo> {
-    let (ctx, engine, ast) = prepare(recipe, Vec::new(), true, RunOptions { quiet: true })?;
+    let (ctx, engine, ast) = prepare(
+        recipe,
+        Vec::new(),
+        true,
+        RunOptions {
+            quiet: true,
+            progress: false,
+        },
+    )?;
     match engine.run_ast(&ast) {
         Ok(()) => {}
         Err(e) if engine::is_describe_stop(&e) => {}
@@ -163,7 +183,7 @@ pub fn describe(recipe: &str) -> Result<RecipeInfo> {
         .recipe
         .text
         .lines()
-        .take_while(|l| l.starts_with("//!"))
+        .take_while(|l| l.starts_with("//!") && !l.trim_start_matches("//!").trim().is_empty())
         .map(|l| l.trim_start_matches("//!").trim())
         .collect::<Vec<_>>()
         .join(" ");

@@ -250,6 +250,20 @@ pub(crate) struct Checker<'a> {
 }
 
 impl<'a> Checker<'a> {
+    /// Check the JSON document `text` (the content of `path`) with `read`: what `read` built,
+    /// or one error (`{path}: {summary} (N problems)`) with every problem it found.
+    pub fn check<T>(
+        path: &'a Path,
+        text: &'a str,
+        summary: &str,
+        read: impl FnOnce(&mut Checker<'a>, &Value) -> Option<T>,
+    ) -> Result<T, Error> {
+        let (mut c, root) = Checker::parse(path, text)?;
+        let value = read(&mut c, &root);
+        c.finish(summary)?;
+        value.ok_or_else(|| Error::invalid(format!("{}: {summary}", path.display())))
+    }
+
     /// Parse `text` (the content of `path`); a syntax error is returned at once with its position.
     pub fn parse(path: &'a Path, text: &'a str) -> Result<(Checker<'a>, Value), Error> {
         if text.len() > MAX_DOCUMENT_BYTES {

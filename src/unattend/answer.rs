@@ -12,7 +12,7 @@ use std::sync::LazyLock;
 use base64::Engine as _;
 use regex::Regex;
 
-use super::xml::{value_problem, XmlWriter};
+use super::xml::{required_value_problem, value_problem, XmlWriter};
 use crate::arch::Arch;
 use crate::error::{Error, Result};
 use crate::policy;
@@ -230,11 +230,7 @@ impl AnswerFile {
             }
         }
         for (i, path) in self.driver_paths.iter().enumerate() {
-            if path.trim().is_empty() {
-                out.push(Error::invalid(format!("driver_paths[{i}] is empty")));
-            } else if let Some(p) = value_problem(path) {
-                out.push(Error::invalid(format!("driver_paths[{i}] {p}")));
-            }
+            out.extend(required_value_problem(&format!("driver_paths[{i}]"), path));
         }
         if self.autologon_count == 0 {
             out.push(
@@ -248,18 +244,7 @@ impl AnswerFile {
 
     /// `Ok` when the model can be rendered, else one error listing every problem.
     pub fn validate(&self) -> Result<()> {
-        let problems = self.problems();
-        if problems.is_empty() {
-            return Ok(());
-        }
-        let n = problems.len();
-        Err(Error::many(
-            format!(
-                "the answer file has {n} problem{}",
-                if n == 1 { "" } else { "s" }
-            ),
-            problems,
-        ))
+        super::validated("the answer file", self.problems())
     }
 
     /// The `autounattend.xml` text (UTF-8, deterministic: same model, same bytes).
@@ -707,11 +692,7 @@ fn image_problems(image: &ImageSelector, out: &mut Vec<Error>) {
             } else {
                 "image_description"
             };
-            if s.trim().is_empty() {
-                out.push(Error::invalid(format!("{field} is empty")).with_help(help));
-            } else if let Some(p) = value_problem(s) {
-                out.push(Error::invalid(format!("{field} {p}")).with_help(help));
-            }
+            out.extend(required_value_problem(field, s).map(|e| e.with_help(help)));
         }
     }
 }

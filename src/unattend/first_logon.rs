@@ -22,7 +22,7 @@
 
 use std::fmt::Write as _;
 
-use super::xml::value_problem;
+use super::xml::{required_value_problem, value_problem};
 use crate::error::{Error, Result};
 use crate::policy;
 
@@ -164,11 +164,7 @@ impl FirstLogon {
             }
         }
         for (i, cmd) in self.extra_commands.iter().enumerate() {
-            if cmd.trim().is_empty() {
-                out.push(Error::invalid(format!("extra_commands[{i}] is empty")));
-            } else if let Some(p) = value_problem(cmd) {
-                out.push(Error::invalid(format!("extra_commands[{i}] {p}")));
-            }
+            out.extend(required_value_problem(&format!("extra_commands[{i}]"), cmd));
         }
         guest_path_problems("log_path", &self.log_path, &mut out);
         guest_path_problems("done_marker", &self.done_marker, &mut out);
@@ -177,18 +173,7 @@ impl FirstLogon {
 
     /// `Ok` when the model can be rendered, else one error listing every problem.
     pub fn validate(&self) -> Result<()> {
-        let problems = self.problems();
-        if problems.is_empty() {
-            return Ok(());
-        }
-        let n = problems.len();
-        Err(Error::many(
-            format!(
-                "the first-logon script has {n} problem{}",
-                if n == 1 { "" } else { "s" }
-            ),
-            problems,
-        ))
+        super::validated("the first-logon script", self.problems())
     }
 
     /// The script text (LF line endings, deterministic). Write [`FirstLogon::render_bytes`]
@@ -370,10 +355,8 @@ fn shorten(s: &str) -> String {
 }
 
 fn guest_path_problems(field: &str, path: &str, out: &mut Vec<Error>) {
-    if path.trim().is_empty() {
-        out.push(Error::invalid(format!("{field} is empty")));
-    } else if let Some(p) = value_problem(path) {
-        out.push(Error::invalid(format!("{field} {p}")));
+    if let Some(e) = required_value_problem(field, path) {
+        out.push(e);
     } else if let Some(c) = path
         .chars()
         .find(|c| matches!(c, '"' | '<' | '>' | '|' | '?' | '*'))

@@ -18,9 +18,9 @@
 
 pub mod answer;
 pub mod first_logon;
-pub mod ps2;
 pub mod xml;
 
+pub use crate::ps2::{ps2_problems, PS3_PLUS_CONSTRUCTS};
 pub use answer::{
     encode_password, first_logon_command_line, processor_architecture, AnswerFile, Firmware,
     ImageSelector, ANSWER_FILE_NAME, DEFAULT_FIRST_LOGON_SCRIPT,
@@ -28,4 +28,17 @@ pub use answer::{
 pub use first_logon::{
     ps_quote, FirstLogon, MediaFile, OpenSsh, OpenSshKind, DEFAULT_DONE_MARKER, DEFAULT_LOG_PATH,
 };
-pub use ps2::{ps2_problems, PS3_PLUS_CONSTRUCTS};
+
+use crate::error::{Error, Result};
+
+/// `Ok` when `problems` is empty, else one error (`{what} has N problem(s)`) listing them all.
+fn validated(what: &str, problems: Vec<Error>) -> Result<()> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let n = problems.len();
+    Err(Error::many(
+        format!("{what} has {n} problem{}", if n == 1 { "" } else { "s" }),
+        problems,
+    ))
+}

@@ -16,6 +16,16 @@ pub fn value_problem(value: &str) -> Option<String> {
     ))
 }
 
+/// The error for a required single-line value named `field` (`driver_paths[0]`): it is blank,
+/// or [`value_problem`] refuses it; `None` when it is fine.
+pub fn required_value_problem(field: &str, value: &str) -> Option<Error> {
+    if value.trim().is_empty() {
+        Some(Error::invalid(format!("{field} is empty")))
+    } else {
+        value_problem(value).map(|p| Error::invalid(format!("{field} {p}")))
+    }
+}
+
 fn is_refused(c: char) -> bool {
     let u = c as u32;
     u < 0x20 || (0x7f..=0x9f).contains(&u) || u == 0xfffe || u == 0xffff

@@ -58,22 +58,5 @@ pub fn media_from_dir(dir: &Path) -> Result<Media> {
     }
     let mut media = Media::new();
     media.add_tree("", dir, |_| true)?;
-    for entry in walkdir::WalkDir::new(dir).sort_by_file_name().min_depth(1) {
-        let entry =
-            entry.map_err(|e| Error::invalid(format!("cannot walk {}: {e}", dir.display())))?;
-        if entry.file_type().is_dir() {
-            let rel = entry
-                .path()
-                .strip_prefix(dir)
-                .map_err(|_| Error::invalid("walk left its root"))?;
-            let rel = rel.to_str().ok_or_else(|| {
-                Error::invalid(format!(
-                    "{} has a name that is not UTF-8",
-                    entry.path().display()
-                ))
-            })?;
-            media.add_dir(&rel.replace(std::path::MAIN_SEPARATOR, "/"))?;
-        }
-    }
     Ok(media)
 }

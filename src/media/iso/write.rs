@@ -197,6 +197,8 @@ fn copy_source<W: Write>(
         };
         w.put(&buf[..n])?;
         left -= n as u64;
+        // Ctrl-C stops the image between chunks; the caller's OutputSet removes the temporary.
+        crate::media::output::check_interrupted()?;
     }
     let mut probe = [0u8; 1];
     loop {

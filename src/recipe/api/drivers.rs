@@ -6,8 +6,9 @@ use rhai::{Array, Dynamic, Engine, Module, NativeCallContext};
 
 use super::spec::SpecHandle;
 use super::{reg, Ctx};
+use crate::ci_packages;
 use crate::drivers::DriverSet;
-use crate::recipe::errors::{rr_at, RhaiResult};
+use crate::recipe::errors::{rr, rr_at, RhaiResult};
 
 /// A driver set, as a recipe holds it.
 #[derive(Clone)]
@@ -36,6 +37,30 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         move |nc: NativeCallContext, dir: &str| -> RhaiResult<DriversHandle> {
             let p = rr_at(&nc, c.get()?.paths.input(dir))?;
             Ok(DriversHandle(Rc::new(rr_at(&nc, DriverSet::from_packager_layout(&p))?)))
+        },
+    );
+    let c = ctx.clone();
+    reg(
+        &mut m,
+        "ci_packages",
+        &["path: String", "name_map: Array", "DriverSet"],
+        "Read CI's signed packages (`<driverRel>/{x86,x64}/`, a bundle .zip or its extracted tree); `name_map` adds \"driverRel=name\" renames.",
+        false,
+        move |nc: NativeCallContext, path: &str, name_map: Array| -> RhaiResult<DriversHandle> {
+            let p = rr_at(&nc, c.get()?.paths.input(path))?;
+            let items: Vec<String> = name_map.iter().map(|v| v.to_string()).collect();
+            let map = rr_at(&nc, ci_packages::parse_name_map(&items))?;
+            Ok(DriversHandle(Rc::new(rr_at(&nc, ci_packages::open(&p, &map))?)))
+        },
+    );
+    reg(
+        &mut m,
+        "merge",
+        &["drivers: DriverSet", "other: DriverSet"],
+        "Add every package of `other` to this set.",
+        true,
+        |d: &mut DriversHandle, other: DriversHandle| -> RhaiResult<()> {
+            rr(Rc::make_mut(&mut d.0).merge(&other.0))
         },
     );
     reg(

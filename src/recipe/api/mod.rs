@@ -6,7 +6,10 @@
 mod core;
 mod drivers;
 mod inf;
+mod media;
 mod spec;
+mod unattend;
+mod virtio_win;
 
 use std::rc::Rc;
 
@@ -59,7 +62,10 @@ pub fn register(engine: &mut Engine, ctx: Option<&Rc<RunContext>>) {
     core::register(engine, &ctx);
     inf::register(engine, &ctx);
     spec::register(engine, &ctx);
+    media::register(engine, &ctx);
     drivers::register(engine, &ctx);
+    virtio_win::register(engine, &ctx);
+    unattend::register(engine, &ctx);
 }
 
 /// Render the API reference from the registrations.

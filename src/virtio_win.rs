@@ -1,1 +1,0 @@
-//! virtio_win: filled in by its issue.
