@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::media::Media;
-use crate::policy::{self, Allow, Decision};
+use crate::policy;
 
 /// Files the guest-tools tree must have at its root (setup.cmd and friends read each other).
 pub const ROOT_FILES: [&str; 6] = [
@@ -83,7 +83,7 @@ fn is_cert(rel: &str) -> bool {
 /// Every problem (missing root files, key material, a test policy without a certificate) is
 /// reported at once. The generated `config/devices.cmd` is not taken from the tree.
 pub fn media(dir: &Path, policy: SigningPolicy, cert: Option<&Path>) -> Result<Media> {
-    let (files, mut problems) = policy::walk(dir)?;
+    let (files, mut problems) = policy::shipped_files(dir)?;
     for root in ROOT_FILES {
         if !files.iter().any(|f| f.rel == root) {
             problems.push(Error::invalid(format!(
@@ -112,21 +112,16 @@ pub fn media(dir: &Path, policy: SigningPolicy, cert: Option<&Path>) -> Result<M
         let top = f.rel.split('/').next().unwrap_or("");
         let shipped_place = ROOT_FILES.contains(&f.rel.as_str())
             || (f.rel.contains('/') && SHIPPED_DIRS.contains(&top));
-        let decision = policy::decide(&f.rel, &Allow::none(), || read_head(&f.path))?;
-        match decision {
-            Decision::Refuse(why) => {
-                problems.push(Error::invalid(format!("{}: {why}", dir.display())))
-            }
-            Decision::Skip(_) => {}
-            Decision::Ship if !shipped_place || f.rel.eq_ignore_ascii_case(DEVICES_CMD) => {}
-            Decision::Ship if top == "certs" && is_cert(&f.rel) => {
-                if policy == SigningPolicy::Test {
-                    certs += 1;
-                    m.add_file(&f.rel, &f.path)?;
-                }
-            }
-            Decision::Ship => m.add_file(&f.rel, &f.path)?,
+        if !shipped_place || f.rel.eq_ignore_ascii_case(DEVICES_CMD) {
+            continue;
         }
+        if top == "certs" && is_cert(&f.rel) {
+            if policy != SigningPolicy::Test {
+                continue;
+            }
+            certs += 1;
+        }
+        m.add_file(&f.rel, &f.path)?;
     }
     if let Some(c) = cert.filter(|_| policy == SigningPolicy::Test) {
         let name = c.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -167,15 +162,6 @@ pub fn media(dir: &Path, policy: SigningPolicy, cert: Option<&Path>) -> Result<M
             problems,
         ))
     }
-}
-
-fn read_head(path: &Path) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let mut buf = Vec::with_capacity(256);
-    std::fs::File::open(path)
-        .and_then(|f| f.take(256).read_to_end(&mut buf))
-        .map_err(|e| Error::io("read", path, e))?;
-    Ok(buf)
 }
 
 #[cfg(test)]

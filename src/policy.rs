@@ -420,6 +420,24 @@ pub fn fold_case(s: &str) -> String {
     s.to_lowercase()
 }
 
+/// Every file under `dir` that ships with the default rules (no re-includes), plus every problem:
+/// what [`walk`] reports and each refused file. Only `.der` files are read (their first bytes).
+pub fn shipped_files(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Error>)> {
+    let (files, mut problems) = walk(dir)?;
+    let mut shipped = Vec::with_capacity(files.len());
+    for f in files {
+        let source = Source::File(f.path.clone());
+        match decide_source(&f.rel, &Allow::none(), &source)? {
+            Decision::Ship => shipped.push(f),
+            Decision::Skip(_) => {}
+            Decision::Refuse(why) => {
+                problems.push(Error::invalid(format!("{}: {why}", dir.display())))
+            }
+        }
+    }
+    Ok((shipped, problems))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

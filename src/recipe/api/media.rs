@@ -135,26 +135,15 @@ fn add_value(run: &RunContext, m: &mut Media, dest: &str, value: &Dynamic) -> Re
     }
     let path = run.paths.input(&value.to_string())?;
     if path.is_dir() {
-        let (files, problems) = crate::policy::walk(&path)?;
-        let mut problems = problems;
-        for f in files {
-            match crate::policy::decide(&f.rel, &crate::policy::Allow::none(), || {
-                std::fs::read(&f.path).map_err(|e| Error::io("read", &f.path, e))
-            })? {
-                crate::policy::Decision::Ship => {
-                    m.add_file(&format!("{dest}/{}", f.rel), &f.path)?
-                }
-                crate::policy::Decision::Skip(_) => {}
-                crate::policy::Decision::Refuse(why) => {
-                    problems.push(Error::invalid(format!("{}: {why}", path.display())))
-                }
-            }
-        }
+        let (files, problems) = crate::policy::shipped_files(&path)?;
         if !problems.is_empty() {
             return Err(Error::many(
                 format!("{} cannot be shipped", path.display()),
                 problems,
             ));
+        }
+        for f in files {
+            m.add_file(&format!("{dest}/{}", f.rel), &f.path)?;
         }
         Ok(())
     } else {
