@@ -7,7 +7,11 @@
 
 use std::path::{Path, PathBuf};
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
+
+/// How many problems of one file an error shows; the rest are only counted, so a hostile input
+/// cannot make the report huge.
+pub const MAX_PROBLEMS: usize = 20;
 
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -24,9 +28,9 @@ pub struct Located {
     pub column: usize,
     /// What is wrong.
     pub message: String,
-    /// The file's text, for the snippet.
+    /// The lines around the problem, for the snippet.
     #[source_code]
-    pub src: NamedSource<String>,
+    pub src: Snippet,
     /// Where in `src` the problem is.
     #[label("here")]
     pub span: SourceSpan,
@@ -154,20 +158,8 @@ impl Error {
         message: impl Into<String>,
     ) -> Self {
         let offset = floor_char_boundary(text, offset.min(text.len()));
-        let before = &text[..offset];
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
-        let len = len.min(text.len() - offset);
-        Error::Located(Box::new(Located {
-            path: path.to_path_buf(),
-            line,
-            column,
-            message: message.into(),
-            src: NamedSource::new(path.display().to_string(), text.to_string()),
-            span: (offset, len).into(),
-            help: None,
-        }))
+        let (line, column) = line_col(text, offset);
+        Error::at_position(path, text, offset, len, (line + 1, column + 1), message)
     }
 
     /// An error at a 1-based `line`/`column` of `text` (for parsers that report lines).
@@ -189,12 +181,32 @@ impl Error {
             }
             offset += l.len();
         }
-        let mut e = Error::at(path, text, offset, 1, message);
-        if let Error::Located(loc) = &mut e {
-            loc.line = line;
-            loc.column = column;
-        }
-        e
+        Error::at_position(path, text, offset, 1, (line, column), message)
+    }
+
+    /// An error at byte `offset` (length `len`) of `text` whose 1-based line and column the
+    /// caller already knows: nothing before the offset is scanned, so reporting many problems
+    /// in a large file stays linear. The error keeps only a few lines around the offset.
+    pub fn at_position(
+        path: &Path,
+        text: &str,
+        offset: usize,
+        len: usize,
+        (line, column): (usize, usize),
+        message: impl Into<String>,
+    ) -> Self {
+        let offset = floor_char_boundary(text, offset.min(text.len()));
+        let len = len.min(text.len() - offset);
+        let name = path.display().to_string();
+        Error::Located(Box::new(Located {
+            path: path.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+            src: Snippet::around(name, text, offset, len, line, column),
+            span: (offset, len).into(),
+            help: None,
+        }))
     }
 
     /// Aggregate several problems into one error; a single problem is returned as itself.
@@ -241,6 +253,125 @@ impl Error {
             other => vec![other],
         }
     }
+}
+
+/// The part of a file an error shows: the line of the problem and its neighbours, each cut to
+/// [`Snippet::REACH`] bytes on either side of the problem, never the whole file. Offsets given to
+/// it are those of the whole file.
+#[derive(Debug)]
+pub struct Snippet {
+    name: String,
+    text: String,
+    /// Byte offset of `text` in the file.
+    base: usize,
+    /// 0-based line of the start of `text`.
+    first_line: usize,
+    /// 0-based column (in characters) of the start of `text`.
+    first_column: usize,
+}
+
+impl Snippet {
+    /// How far the window reaches before and after the problem, in bytes.
+    const REACH: usize = 2048;
+
+    /// The window around `offset..offset + len` of `text`, which is at 1-based `line`/`column`.
+    fn around(
+        name: String,
+        text: &str,
+        offset: usize,
+        len: usize,
+        line: usize,
+        column: usize,
+    ) -> Snippet {
+        // A few line breaks either way, within reach: more than the one line of context shown
+        // before and after (a CRLF counts twice here), which does no harm.
+        const BREAKS: usize = 5;
+        let lo_bound = floor_char_boundary(text, offset.saturating_sub(Self::REACH));
+        let mut lo = text[lo_bound..offset]
+            .rmatch_indices(['\n', '\r'])
+            .nth(BREAKS - 1)
+            .map_or(lo_bound, |(i, _)| lo_bound + i + 1);
+        if lo < offset && text[..lo].ends_with('\r') && text[lo..].starts_with('\n') {
+            lo += 1;
+        }
+        let mut end = (offset + len).min(text.len());
+        while !text.is_char_boundary(end) {
+            end += 1;
+        }
+        let hi_bound = floor_char_boundary(text, (end + Self::REACH).min(text.len()));
+        let hi = text[end..hi_bound]
+            .match_indices(['\n', '\r'])
+            .nth(BREAKS - 1)
+            .map_or(hi_bound, |(i, _)| end + i);
+        let hi = if hi > end && text[..hi].ends_with('\r') && text[hi..].starts_with('\n') {
+            hi - 1
+        } else {
+            hi
+        };
+        let window = &text[lo..hi];
+        let (lines_in, column_in) = line_col(window, offset - lo);
+        let first_column = if lines_in == 0 {
+            column.saturating_sub(1).saturating_sub(column_in)
+        } else {
+            0
+        };
+        let first_line = line.saturating_sub(1).saturating_sub(lines_in);
+        Snippet {
+            name,
+            text: window.to_string(),
+            base: lo,
+            first_line,
+            first_column,
+        }
+    }
+}
+
+impl SourceCode for Snippet {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> std::result::Result<Box<dyn SpanContents<'a> + 'a>, MietteError> {
+        let local = span
+            .offset()
+            .checked_sub(self.base)
+            .filter(|&o| o <= self.text.len())
+            .ok_or(MietteError::OutOfBounds)?;
+        let len = span.len().min(self.text.len() - local);
+        let inner = self.text.as_str().read_span(
+            &(local, len).into(),
+            context_lines_before,
+            context_lines_after,
+        )?;
+        let column = if inner.line() == 0 {
+            inner.column() + self.first_column
+        } else {
+            inner.column()
+        };
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            (inner.span().offset() + self.base, inner.span().len()).into(),
+            inner.line() + self.first_line,
+            column,
+            inner.line_count(),
+        )))
+    }
+}
+
+/// The 0-based line and column (in characters) of byte `offset` in `text`, counting line
+/// breaks the way the snippet renderer does: `\n`, `\r` and `\r\n` each end a line, and the
+/// `\n` of a `\r\n` belongs to the line it ends.
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut before = &text[..offset];
+    if before.ends_with('\r') && text[offset..].starts_with('\n') {
+        before = &before[..before.len() - 1];
+    }
+    let lines = before.matches('\n').count() + before.matches('\r').count()
+        - before.matches("\r\n").count();
+    let start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    (lines, before[start..].chars().count())
 }
 
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
@@ -302,6 +433,78 @@ mod tests {
         assert_eq!(e.to_string(), "spec.json:3:3: unknown field `bogus`");
         let e = Error::at_line(Path::new("x.inf"), "a\nbcd\n", 2, 3, "bad");
         assert_eq!(e.to_string(), "x.inf:2:3: bad");
+    }
+
+    /// The same problem with the whole file as its source: what the snippet must look like.
+    #[derive(Debug, thiserror::Error, Diagnostic)]
+    #[error("{message}")]
+    struct Whole {
+        message: String,
+        #[source_code]
+        src: miette::NamedSource<String>,
+        #[label("here")]
+        span: SourceSpan,
+    }
+
+    fn render(d: &dyn Diagnostic) -> String {
+        let mut out = String::new();
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_width(10_000)
+            .render_report(&mut out, d)
+            .unwrap();
+        out
+    }
+
+    #[test]
+    fn the_snippet_shows_what_the_whole_file_would() {
+        let texts = [
+            "a\nbb\nccc\ndddd\neeeee\n",
+            "a\r\nbb\r\nccc\r\ndddd\r\neeeee",
+            "a\rbb\rccc\rdddd\reeeee\r",
+            "é\n\n\nlé bad é\n\nz",
+            "one line only",
+        ];
+        for text in texts {
+            for offset in (0..=text.len()).filter(|&o| text.is_char_boundary(o)) {
+                let e = Error::at(Path::new("f.inf"), text, offset, 1, "bad");
+                let Error::Located(loc) = &e else {
+                    unreachable!()
+                };
+                let whole = Whole {
+                    message: loc.to_string(),
+                    src: miette::NamedSource::new("f.inf", text.to_string()),
+                    span: loc.span,
+                };
+                assert_eq!(render(&e), render(&whole), "{text:?} at {offset}");
+            }
+        }
+    }
+
+    #[test]
+    fn the_snippet_of_a_huge_line_is_a_window() {
+        let line = "x".repeat(1 << 20);
+        let text = format!("head\n{line}\nnext\n{line}\n");
+        let offset = 5 + (1 << 19);
+        let e = Error::at_position(
+            Path::new("f.inf"),
+            &text,
+            offset,
+            1,
+            (2, (1 << 19) + 1),
+            "bad",
+        );
+        let Error::Located(loc) = &e else {
+            unreachable!()
+        };
+        assert!(
+            loc.src.text.len() <= 2 * Snippet::REACH + 1,
+            "{}",
+            loc.src.text.len()
+        );
+        let shown = render(&e);
+        assert!(shown.contains("[f.inf:2:524289]"), "{shown:.300}");
+        // The window and the label line under it, not a megabyte.
+        assert!(shown.len() < 5 * Snippet::REACH, "{}", shown.len());
     }
 
     #[test]

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::arch::Arch;
-use crate::error::{Error, IoContext, Result};
+use crate::error::{Error, IoContext, Result, MAX_PROBLEMS};
 
 pub use model::{
     CatalogFile, Decoration, Device, FileRef, ModelsSection, Service, VersionInfo, Warning,
@@ -47,8 +47,11 @@ impl Inf {
 
     /// Decode and parse INF `bytes`; `path` is only used in messages and reports.
     ///
-    /// Fails only when the bytes are not an INF at all (NUL characters after decoding, or no
-    /// `[Version]` section); everything odd but readable becomes a [`Warning`].
+    /// Fails when the bytes are not an INF at all (NUL characters after decoding, or no
+    /// `[Version]` section) and when Windows would not read it as written (an unterminated
+    /// quote, a `[Strings]` value naming another string, a string over 4096 characters, a line
+    /// over 1 MiB): every such problem is reported, each at its line. Everything else that is odd
+    /// but readable becomes a [`Warning`].
     pub fn parse(path: &Path, bytes: &[u8]) -> Result<Inf> {
         let decoded = decode::decode(bytes);
         // UTF-16 files padded with NULs decode to trailing U+0000: padding, not content.
@@ -93,6 +96,8 @@ impl Inf {
         }
         let table = strings::Strings::from_sections(&sections);
         table.apply(&mut sections, &mut warnings);
+        table.check(&sections, &mut warnings);
+        refuse_fatal(path, &text, &mut warnings)?;
         let extracted = extract::extract(&sections, &mut warnings);
         warnings.sort_by_key(|w| w.line);
         Ok(Inf {
@@ -217,8 +222,55 @@ impl Inf {
 
     /// An error located at `line` of this INF, shown with a snippet of the line.
     pub fn error_at_line(&self, line: usize, message: impl Into<String>) -> Error {
-        Error::at_line(&self.path, &self.text, line, 1, message)
+        let starts = syntax::line_starts(&self.text);
+        error_at(&self.path, &self.text, &starts, line, message)
     }
+}
+
+/// An error at the start of physical `line` (1-based) of `text`, given every line's start.
+fn error_at(
+    path: &Path,
+    text: &str,
+    starts: &[usize],
+    line: usize,
+    message: impl Into<String>,
+) -> Error {
+    let offset = starts
+        .get(line.wrapping_sub(1))
+        .copied()
+        .unwrap_or(text.len());
+    Error::at_position(path, text, offset, 1, (line, 1), message)
+}
+
+/// Take the fatal warnings out of `warnings`; if there were any, fail with every one of them
+/// (the first [`MAX_PROBLEMS`] shown, the rest counted).
+fn refuse_fatal(path: &Path, text: &str, warnings: &mut Vec<Warning>) -> Result<()> {
+    let (mut fatal, rest): (Vec<Warning>, Vec<Warning>) =
+        std::mem::take(warnings).into_iter().partition(|w| w.fatal);
+    *warnings = rest;
+    if fatal.is_empty() {
+        return Ok(());
+    }
+    fatal.sort_by_key(|w| w.line);
+    let count = fatal.len();
+    let starts = syntax::line_starts(text);
+    let problems = fatal
+        .into_iter()
+        .take(MAX_PROBLEMS)
+        .map(|w| error_at(path, text, &starts, w.line, w.message))
+        .collect();
+    let shown = if count > MAX_PROBLEMS {
+        format!("; the first {MAX_PROBLEMS} are shown")
+    } else {
+        String::new()
+    };
+    Err(Error::many(
+        format!(
+            "{}: {count} problems make this INF unusable{shown}",
+            path.display()
+        ),
+        problems,
+    ))
 }
 
 #[cfg(test)]

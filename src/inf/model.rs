@@ -113,13 +113,16 @@ pub struct FileRef {
     pub line: usize,
 }
 
-/// Something odd in an INF that does not stop aero-recipe from reading it.
+/// Something odd in an INF. Most oddities are reported and the INF is read anyway; a fatal one
+/// (something Windows would not read as written) makes [`super::Inf::parse`] refuse the file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Warning {
     /// 1-based line.
     pub line: usize,
     /// What is odd.
     pub message: String,
+    /// Whether the INF is refused because of it.
+    pub fatal: bool,
 }
 
 impl Warning {
@@ -128,6 +131,15 @@ impl Warning {
         Warning {
             line,
             message: message.into(),
+            fatal: false,
+        }
+    }
+
+    /// A problem at `line` that makes the INF unusable.
+    pub fn fatal(line: usize, message: impl Into<String>) -> Warning {
+        Warning {
+            fatal: true,
+            ..Warning::new(line, message)
         }
     }
 }

@@ -54,35 +54,21 @@ impl Strings {
             return text.to_string();
         }
         let mut out = String::with_capacity(text.len());
-        let mut rest = text;
-        while let Some(start) = rest.find('%') {
-            out.push_str(&rest[..start]);
-            let after = &rest[start + 1..];
-            match after.find('%') {
-                Some(0) => {
-                    out.push('%');
-                    rest = &after[1..];
-                }
-                Some(end) => {
-                    let key = &after[..end];
-                    match self.get(key) {
-                        Some(value) => out.push_str(value),
-                        None => {
-                            unknown(key);
-                            out.push('%');
-                            out.push_str(key);
-                            out.push('%');
-                        }
+        for piece in pieces(text) {
+            match piece {
+                Piece::Text(t) => out.push_str(t),
+                Piece::Percent => out.push('%'),
+                Piece::Token(key) => match self.get(key) {
+                    Some(value) => out.push_str(value),
+                    None => {
+                        unknown(key);
+                        out.push('%');
+                        out.push_str(key);
+                        out.push('%');
                     }
-                    rest = &after[end + 1..];
-                }
-                None => {
-                    out.push_str(&rest[start..]);
-                    rest = "";
-                }
+                },
             }
         }
-        out.push_str(rest);
         out
     }
 
@@ -123,6 +109,124 @@ impl Strings {
     }
 }
 
+/// The longest string Windows reads from an INF, after substitution (setupapi.h's
+/// `MAX_INF_STRING_LENGTH`).
+pub const MAX_STRING_CHARS: usize = 4096;
+
+impl Strings {
+    /// Report, as fatal, what Windows would not read as written: a `[Strings]` value naming
+    /// another string (Windows substitutes once, so the token would be shown as written), and
+    /// any key or value over [`MAX_STRING_CHARS`] after substitution. Run after [`Strings::apply`].
+    pub fn check(&self, sections: &Sections, warnings: &mut Vec<Warning>) {
+        for section in sections.all() {
+            let strings = is_strings_section(&section.name);
+            for entry in &section.entries {
+                let longest = if strings {
+                    entry.value_text.len()
+                } else {
+                    entry.tokens().map(str::len).max().unwrap_or(0)
+                };
+                // Bytes bound characters from above: count only when the bytes are over.
+                let chars = if longest > MAX_STRING_CHARS {
+                    let texts: Box<dyn Iterator<Item = &str>> = if strings {
+                        Box::new(std::iter::once(entry.value_text.as_str()))
+                    } else {
+                        Box::new(entry.tokens())
+                    };
+                    texts.map(|t| t.chars().count()).max().unwrap_or(0)
+                } else {
+                    0
+                };
+                if chars > MAX_STRING_CHARS {
+                    warnings.push(Warning::fatal(
+                        entry.line,
+                        format!(
+                            "a string of {chars} characters: Windows reads INF strings of at most \
+                             {MAX_STRING_CHARS} characters (after %strkey% substitution)"
+                        ),
+                    ));
+                }
+                if strings {
+                    self.check_references(
+                        entry.key.as_deref(),
+                        &entry.value_text,
+                        entry.line,
+                        warnings,
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_references(
+        &self,
+        key: Option<&str>,
+        value: &str,
+        line: usize,
+        warnings: &mut Vec<Warning>,
+    ) {
+        let named = pieces(value).find_map(|p| match p {
+            Piece::Token(t) if self.get(t).is_some() => Some(t),
+            _ => None,
+        });
+        if let Some(other) = named {
+            let key = key.unwrap_or("");
+            let what = if fold(other) == fold(key) {
+                "itself".to_string()
+            } else {
+                format!("the string `%{other}%`")
+            };
+            warnings.push(Warning::fatal(
+                line,
+                format!(
+                    "string `{key}` refers to {what}: Windows substitutes once, so `%{other}%` \
+                     would be shown as written; write the text out (or `%%` for a literal `%`)"
+                ),
+            ));
+        }
+    }
+}
+
+/// A piece of text scanned for string tokens.
+enum Piece<'a> {
+    /// Literal text.
+    Text(&'a str),
+    /// `%%`: a literal `%`.
+    Percent,
+    /// `%key%`: the key between the percent signs.
+    Token(&'a str),
+}
+
+/// The pieces of `text` in order; a lone `%` without a closing one is literal text.
+fn pieces(text: &str) -> impl Iterator<Item = Piece<'_>> {
+    let mut rest = text;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let Some(start) = rest.find('%') else {
+            return Some(Piece::Text(std::mem::take(&mut rest)));
+        };
+        if start > 0 {
+            let (t, r) = rest.split_at(start);
+            rest = r;
+            return Some(Piece::Text(t));
+        }
+        let after = &rest[1..];
+        match after.find('%') {
+            Some(0) => {
+                rest = &after[1..];
+                Some(Piece::Percent)
+            }
+            Some(end) => {
+                rest = &after[end + 1..];
+                Some(Piece::Token(&after[..end]))
+            }
+            None => Some(Piece::Text(std::mem::take(&mut rest))),
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::syntax::parse;
@@ -153,10 +257,41 @@ mod tests {
     }
 
     #[test]
-    fn self_reference_is_substituted_once() {
-        let s = table("[Strings]\nA = \"%A%%B%\"\nB = \"%A%\"\n");
+    fn self_reference_is_substituted_once_and_fatal() {
+        let text = "[Strings]\nA = \"%A%%B%\"\nB = \"%a%\"\nC = \"100%% %12% %nope% 50%\"\n";
+        let s = table(text);
         assert_eq!(s.substitute("%A%", &mut |_| {}), "%A%%B%");
-        assert_eq!(s.substitute("%B%", &mut |_| {}), "%A%");
+        assert_eq!(s.substitute("%B%", &mut |_| {}), "%a%");
+        let mut w = Vec::new();
+        s.check(&parse(text).0, &mut w);
+        let got: Vec<_> = w.iter().map(|w| (w.line, w.fatal)).collect();
+        assert_eq!(got, [(2, true), (3, true)], "{w:?}");
+        assert!(
+            w[0].message.contains("`A` refers to itself"),
+            "{}",
+            w[0].message
+        );
+        assert!(
+            w[1].message.contains("`B` refers to the string `%a%`"),
+            "{}",
+            w[1].message
+        );
+    }
+
+    #[test]
+    fn strings_over_the_windows_limit_are_fatal() {
+        let ok = "é".repeat(MAX_STRING_CHARS);
+        let long = "x".repeat(MAX_STRING_CHARS + 1);
+        let text = format!(
+            "[M]\nk = {ok}, %Long%\nfine = %Ok%\n[Strings]\nOk = \"{ok}\"\nLong = {long}\n"
+        );
+        let (mut sections, mut w) = parse(&text);
+        let s = Strings::from_sections(&sections);
+        s.apply(&mut sections, &mut w);
+        s.check(&sections, &mut w);
+        let got: Vec<_> = w.iter().map(|w| w.line).collect();
+        assert_eq!(got, [2, 6], "{w:?}");
+        assert!(w[0].message.contains("4097 characters"), "{}", w[0].message);
     }
 
     #[test]

@@ -183,8 +183,13 @@ fn entry(text: &str, line: usize) -> Entry {
     }
 }
 
+/// The longest logical line aero-recipe reads, in bytes after continuations are joined. Driver
+/// INFs stay far below (long `AddReg` binary values run to a few kilobytes); a longer line is
+/// refused instead of being parsed.
+pub const MAX_LINE_BYTES: usize = 1 << 20;
+
 /// Logical lines with the 1-based line number they start on: comments removed, continuations
-/// joined.
+/// joined. A line over [`MAX_LINE_BYTES`] is reported and left out.
 fn logical_lines(text: &str, warnings: &mut Vec<Warning>) -> Vec<(usize, String)> {
     let mut out = Vec::new();
     let mut pending: Option<(usize, String)> = None;
@@ -192,9 +197,10 @@ fn logical_lines(text: &str, warnings: &mut Vec<Warning>) -> Vec<(usize, String)
         let line = i + 1;
         let (content, open_quote) = strip_comment(physical);
         if open_quote {
-            warnings.push(Warning::new(
+            warnings.push(Warning::fatal(
                 line,
-                "unterminated `\"`: the quoted text runs to the end of the line",
+                "unterminated `\"`: Windows would read the rest of the line, `;` and `,` \
+                 included, as quoted text; close the quote",
             ));
         }
         let (start, mut buf) = pending.take().unwrap_or((line, String::new()));
@@ -206,7 +212,7 @@ fn logical_lines(text: &str, warnings: &mut Vec<Warning>) -> Vec<(usize, String)
             }
             _ => {
                 buf.push_str(content);
-                out.push((start, buf));
+                finish(start, buf, &mut out, warnings);
             }
         }
     }
@@ -215,9 +221,34 @@ fn logical_lines(text: &str, warnings: &mut Vec<Warning>) -> Vec<(usize, String)
             start,
             "line continuation `\\` at the end of the file",
         ));
-        out.push((start, buf));
+        finish(start, buf, &mut out, warnings);
     }
     out
+}
+
+/// Keep a finished logical line, or report it when it is over [`MAX_LINE_BYTES`].
+fn finish(start: usize, buf: String, out: &mut Vec<(usize, String)>, warnings: &mut Vec<Warning>) {
+    if buf.len() > MAX_LINE_BYTES {
+        warnings.push(Warning::fatal(
+            start,
+            format!(
+                "line of {} bytes: aero-recipe reads INF lines of at most 1 MiB \
+                 (driver INFs stay far below); this is not a driver INF",
+                buf.len()
+            ),
+        ));
+    } else {
+        out.push((start, buf));
+    }
+}
+
+/// The byte offset where each physical line starts (line `n` is at index `n - 1`).
+pub fn line_starts(text: &str) -> Vec<usize> {
+    let base = text.as_ptr() as usize;
+    physical_lines(text)
+        .iter()
+        .map(|l| l.as_ptr() as usize - base)
+        .collect()
 }
 
 /// Physical lines, split at CRLF, LF or a lone CR.
@@ -388,13 +419,30 @@ mod tests {
     }
 
     #[test]
-    fn unterminated_quote_runs_to_end_of_line_with_a_warning() {
+    fn unterminated_quote_runs_to_end_of_line_and_is_fatal() {
         let (s, w) = parse("[S]\nk = \"abc ; not a comment, d\nnext = 2\n");
         let e = &s.all()[0].entries;
         assert_eq!(e[0].values, vec!["abc ; not a comment, d"]);
         assert_eq!(e[1].values, vec!["2"]);
         assert_eq!(w.len(), 1);
-        assert_eq!(w[0].line, 2);
+        assert_eq!((w[0].line, w[0].fatal), (2, true));
+    }
+
+    #[test]
+    fn a_line_over_the_limit_is_left_out_and_fatal() {
+        let long = "x".repeat(MAX_LINE_BYTES / 2);
+        let text = format!("[S]\nk = {long}\\\n{long}\nok = 1\nk2 = {long}\n");
+        let (s, w) = parse(&text);
+        let e = &s.all()[0].entries;
+        assert_eq!(
+            e.len(),
+            2,
+            "the joined line is over the limit, the last is not"
+        );
+        assert_eq!(e[0].key.as_deref(), Some("ok"));
+        assert_eq!(w.len(), 1);
+        assert_eq!((w[0].line, w[0].fatal), (2, true));
+        assert!(w[0].message.contains("1 MiB"), "{}", w[0].message);
     }
 
     #[test]

@@ -206,9 +206,6 @@ impl Scanner<'_> {
 /// Largest spec or contract accepted, in bytes. Real ones are a few KiB; the bound keeps a
 /// hostile document (a huge array, a runaway generator) from costing unbounded memory.
 pub(crate) const MAX_DOCUMENT_BYTES: usize = 1 << 20;
-/// Problems reported in full (each carries a copy of the text for its snippet); beyond this
-/// they are only counted.
-pub(crate) const MAX_PROBLEMS: usize = 20;
 
 fn too_big(path: &Path, what: &str) -> Error {
     Error::invalid(format!(
@@ -243,9 +240,9 @@ pub(crate) struct Checker<'a> {
     path: &'a Path,
     text: &'a str,
     spans: Spans,
-    /// Problems found so far, in document order of discovery (at most [`MAX_PROBLEMS`]).
+    /// Problems found so far, in document order of discovery (at most [`MAX_PROBLEMS`](crate::error::MAX_PROBLEMS)).
     pub problems: Vec<Error>,
-    /// Problems found beyond [`MAX_PROBLEMS`].
+    /// Problems found beyond [`MAX_PROBLEMS`](crate::error::MAX_PROBLEMS).
     dropped: usize,
 }
 
@@ -302,9 +299,9 @@ impl<'a> Checker<'a> {
         Ok((c, value))
     }
 
-    /// Record a problem at `span` of the text, or only count it past [`MAX_PROBLEMS`].
+    /// Record a problem at `span` of the text, or only count it past [`MAX_PROBLEMS`](crate::error::MAX_PROBLEMS).
     fn push_at(&mut self, (off, len): Span, message: impl FnOnce() -> String, help: Option<&str>) {
-        if self.problems.len() >= MAX_PROBLEMS {
+        if self.problems.len() >= crate::error::MAX_PROBLEMS {
             self.dropped += 1;
             return;
         }
