@@ -266,7 +266,8 @@ fn recursive_string_substitutions_are_refused() {
         run.stderr
     );
     assert!(
-        run.stderr.contains("string `D17` refers to the string `%D16%`"),
+        run.stderr
+            .contains("string `D17` refers to the string `%D16%`"),
         "{}",
         run.stderr
     );

@@ -121,22 +121,19 @@ impl Strings {
         for section in sections.all() {
             let strings = is_strings_section(&section.name);
             for entry in &section.entries {
-                let longest = if strings {
-                    entry.value_text.len()
+                // A `[Strings]` entry is one string; elsewhere each key and value is one.
+                let texts: Vec<&str> = if strings {
+                    vec![entry.value_text.as_str()]
                 } else {
-                    entry.tokens().map(str::len).max().unwrap_or(0)
+                    entry.tokens().collect()
                 };
-                // Bytes bound characters from above: count only when the bytes are over.
-                let chars = if longest > MAX_STRING_CHARS {
-                    let texts: Box<dyn Iterator<Item = &str>> = if strings {
-                        Box::new(std::iter::once(entry.value_text.as_str()))
-                    } else {
-                        Box::new(entry.tokens())
-                    };
-                    texts.map(|t| t.chars().count()).max().unwrap_or(0)
-                } else {
-                    0
-                };
+                // Bytes bound characters from above: count only the texts whose bytes are over.
+                let chars = texts
+                    .iter()
+                    .filter(|t| t.len() > MAX_STRING_CHARS)
+                    .map(|t| t.chars().count())
+                    .max()
+                    .unwrap_or(0);
                 if chars > MAX_STRING_CHARS {
                     warnings.push(Warning::fatal(
                         entry.line,
