@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use wine::{
-    cdd_key, lower_set, pnputil_deleted_win7, pnputil_infs, state_lines, win_path, win_set, Stubs,
-    WinVer, Wine,
+    assert_test_signing_undone, cdd_key, lower_set, pnputil_deleted_win7, pnputil_infs,
+    state_lines, win_path, win_set, Stubs, WinVer, Wine,
 };
 
 /// The media folder's name: a space and parentheses, like a browser download folder.
@@ -372,18 +372,7 @@ fn test_signed_virtio_win_full_media_installs_and_removes_the_certificate() {
         &amd64(),
     );
     un.expect_code(0);
-    for store in ["Root", "TrustedPublisher"] {
-        assert!(
-            un.calls_to("certutil")
-                .iter()
-                .any(|c| c[1..] == ["-delstore", store, thumb.as_str()]),
-            "certutil -delstore {store} {thumb}: {un:#?}"
-        );
-    }
-    assert!(un
-        .calls_to("bcdedit")
-        .iter()
-        .any(|c| c[1..] == ["/set", "{current}", "testsigning", "off"]));
+    assert_test_signing_undone(&un, &thumb);
     for f in ["installed-certs.txt", "testsigning-enabled-by-setup"] {
         assert!(!w.state_dir().join(f).exists(), "{f} still recorded");
     }

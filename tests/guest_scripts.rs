@@ -17,8 +17,8 @@ use aero_recipe::guest_tools::ROOT_FILES;
 use aero_recipe::ps2::ps2_problems;
 use media::{MediaSpec, CERT_BYTES};
 use wine::{
-    cdd_key, lower_set, pnputil_deleted_win7, pnputil_infs, state_lines, win_path, win_set, Stubs,
-    WinVer, Wine,
+    assert_test_signing_undone, cdd_key, lower_set, pnputil_deleted_win7, pnputil_infs,
+    state_lines, win_path, win_set, Stubs, WinVer, Wine,
 };
 
 const SVC_KEY: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\viostor";
@@ -140,18 +140,7 @@ fn install_on_windows7_amd64_then_uninstall_reverses_it() {
     un.expect_code(0);
     let deleted = pnputil_deleted_win7(&un);
     assert_eq!(lower_set(&deleted), lower_set(&oems));
-    for store in ["Root", "TrustedPublisher"] {
-        assert!(
-            un.calls_to("certutil")
-                .iter()
-                .any(|c| c[1..] == ["-delstore", store, thumb.as_str()]),
-            "certutil -delstore {store} {thumb}: {un:#?}"
-        );
-    }
-    assert!(un
-        .calls_to("bcdedit")
-        .iter()
-        .any(|c| c[1..] == ["/set", "{current}", "testsigning", "off"]));
+    assert_test_signing_undone(&un, &thumb);
     assert_no_storage_preseed(&w);
     for f in [
         "installed-packages.txt",

@@ -194,6 +194,23 @@ pub fn pnputil_deleted_win7(run: &Run) -> Vec<String> {
         .collect()
 }
 
+/// An uninstall after a test-signed install removed the certificate `thumb` from both stores
+/// and turned test signing off again.
+pub fn assert_test_signing_undone(un: &Run, thumb: &str) {
+    for store in ["Root", "TrustedPublisher"] {
+        assert!(
+            un.calls_to("certutil")
+                .iter()
+                .any(|c| c[1..] == ["-delstore", store, thumb]),
+            "certutil -delstore {store} {thumb}: {un:#?}"
+        );
+    }
+    assert!(un
+        .calls_to("bcdedit")
+        .iter()
+        .any(|c| c[1..] == ["/set", "{current}", "testsigning", "off"]));
+}
+
 /// The lines of a file the scripts keep in their state dir (none when it does not exist).
 pub fn state_lines(w: &Wine, file: &str) -> Vec<String> {
     fs::read_to_string(w.state_dir().join(file))
