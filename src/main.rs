@@ -46,8 +46,8 @@ enum Command {
     /// Show what aero-recipe sees in INF files.
     ///
     /// Prints each INF's version, models, services, referenced files and warnings. Exits 1,
-    /// naming every problem at its line, when a file is not an INF or Windows would not read it
-    /// as written: an unterminated quote, a [Strings] value naming another string, a string over
+    /// naming the problems at their lines (the first 20 of each file), when a file is not an
+    /// INF or Windows would not read it as written: an unterminated quote, a [Strings] value naming another string, a string over
     /// 4096 characters, a line over 1 MiB. Recipes refuse such INFs the same way.
     Inf(cmd::inf::Args),
     /// Check every file of media (ISO, ZIP or directory) against its manifest.json.
