@@ -220,6 +220,24 @@ impl Error {
         }
     }
 
+    /// Aggregate the problems of one file of which `total` were found: at most
+    /// [`MAX_PROBLEMS`] are kept, and the summary says how many there were and how many are
+    /// shown: `"{summary} ({total} problems; the first 20 are shown)"`.
+    pub fn counted(
+        summary: impl std::fmt::Display,
+        mut problems: Vec<Error>,
+        total: usize,
+    ) -> Self {
+        problems.truncate(MAX_PROBLEMS);
+        let total = total.max(problems.len());
+        let shown = if total > problems.len() {
+            format!("; the first {} are shown", problems.len())
+        } else {
+            String::new()
+        };
+        Error::many(format!("{summary} ({total} problems{shown})"), problems)
+    }
+
     /// Attach a help text (what the user should do).
     pub fn with_help(mut self, text: impl Into<String>) -> Self {
         match &mut self {

@@ -111,7 +111,7 @@ fn garbage_after_a_version_header_is_refused_with_a_bounded_report() {
     let run = inf_refused_run(
         &bytes,
         &[
-            "problems make this INF unusable; the first 20 are shown",
+            "not a usable INF (1385 problems; the first 20 are shown)",
             "unterminated `\"`",
         ],
     );

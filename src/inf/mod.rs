@@ -252,24 +252,17 @@ fn refuse_fatal(path: &Path, text: &str, warnings: &mut Vec<Warning>) -> Result<
         return Ok(());
     }
     fatal.sort_by_key(|w| w.line);
-    let count = fatal.len();
+    let total = fatal.len();
     let starts = syntax::line_starts(text);
     let problems = fatal
         .into_iter()
         .take(MAX_PROBLEMS)
         .map(|w| error_at(path, text, &starts, w.line, w.message))
         .collect();
-    let shown = if count > MAX_PROBLEMS {
-        format!("; the first {MAX_PROBLEMS} are shown")
-    } else {
-        String::new()
-    };
-    Err(Error::many(
-        format!(
-            "{}: {count} problems make this INF unusable{shown}",
-            path.display()
-        ),
+    Err(Error::counted(
+        format_args!("{}: not a usable INF", path.display()),
         problems,
+        total,
     ))
 }
 

@@ -11,6 +11,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::model::Warning;
 use super::syntax::{fold, Sections};
 
+/// The longest string Windows reads from an INF, after substitution (setupapi.h's
+/// `MAX_INF_STRING_LENGTH`).
+pub const MAX_STRING_CHARS: usize = 4096;
+
 /// The string table of an INF.
 #[derive(Debug, Clone, Default)]
 pub struct Strings {
@@ -107,13 +111,7 @@ impl Strings {
             }
         }
     }
-}
 
-/// The longest string Windows reads from an INF, after substitution (setupapi.h's
-/// `MAX_INF_STRING_LENGTH`).
-pub const MAX_STRING_CHARS: usize = 4096;
-
-impl Strings {
     /// Report, as fatal, what Windows would not read as written: a `[Strings]` value naming
     /// another string (Windows substitutes once, so the token would be shown as written), and
     /// any key or value over [`MAX_STRING_CHARS`] after substitution. Run after [`Strings::apply`].

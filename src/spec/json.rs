@@ -486,19 +486,14 @@ impl<'a> Checker<'a> {
             _ => (0, 0),
         });
         if self.problems.is_empty() {
-            Ok(())
-        } else {
-            let n = self.problems.len() + self.dropped;
-            let shown = if self.dropped > 0 {
-                format!("; the first {} are shown", self.problems.len())
-            } else {
-                String::new()
-            };
-            Err(Error::many(
-                format!("{}: {summary} ({n} problems{shown})", self.path.display()),
-                self.problems,
-            ))
+            return Ok(());
         }
+        let total = self.problems.len() + self.dropped;
+        Err(Error::counted(
+            format_args!("{}: {summary}", self.path.display()),
+            self.problems,
+            total,
+        ))
     }
 }
 
