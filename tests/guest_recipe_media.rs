@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use wine::{
-    assert_test_signing_undone, cdd_key, lower_set, pnputil_deleted_win7, pnputil_infs,
-    state_lines, win_path, win_set, Stubs, WinVer, Wine,
+    assert_boot_critical_storage, assert_test_signing_undone, cdd_key, lower_set,
+    pnputil_deleted_win7, pnputil_infs, state_lines, win_path, win_set, Stubs, WinVer, Wine,
 };
 
 /// The media folder's name: a space and parentheses, like a browser download folder.
@@ -197,32 +197,7 @@ fn virtio_win_full_media_installs_on_windows7_amd64_and_uninstall_reverses_it() 
     assert!(run.calls_to("bcdedit").is_empty(), "{run:#?}");
     assert!(run.calls_to("shutdown").is_empty(), "/noreboot");
 
-    // The boot-critical service, as reg query sees it.
-    let val = |name: &str| {
-        w.reg_value(&svc_key, name)
-            .unwrap_or_else(|| panic!("{svc_key} has no {name}\n{run:#?}"))
-    };
-    assert_eq!(val("Start"), ("REG_DWORD".into(), "0x0".into()));
-    assert_eq!(val("Type"), ("REG_DWORD".into(), "0x1".into()));
-    assert_eq!(val("ErrorControl"), ("REG_DWORD".into(), "0x1".into()));
-    assert_eq!(val("Group"), ("REG_SZ".into(), "SCSI miniport".into()));
-    assert_eq!(
-        val("ImagePath"),
-        ("REG_EXPAND_SZ".into(), format!(r"system32\drivers\{sys}"))
-    );
-    for id in &hwids {
-        let key = cdd_key(id);
-        assert_eq!(
-            w.reg_value(&key, "Service"),
-            Some(("REG_SZ".into(), svc.clone())),
-            "{key}"
-        );
-        assert_eq!(
-            w.reg_value(&key, "ClassGUID").map(|v| v.1),
-            Some("{4D36E97B-E325-11CE-BFC1-08002BE10318}".into()),
-            "{key}"
-        );
-    }
+    assert_boot_critical_storage(&w, &svc, &sys, &hwids);
     // The amd64 binary from this media (the x86 one differs) is in System32\drivers.
     let amd64_sys = fs::read(m.path("drivers/amd64/viostor/viostor.sys")).expect("amd64 sys");
     assert_ne!(

@@ -17,8 +17,8 @@ use aero_recipe::guest_tools::ROOT_FILES;
 use aero_recipe::ps2::ps2_problems;
 use media::{MediaSpec, CERT_BYTES};
 use wine::{
-    assert_test_signing_undone, cdd_key, lower_set, pnputil_deleted_win7, pnputil_infs,
-    state_lines, win_path, win_set, Stubs, WinVer, Wine,
+    assert_boot_critical_storage, assert_test_signing_undone, cdd_key, lower_set,
+    pnputil_deleted_win7, pnputil_infs, state_lines, win_path, win_set, Stubs, WinVer, Wine,
 };
 
 const SVC_KEY: &str = r"HKLM\SYSTEM\CurrentControlSet\Services\viostor";
@@ -55,30 +55,7 @@ fn install_on_windows7_amd64_then_uninstall_reverses_it() {
         assert_eq!(&c[1..3], ["-i", "-a"], "Windows 7 syntax: {c:?}");
     }
 
-    // The boot-critical service, as reg query sees it.
-    let val = |name: &str| {
-        w.reg_value(SVC_KEY, name)
-            .unwrap_or_else(|| panic!("{name} missing"))
-    };
-    assert_eq!(val("Start"), ("REG_DWORD".into(), "0x0".into()));
-    assert_eq!(val("Type"), ("REG_DWORD".into(), "0x1".into()));
-    assert_eq!(val("ErrorControl"), ("REG_DWORD".into(), "0x1".into()));
-    assert_eq!(val("Group"), ("REG_SZ".into(), "SCSI miniport".into()));
-    assert_eq!(
-        val("ImagePath"),
-        (
-            "REG_EXPAND_SZ".into(),
-            r"system32\drivers\viostor.sys".into()
-        )
-    );
-    for id in HWIDS {
-        let (ty, data) = w
-            .reg_value(&cdd_key(id), "Service")
-            .unwrap_or_else(|| panic!("CriticalDeviceDatabase\\{id} missing"));
-        assert_eq!((ty.as_str(), data.as_str()), ("REG_SZ", "viostor"));
-        let (_, class) = w.reg_value(&cdd_key(id), "ClassGUID").expect("ClassGUID");
-        assert_eq!(class, "{4D36E97B-E325-11CE-BFC1-08002BE10318}");
-    }
+    assert_boot_critical_storage(&w, "viostor", "viostor.sys", &HWIDS);
     // The amd64 binary (not the x86 one) is in System32\drivers.
     assert_eq!(
         fs::read(w.system_driver("viostor.sys")).expect("viostor.sys copied"),

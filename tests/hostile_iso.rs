@@ -14,6 +14,16 @@ use std::path::Path;
 
 use hostile_common::*;
 
+/// The arguments of `aero-recipe iso extract ISO DEST`.
+fn extract_args<'a>(iso: &'a Path, dest: &'a Path) -> [&'a OsStr; 4] {
+    [
+        "iso".as_ref(),
+        "extract".as_ref(),
+        iso.as_os_str(),
+        dest.as_os_str(),
+    ]
+}
+
 /// `iso ls` and `iso extract` of `iso` both refused with `needles` in the message, nothing
 /// written outside the destination and nothing but plain files inside it.
 fn refused_both(sb: &Sandbox, iso: &Path, needles: &[&str]) {
@@ -21,13 +31,7 @@ fn refused_both(sb: &Sandbox, iso: &Path, needles: &[&str]) {
     let dest = sb.dest();
     let ls: [&OsStr; 3] = ["iso".as_ref(), "ls".as_ref(), iso.as_os_str()];
     refused(&sb.cwd(), &ls, needles);
-    let extract: [&OsStr; 4] = [
-        "iso".as_ref(),
-        "extract".as_ref(),
-        iso.as_os_str(),
-        dest.as_os_str(),
-    ];
-    refused(&sb.cwd(), &extract, needles);
+    refused(&sb.cwd(), &extract_args(iso, &dest), needles);
     assert_eq!(
         before,
         sb.snapshot(),
@@ -179,15 +183,7 @@ fn files_sharing_an_extent_are_read_like_hard_links() {
     img.set_len("B", 4);
     img.write(&iso);
     let dest = sb.dest();
-    let run = run_cli(
-        &sb.cwd(),
-        &[
-            "iso".as_ref(),
-            "extract".as_ref(),
-            iso.as_os_str(),
-            dest.as_os_str(),
-        ],
-    );
+    let run = run_cli(&sb.cwd(), &extract_args(&iso, &dest));
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(std::fs::read(dest.join("A")).unwrap(), b"same");
     assert_eq!(std::fs::read(dest.join("B")).unwrap(), b"same");
@@ -299,15 +295,7 @@ fn sixty_thousand_entries_are_listed_and_extracted() {
     assert_eq!(run.stdout.lines().count(), 60_000);
     assert_eq!(run.stdout.lines().nth(12_345), Some("/F012345"));
     let dest = sb.dest();
-    let run = run_cli(
-        &sb.cwd(),
-        &[
-            "iso".as_ref(),
-            "extract".as_ref(),
-            iso.as_os_str(),
-            dest.as_os_str(),
-        ],
-    );
+    let run = run_cli(&sb.cwd(), &extract_args(&iso, &dest));
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(std::fs::read_dir(&dest).unwrap().count(), 60_000);
 }

@@ -194,6 +194,38 @@ pub fn pnputil_deleted_win7(run: &Run) -> Vec<String> {
         .collect()
 }
 
+/// Setup made storage service `svc` (binary `sys`) boot-critical, as `reg query` sees it: the
+/// service key starts at boot in the SCSI miniport group, and each hardware ID's
+/// CriticalDeviceDatabase key names the service with the SCSI adapter class.
+pub fn assert_boot_critical_storage<S: AsRef<str>>(w: &Wine, svc: &str, sys: &str, hwids: &[S]) {
+    let svc_key = format!(r"HKLM\SYSTEM\CurrentControlSet\Services\{svc}");
+    let val = |name: &str| {
+        w.reg_value(&svc_key, name)
+            .unwrap_or_else(|| panic!("{svc_key} has no {name}"))
+    };
+    assert_eq!(val("Start"), ("REG_DWORD".into(), "0x0".into()));
+    assert_eq!(val("Type"), ("REG_DWORD".into(), "0x1".into()));
+    assert_eq!(val("ErrorControl"), ("REG_DWORD".into(), "0x1".into()));
+    assert_eq!(val("Group"), ("REG_SZ".into(), "SCSI miniport".into()));
+    assert_eq!(
+        val("ImagePath"),
+        ("REG_EXPAND_SZ".into(), format!(r"system32\drivers\{sys}"))
+    );
+    for id in hwids {
+        let key = cdd_key(id.as_ref());
+        assert_eq!(
+            w.reg_value(&key, "Service"),
+            Some(("REG_SZ".into(), svc.to_string())),
+            "{key}"
+        );
+        assert_eq!(
+            w.reg_value(&key, "ClassGUID").map(|v| v.1),
+            Some("{4D36E97B-E325-11CE-BFC1-08002BE10318}".into()),
+            "{key}"
+        );
+    }
+}
+
 /// An uninstall after a test-signed install removed the certificate `thumb` from both stores
 /// and turned test signing off again.
 pub fn assert_test_signing_undone(un: &Run, thumb: &str) {
