@@ -10,7 +10,7 @@ pub mod resolve;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 
 use rhai::{Map, AST};
@@ -110,6 +110,52 @@ impl RunContext {
             eprintln!("{}", msg.as_ref());
         }
     }
+
+    /// Take the run's output directories from its merged parameters: `out_dir` and every
+    /// string parameter named `*_out_dir`. Recipes write only below these.
+    pub fn allow_outputs(&self, params: &Map) -> Result<()> {
+        for (k, v) in params {
+            if (k.as_str() == "out_dir" || k.ends_with("_out_dir")) && v.is_string() {
+                let dir = v.to_string();
+                let abs = std::path::absolute(&dir).map_err(|e| Error::io("resolve", &dir, e))?;
+                self.output_roots.borrow_mut().push(abs);
+            }
+        }
+        Ok(())
+    }
+
+    /// The output directory `dir`, which must be inside one the run was given (see
+    /// [`RunContext::allow_outputs`]): a recipe cannot write anywhere else.
+    pub fn output_dir(&self, dir: &str) -> Result<PathBuf> {
+        let abs = std::path::absolute(dir).map_err(|e| Error::io("resolve", dir, e))?;
+        let norm = lexical_normal(&abs);
+        let roots = self.output_roots.borrow();
+        if roots.iter().any(|r| norm.starts_with(lexical_normal(r))) {
+            Ok(abs)
+        } else {
+            Err(Error::invalid(format!(
+                "refusing to write to `{dir}`: it is outside the run's output directories"
+            ))
+            .with_help(
+                "recipes write only below `out_dir` (or another parameter named `*_out_dir`); pass --set out_dir=... to choose it",
+            ))
+        }
+    }
+}
+
+/// `a/b/../c` -> `a/c` without touching the file system (the directory may not exist yet).
+fn lexical_normal(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 fn prepare(
@@ -212,4 +258,17 @@ pub fn write_definitions(dir: &std::path::Path) -> Result<()> {
         .include_standard_packages(false)
         .write_to_dir(dir)
         .map_err(|e| Error::io("write definitions into", dir, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexical_normal_removes_dot_dot() {
+        assert_eq!(
+            lexical_normal(Path::new("/a/b/../c/./d")),
+            PathBuf::from("/a/c/d")
+        );
+    }
 }

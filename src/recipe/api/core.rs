@@ -40,12 +40,7 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
                 return Err(EvalAltResult::ErrorTerminated(Dynamic::from(DescribeStop), nc.call_position()).into());
             }
             let merged = rr(params::merge(&defaults, &run.settings))?;
-            for (k, v) in &merged {
-                if (k.as_str() == "out_dir" || k.ends_with("_out_dir")) && v.is_string() {
-                    let dir = std::path::absolute(v.to_string()).map_err(|e| to_rhai(Error::io("resolve", v.to_string(), e)))?;
-                    run.output_roots.borrow_mut().push(dir);
-                }
-            }
+            rr(run.allow_outputs(&merged))?;
             Ok(merged)
         },
     );

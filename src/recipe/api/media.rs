@@ -2,7 +2,7 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::rc::Rc;
 
 use rhai::{Array, Dynamic, Engine, Map, Module, NativeCallContext};
@@ -48,35 +48,6 @@ fn field_int(m: &Map, key: &str) -> Result<i64> {
 fn to_json(v: &Dynamic) -> Result<Value> {
     rhai::serde::from_dynamic::<Value>(v)
         .map_err(|e| Error::invalid(format!("cannot record a recipe value in the manifest: {e}")))
-}
-
-/// The output directory `dir`, which must be inside one the run was given (`out_dir`,
-/// `*_out_dir` parameters): a recipe cannot write anywhere else.
-pub(crate) fn confined_out_dir(run: &RunContext, dir: &str) -> Result<PathBuf> {
-    let abs = std::path::absolute(dir).map_err(|e| Error::io("resolve", dir, e))?;
-    let norm = normalize(&abs);
-    let roots = run.output_roots.borrow();
-    if roots.iter().any(|r| norm.starts_with(normalize(r))) {
-        Ok(abs)
-    } else {
-        Err(Error::invalid(format!("refusing to write to `{dir}`: it is outside the run's output directories"))
-            .with_help("recipes write only below `out_dir` (or another parameter named `*_out_dir`); pass --set out_dir=... to choose it"))
-    }
-}
-
-/// `a/b/../c` -> `a/c` without touching the file system (the directory may not exist yet).
-fn normalize(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                out.pop();
-            }
-            std::path::Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 fn display_path(p: &Path) -> String {
@@ -334,7 +305,7 @@ fn write_guest_tools(
     k: &ContractHandle,
     inputs: &Map,
 ) -> Result<()> {
-    let out_dir = confined_out_dir(run, &field_str(p, "out_dir")?)?;
+    let out_dir = run.output_dir(&field_str(p, "out_dir")?)?;
     let policy = SigningPolicy::parse(&field_str(p, "signing_policy")?)?;
     let mut req = Publish::new(out_dir, package_of(p, "aero-guest-tools")?);
     req.signing_policy = policy.as_str().into();
@@ -366,7 +337,7 @@ fn write_guest_tools(
 }
 
 fn write_generic(run: &RunContext, media: &Media, out: &Map) -> Result<()> {
-    let out_dir = confined_out_dir(run, &field_str(out, "out_dir")?)?;
+    let out_dir = run.output_dir(&field_str(out, "out_dir")?)?;
     let name = field_str(out, "package_name")?;
     let mut req = Publish::new(out_dir, package_of(out, &name)?);
     if let Some(v) = out.get("iso") {
@@ -410,17 +381,4 @@ fn write_generic(run: &RunContext, media: &Media, out: &Map) -> Result<()> {
         req.certs_required = policy.certs_required();
     }
     publish_recorded(run, media, &req)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn normalize_removes_dot_dot() {
-        assert_eq!(
-            normalize(Path::new("/a/b/../c/./d")),
-            PathBuf::from("/a/c/d")
-        );
-    }
 }
