@@ -4,6 +4,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{Error, Result};
+
 /// A Windows processor architecture that media can carry drivers for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -28,6 +30,40 @@ impl Arch {
             "amd64" | "x64" | "x86_64" | "x86-64" => Some(Arch::Amd64),
             "arm64" | "aarch64" => Some(Arch::Arm64),
             _ => None,
+        }
+    }
+
+    /// Parse a name the user gave: the one error for an unknown architecture, naming it, the
+    /// accepted spellings and the nearest one.
+    pub fn from_user(s: &str) -> Result<Arch> {
+        Arch::parse(s.trim()).ok_or_else(|| {
+            let names = [
+                "x86", "win32", "i386", "i686", "amd64", "x64", "x86_64", "arm64", "aarch64",
+            ];
+            let near = crate::suggest::closest(s.trim(), names)
+                .map(|n| format!("did you mean `{n}`? "))
+                .unwrap_or_default();
+            Error::invalid(format!("unknown architecture `{s}`"))
+                .with_help(format!("{near}use {}", Arch::accepted_spellings()))
+        })
+    }
+
+    /// Parse a list of user-given names, dropping repeats (`x64,amd64` is one arch); every bad
+    /// name is reported at once.
+    pub fn list_from_user<S: AsRef<str>>(items: &[S]) -> Result<Vec<Arch>> {
+        let mut out = Vec::new();
+        let mut bad = Vec::new();
+        for s in items {
+            match Arch::from_user(s.as_ref()) {
+                Ok(a) if !out.contains(&a) => out.push(a),
+                Ok(_) => {}
+                Err(e) => bad.push(e),
+            }
+        }
+        if bad.is_empty() {
+            Ok(out)
+        } else {
+            Err(Error::many("bad architecture list", bad))
         }
     }
 
@@ -73,5 +109,18 @@ mod tests {
         assert_eq!(Arch::parse("aarch64"), Some(Arch::Arm64));
         assert_eq!(Arch::parse("mips"), None);
         assert_eq!(Arch::Amd64.inf_decoration(), "NTamd64");
+        assert_eq!(
+            Arch::list_from_user(&["x64", "amd64", "x86"]).unwrap(),
+            vec![Arch::Amd64, Arch::X86]
+        );
+        let e = Arch::from_user("amd46").unwrap_err();
+        assert!(format!("{e:?}").contains("did you mean `amd64`"), "{e:?}");
+        assert_eq!(
+            Arch::list_from_user(&["mips", "sparc"])
+                .unwrap_err()
+                .problems()
+                .len(),
+            2
+        );
     }
 }

@@ -17,6 +17,7 @@ pub mod policy;
 pub mod ps2;
 pub mod recipe;
 pub mod spec;
+pub mod suggest;
 pub mod unattend;
 pub mod validate;
 pub mod virtio_win;

@@ -365,9 +365,7 @@ impl<'a> Checker<'a> {
         for k in obj.keys() {
             if !known.contains(&k.as_str()) {
                 let p = child(pointer, k);
-                let hint = known
-                    .iter()
-                    .find(|n| n.eq_ignore_ascii_case(k))
+                let hint = crate::suggest::closest(k, known.iter().copied())
                     .map(|n| format!(" (did you mean `{n}`?)"))
                     .unwrap_or_default();
                 let place = self.place(&p);
