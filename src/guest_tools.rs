@@ -1,12 +1,17 @@
 //! Guest Tools media: the guest-tools tree, the certificates the signing policy wants, and the
 //! rules for what of that tree ships.
 
+use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use serde_json::{json, Value};
 
+use crate::contract::Contract;
 use crate::error::{Error, Result};
+use crate::media::manifest::Package;
+use crate::media::publish::Publish;
 use crate::media::Media;
 use crate::policy;
 
@@ -68,6 +73,69 @@ impl SigningPolicy {
 impl fmt::Display for SigningPolicy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// The Guest Tools outputs written into `out_dir`: the ISO, the ZIP, and two manifest copies.
+pub const ISO_NAME: &str = "aero-guest-tools.iso";
+/// See [`ISO_NAME`].
+pub const ZIP_NAME: &str = "aero-guest-tools.zip";
+/// See [`ISO_NAME`].
+pub const MANIFEST_COPIES: [&str; 2] = ["manifest.json", "aero-guest-tools.manifest.json"];
+
+/// How a Guest Tools run publishes, decided once from its parameters: where, which package,
+/// which signing policy (the same one that chose the certificates), which volume label.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// Directory the outputs go to.
+    pub out_dir: PathBuf,
+    /// The manifest's `package`.
+    pub package: Package,
+    /// The signing policy.
+    pub policy: SigningPolicy,
+    /// ISO volume label.
+    pub volume_id: String,
+}
+
+impl Profile {
+    /// The publish request: the four outputs, the policy, and the inputs the manifest records
+    /// (the spec and contract files by base name and SHA-256, the contract's identity, and
+    /// `extra` inputs such as the virtio-win provenance).
+    pub fn publish_request(
+        &self,
+        spec_record: &Value,
+        contract: &Contract,
+        contract_record: &Value,
+        extra: BTreeMap<String, Value>,
+    ) -> Result<Publish> {
+        let mut req = Publish::new(self.out_dir.clone(), self.package.clone());
+        req.signing_policy = self.policy.as_str().into();
+        req.certs_required = self.policy.certs_required();
+        let mut k = contract_record.clone();
+        if let Value::Object(o) = &mut k {
+            o.insert("contract_name".into(), json!(contract.contract_name));
+            o.insert("contract_version".into(), json!(contract.contract_version));
+            o.insert("schema_version".into(), json!(contract.schema_version));
+        }
+        for (role, v) in [
+            ("packaging_spec", spec_record.clone()),
+            ("windows_device_contract", k),
+        ] {
+            req.inputs.insert(role.into(), v);
+        }
+        for (role, v) in extra {
+            if req.inputs.contains_key(&role) {
+                return Err(Error::invalid(format!(
+                    "manifest input `{role}` is recorded by the Guest Tools profile itself"
+                ))
+                .with_help("name the extra input differently"));
+            }
+            req.inputs.insert(role, v);
+        }
+        req.iso = Some((ISO_NAME.into(), self.volume_id.clone()));
+        req.zip = Some(ZIP_NAME.into());
+        req.manifest_copies = MANIFEST_COPIES.iter().map(|s| s.to_string()).collect();
+        Ok(req)
     }
 }
 

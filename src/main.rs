@@ -17,7 +17,7 @@ use clap::{Parser, Subcommand};
     about,
     long_about = None,
     propagate_version = true,
-    after_help = "Examples:\n  aero-recipe list\n  aero-recipe run virtio-win-full --set virtio_win=virtio-win.iso --set os=w10\n  aero-recipe run windows-unattend --set virtio_win=virtio-win.iso --set os=w11 --set password=...\n  aero-recipe verify out/virtio-win-full/aero-guest-tools.iso\n  aero-recipe iso ls virtio-win.iso\n\nExit status: 0 success, 1 failure (diagnostic on stderr), 2 usage error."
+    after_help = "Examples:\n  aero-recipe list\n  aero-recipe list virtio-win-full\n  aero-recipe run virtio-win-full --set virtio_win=virtio-win.iso --set os=w10\n  aero-recipe run windows-unattend --set virtio_win=virtio-win.iso --set os=w11 --set password=...\n  aero-recipe verify out/virtio-win-full/aero-guest-tools.iso\n  aero-recipe iso ls virtio-win.iso\n\nExit status: 0 success, 1 failure (diagnostic on stderr), 2 usage error."
 )]
 struct Cli {
     /// Print only errors (no progress, no informational messages).
@@ -34,7 +34,7 @@ struct Cli {
 enum Command {
     /// Run a recipe (a path or a bundled name such as `virtio-win-full`).
     Run(cmd::recipe::RunArgs),
-    /// List the bundled recipes with their parameters.
+    /// List the bundled recipes, or one recipe's parameters with type, default and description.
     List(cmd::recipe::ListArgs),
     /// Compile and lint recipes without running them.
     Check(cmd::recipe::CheckArgs),

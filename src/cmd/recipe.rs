@@ -24,6 +24,8 @@ pub struct RunArgs {
 /// Arguments of `aero-recipe list`.
 #[derive(clap::Args)]
 pub struct ListArgs {
+    /// Show one recipe's parameters, one per line (type, default or "required", description).
+    pub recipe: Option<String>,
     /// Print as JSON.
     #[arg(long)]
     pub json: bool,
@@ -69,8 +71,32 @@ pub fn run(ctx: &Context, a: &RunArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// List bundled recipes.
+/// List bundled recipes, or one recipe's parameters.
 pub fn list(_ctx: &Context, a: &ListArgs) -> Result<ExitCode> {
+    if let Some(r) = &a.recipe {
+        let info = recipe::describe(r)?;
+        if a.json {
+            println!("{}", to_json(&info)?);
+            return Ok(ExitCode::SUCCESS);
+        }
+        println!("{}: {}", info.name, info.doc);
+        let width = info.params.keys().map(String::len).max().unwrap_or(0);
+        for (name, p) in &info.params {
+            let when = p
+                .only_when
+                .as_ref()
+                .map(|w| format!(" (only when {w})"))
+                .unwrap_or_default();
+            println!(
+                "  {name:<width$}  {} = {}{when}\n  {:width$}  {}",
+                p.kind,
+                p.default_text(),
+                "",
+                p.description
+            );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     let infos = assets::bundled_recipe_names()
         .iter()
         .map(|n| recipe::describe(n))
@@ -80,13 +106,9 @@ pub fn list(_ctx: &Context, a: &ListArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for (name, info) in assets::bundled_recipe_names().iter().zip(&infos) {
-        let params: Vec<String> = info
-            .params
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect();
+        let params: Vec<&str> = info.params.keys().map(String::as_str).collect();
         println!("{name}: {}", info.doc);
-        println!("    {}", params.join(" "));
+        println!("    parameters: {}", params.join(" "));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -3,6 +3,7 @@
 
 pub(crate) mod civil;
 pub mod iso;
+pub mod local;
 pub mod manifest;
 pub mod output;
 pub mod publish;

@@ -70,6 +70,13 @@ pub fn publish(
     req: &Publish,
     progress: &dyn Fn(&str),
 ) -> Result<Vec<OutputRecord>> {
+    if req.iso.is_none() && req.zip.is_none() && req.dir.is_none() {
+        return Err(Error::invalid(format!(
+            "nothing to write into {}: no ISO, ZIP or directory was asked for",
+            req.out_dir.display()
+        ))
+        .with_help("name at least one output (iso, zip or dir)"));
+    }
     if media.get(MANIFEST_NAME).is_some() && req.manifest_in_media {
         return Err(Error::invalid(format!(
             "the media already has a `{MANIFEST_NAME}`; it is generated"

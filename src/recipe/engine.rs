@@ -2,28 +2,15 @@
 
 use std::rc::Rc;
 
-use rhai::{Engine, EvalAltResult, OptimizationLevel, AST};
+use rhai::{Engine, OptimizationLevel, AST};
 
+use super::api;
+use super::context::RunContext;
 use super::resolve::{RecipeModules, RecipeSource};
-use super::{api, RunContext};
 use crate::error::{Error, Result};
 
 /// Operations a recipe may perform before it is stopped (recipes orchestrate; Rust works).
 pub const MAX_OPERATIONS: u64 = 5_000_000;
-
-/// Marker carried by the early stop that `describe` uses.
-#[derive(Clone)]
-pub struct DescribeStop;
-
-/// Whether `e` is the early stop of a describe run.
-pub fn is_describe_stop(e: &EvalAltResult) -> bool {
-    match e {
-        EvalAltResult::ErrorTerminated(v, _) => v.is::<DescribeStop>(),
-        EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
-        | EvalAltResult::ErrorInModule(_, inner, _) => is_describe_stop(inner),
-        _ => false,
-    }
-}
 
 fn harden(engine: &mut Engine) {
     engine.set_max_operations(MAX_OPERATIONS);

@@ -93,6 +93,20 @@ pub fn from_rhai(err: EvalAltResult, recipe: &str, max_operations: u64) -> Error
     }
 }
 
+/// Marker carried by the early stop that `describe` uses.
+#[derive(Clone)]
+pub struct DescribeStop;
+
+/// Whether `e` is the early stop of a describe run.
+pub fn is_describe_stop(e: &EvalAltResult) -> bool {
+    match e {
+        EvalAltResult::ErrorTerminated(v, _) => v.is::<DescribeStop>(),
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _)
+        | EvalAltResult::ErrorInModule(_, inner, _) => is_describe_stop(inner),
+        _ => false,
+    }
+}
+
 /// Marker value for a run stopped by Ctrl-C.
 #[derive(Clone)]
 pub struct Interrupted;

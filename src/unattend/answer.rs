@@ -119,6 +119,9 @@ impl ImageSelector {
 /// [`render`]: AnswerFile::render
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AnswerFile {
+    /// The Windows version being installed, as the upstream virtio-win directory name (`w7`,
+    /// `w10`, `w11`, `2k22`): decides which settings its Setup knows.
+    pub os: String,
     /// Target architecture: every component's `processorArchitecture`.
     pub arch: Arch,
     /// Boot firmware: the disk layout.
@@ -164,6 +167,7 @@ impl AnswerFile {
         password: impl Into<String>,
     ) -> Self {
         AnswerFile {
+            os: "w11".into(),
             arch,
             firmware,
             image,
@@ -187,9 +191,24 @@ impl AnswerFile {
         self.input_locale.as_deref().unwrap_or(&self.locale)
     }
 
+    /// Whether the OS is older than Windows 8 / Server 2012 (NT 6.1 and below): its OOBE
+    /// component lacks the account and registration pages of later versions.
+    pub fn before_windows_8(&self) -> bool {
+        matches!(self.os.as_str(), "w7" | "2k8R2" | "2k8" | "xp" | "2k3")
+    }
+
     /// Every problem with the model, each naming its field; empty when it can be rendered.
     pub fn problems(&self) -> Vec<Error> {
         let mut out = Vec::new();
+        match crate::virtio_win::canonical_os(&self.os) {
+            None => out.push(Error::invalid(format!("os `{}` is not a known Windows version", self.os))
+                .with_help("use the upstream directory name: w7, w8, w8.1, w10, w11, 2k8R2, 2k12, 2k16, 2k19, 2k22, 2k25")),
+            Some("xp" | "2k3") => out.push(
+                Error::invalid(format!("os `{}`: Windows XP and Server 2003 do not read autounattend.xml", self.os))
+                    .with_help("unattended media need Windows 7 / Server 2008 R2 or later"),
+            ),
+            Some(_) => {}
+        }
         if self.arch == Arch::Arm64 && self.firmware == Firmware::Bios {
             out.push(
                 Error::invalid(
@@ -387,10 +406,17 @@ impl AnswerFile {
             })?;
             w.element("OOBE", &[], |w| {
                 w.leaf("HideEULAPage", "true")?;
-                w.leaf("HideLocalAccountScreen", "true")?;
-                w.leaf("HideOEMRegistrationScreen", "true")?;
-                w.leaf("HideOnlineAccountScreens", "true")?;
-                w.leaf("HideWirelessSetupInOOBE", "true")?;
+                if self.before_windows_8() {
+                    // Windows 7's OOBE has no account or OEM registration pages (Setup stops
+                    // on settings it does not know), and asks for the network location.
+                    w.leaf("HideWirelessSetupInOOBE", "true")?;
+                    w.leaf("NetworkLocation", "Home")?;
+                } else {
+                    w.leaf("HideLocalAccountScreen", "true")?;
+                    w.leaf("HideOEMRegistrationScreen", "true")?;
+                    w.leaf("HideOnlineAccountScreens", "true")?;
+                    w.leaf("HideWirelessSetupInOOBE", "true")?;
+                }
                 w.leaf("ProtectYourPC", "3")
             })?;
             w.element("UserAccounts", &[], |w| {

@@ -49,6 +49,14 @@ impl MediaFile {
             sha256: sha256.into(),
         }
     }
+
+    /// The media file at `file_name` whose bytes are `source`, hashed now (the script checks
+    /// the same hash in the guest before running it).
+    pub fn of_source(file_name: impl Into<String>, source: &crate::media::Source) -> Result<Self> {
+        let (sha, _) = crate::hash::sha256_reader(source.open()?)
+            .map_err(|e| Error::invalid(format!("cannot read {}: {e}", source.describe())))?;
+        Ok(MediaFile::new(file_name, sha))
+    }
 }
 
 /// How the OpenSSH server package is packed.

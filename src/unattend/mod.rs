@@ -29,7 +29,18 @@ pub use first_logon::{
     ps_quote, FirstLogon, MediaFile, OpenSsh, OpenSshKind, DEFAULT_DONE_MARKER, DEFAULT_LOG_PATH,
 };
 
+use crate::arch::Arch;
 use crate::error::{Error, Result};
+
+/// The virtio drivers Windows Setup loads from `$WinPEDriver$` for `arch` when the user names
+/// none: storage and network, and on ARM64 the display driver instead of vioscsi (loading every
+/// virtio driver in WinPE made ARM64 Setup fail; these sets are known to work).
+pub fn winpe_drivers(arch: Arch) -> &'static [&'static str] {
+    match arch {
+        Arch::Arm64 => &["viostor", "netkvm", "viogpudo"],
+        Arch::X86 | Arch::Amd64 => &["viostor", "vioscsi", "netkvm"],
+    }
+}
 
 /// `Ok` when `problems` is empty, else one error (`{what} has N problem(s)`) listing them all.
 fn validated(what: &str, problems: Vec<Error>) -> Result<()> {

@@ -46,7 +46,7 @@ impl VirtioWin {
                 .0;
             if actual != expected {
                 return Err(Error::invalid(format!(
-                    "guest agent {} in {} has SHA-256 {actual}, expected {expected}",
+                    "{arch} guest agent {} in {} has SHA-256 {actual}, expected {expected}",
                     found.path,
                     self.name()
                 ))
@@ -54,6 +54,55 @@ impl VirtioWin {
             }
         }
         Ok(found)
+    }
+
+    /// The guest agent for each of `arches`, each checked against its pin. `pins` is keyed by
+    /// canonical arch (`amd64`), or holds one pin under `*` for a single architecture. A pin
+    /// for an architecture that is not built, or a bare pin with several architectures, is
+    /// refused; every problem (mismatches included) is reported at once.
+    pub fn guest_agents(
+        &self,
+        arches: &[Arch],
+        pins: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Vec<(Arch, SourceFile)>> {
+        let mut problems = Vec::new();
+        let bare = pins.get("*");
+        if bare.is_some() && arches.len() != 1 {
+            problems.push(
+                Error::invalid(format!(
+                    "one bare guest agent SHA-256 was given for {} architectures",
+                    arches.len()
+                ))
+                .with_help("pin each one as arch=sha256 (amd64=...,x86=...)"),
+            );
+        }
+        for key in pins.keys().filter(|k| *k != "*") {
+            if !arches.iter().any(|a| a.to_string() == *key) {
+                let built: Vec<String> = arches.iter().map(Arch::to_string).collect();
+                problems.push(
+                    Error::invalid(format!(
+                        "the guest agent is pinned for {key}, which this run does not build (arches: {})",
+                        built.join(",")
+                    ))
+                    .with_help(format!("drop the {key} pin, or add {key} to the architectures")),
+                );
+            }
+        }
+        let mut out = Vec::new();
+        for &arch in arches {
+            let pin = pins
+                .get(&arch.to_string())
+                .or(bare.filter(|_| arches.len() == 1));
+            match self.guest_agent(arch, pin.map(String::as_str)) {
+                Ok(f) => out.push((arch, f)),
+                Err(e) => problems.push(e),
+            }
+        }
+        if problems.is_empty() {
+            Ok(out)
+        } else {
+            Err(Error::many("guest agent", problems))
+        }
     }
 
     fn find_guest_agent(&self, arch: Arch) -> Result<SourceFile> {

@@ -1,12 +1,10 @@
-//! Global recipe functions: parameters, the build epoch, warnings.
+//! Global recipe functions: the build epoch and warnings.
 
-use rhai::{Dynamic, Engine, EvalAltResult, Map, Module, NativeCallContext};
+use rhai::{Engine, Module};
 
 use super::{reg, Ctx};
 use crate::error::Error;
-use crate::recipe::engine::DescribeStop;
-use crate::recipe::errors::{rr, to_rhai, RhaiResult};
-use crate::recipe::params;
+use crate::recipe::errors::{rr, RhaiResult};
 
 /// `SOURCE_DATE_EPOCH` from the environment, 0 when unset.
 pub fn env_source_date_epoch() -> crate::Result<i64> {
@@ -23,27 +21,6 @@ pub fn env_source_date_epoch() -> crate::Result<i64> {
 
 pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
     let mut m = Module::new();
-    let c = ctx.clone();
-    reg(
-        &mut m,
-        "params",
-        &["defaults: Map", "Map"],
-        "Declare the recipe's parameters with their defaults; returns them merged with `--set KEY=VALUE` (typed from each default).",
-        true,
-        move |nc: NativeCallContext, defaults: Map| -> RhaiResult<Map> {
-            let run = c.get()?;
-            if run.defaults.borrow().is_some() {
-                return Err(to_rhai(Error::invalid("params() was called twice; declare all parameters in one call")));
-            }
-            *run.defaults.borrow_mut() = Some(defaults.clone());
-            if run.describe_only {
-                return Err(EvalAltResult::ErrorTerminated(Dynamic::from(DescribeStop), nc.call_position()).into());
-            }
-            let merged = rr(params::merge(&defaults, &run.settings))?;
-            rr(run.allow_outputs(&merged))?;
-            Ok(merged)
-        },
-    );
     reg(
         &mut m,
         "source_date_epoch",

@@ -4,24 +4,11 @@ use std::rc::Rc;
 
 use rhai::{Array, Dynamic, Engine, Module, NativeCallContext};
 
-use super::spec::SpecHandle;
+use super::handles::{CheckedDrivers, DriversHandle};
 use super::{reg, Ctx};
 use crate::ci_packages;
 use crate::drivers::DriverSet;
 use crate::recipe::errors::{rr, rr_at, RhaiResult};
-
-/// A driver set, as a recipe holds it.
-#[derive(Clone)]
-pub struct DriversHandle(pub Rc<DriverSet>);
-
-/// A driver set that passed validation, with the spec that decides what of it ships.
-#[derive(Clone)]
-pub struct CheckedDrivers {
-    /// The validated set.
-    pub set: Rc<DriverSet>,
-    /// The spec it was validated against.
-    pub spec: SpecHandle,
-}
 
 pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
     engine.register_type_with_name::<DriversHandle>("DriverSet");

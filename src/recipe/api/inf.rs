@@ -4,15 +4,11 @@ use std::rc::Rc;
 
 use rhai::{Array, Dynamic, Engine, Module, NativeCallContext};
 
+use super::handles::InfHandle;
 use super::{reg, Ctx};
 use crate::arch::Arch;
-use crate::error::Error;
 use crate::inf::Inf;
-use crate::recipe::errors::{rr_at, to_rhai, RhaiResult};
-
-/// A parsed INF, as a recipe holds it.
-#[derive(Clone)]
-pub struct InfHandle(pub Rc<Inf>);
+use crate::recipe::errors::{rr, rr_at, RhaiResult};
 
 fn strings<'a>(items: impl IntoIterator<Item = &'a str>) -> Array {
     items
@@ -59,12 +55,7 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         "Whether the INF declares a models section for the architecture (x86, amd64, arm64).",
         true,
         |i: &mut InfHandle, arch: &str| -> RhaiResult<bool> {
-            let a = Arch::parse(arch).ok_or_else(|| {
-                to_rhai(Error::invalid(format!(
-                    "unknown architecture `{arch}`; use {}",
-                    Arch::accepted_spellings()
-                )))
-            })?;
+            let a = rr(Arch::from_user(arch))?;
             Ok(i.0.has_models_for(a))
         },
     );

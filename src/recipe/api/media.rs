@@ -6,48 +6,51 @@ use std::path::Path;
 use std::rc::Rc;
 
 use rhai::{Array, Dynamic, Engine, Map, Module, NativeCallContext};
-use serde_json::{json, Value};
+use serde::Deserialize;
+use serde_json::Value;
 
-use super::drivers::{CheckedDrivers, DriversHandle};
-use super::spec::{ContractHandle, SpecHandle};
+use super::handles::{
+    CheckedDrivers, ContractHandle, DriversHandle, Files, MediaHandle, SpecHandle,
+};
 use super::{reg, Ctx};
 use crate::error::{Error, Result};
-use crate::guest_tools::{self, SigningPolicy};
+use crate::guest_tools::{self, Profile, SigningPolicy};
 use crate::media::manifest::Package;
 use crate::media::publish::{publish, Publish};
-use crate::media::{Media, Source};
+use crate::media::{local, Media};
+use crate::recipe::context::{OutputFile, RunContext};
 use crate::recipe::errors::{rr, rr_at, RhaiResult};
-use crate::recipe::{OutputFile, RunContext};
+use crate::recipe::params::Params;
+use crate::recipe::strict;
 
-/// A media tree under assembly, as a recipe holds it (clones share the tree).
-#[derive(Clone)]
-pub struct MediaHandle(pub Rc<RefCell<Media>>);
+/// The options of `m.write(#{...})`; unknown keys are refused.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WriteOptions {
+    out_dir: String,
+    package_name: String,
+    version: String,
+    build_id: String,
+    source_date_epoch: i64,
+    iso: Option<String>,
+    volume_id: Option<String>,
+    zip: Option<String>,
+    dir: Option<String>,
+    #[serde(default)]
+    manifest_copies: Vec<String>,
+    #[serde(default)]
+    side_files: BTreeMap<String, String>,
+    #[serde(default)]
+    inputs: BTreeMap<String, Value>,
+    manifest_in_media: Option<bool>,
+    signing_policy: Option<String>,
+}
 
-/// Files taken from an input (an ISO or a tree), ready to place on media.
-#[derive(Clone, Default)]
-pub struct Files(pub Rc<Vec<(String, Source, u64)>>);
-
-/// Read a string field of a recipe map, with a message naming the field when it is missing.
-pub(crate) fn field_str(m: &Map, key: &str) -> Result<String> {
-    match m.get(key) {
-        Some(v) if v.is_string() => Ok(v.to_string()),
-        Some(v) => Err(Error::invalid(format!(
-            "`{key}` must be a string, not {}",
-            v.type_name()
-        ))),
-        None => Err(Error::invalid(format!("`{key}` is missing"))),
+fn new_handle(media: Media, profile: Option<Profile>) -> MediaHandle {
+    MediaHandle {
+        media: Rc::new(RefCell::new(media)),
+        profile: profile.map(Rc::new),
     }
-}
-
-fn field_int(m: &Map, key: &str) -> Result<i64> {
-    m.get(key)
-        .and_then(|v| v.as_int().ok())
-        .ok_or_else(|| Error::invalid(format!("`{key}` must be an integer")))
-}
-
-fn to_json(v: &Dynamic) -> Result<Value> {
-    rhai::serde::from_dynamic::<Value>(v)
-        .map_err(|e| Error::invalid(format!("cannot record a recipe value in the manifest: {e}")))
 }
 
 fn display_path(p: &Path) -> String {
@@ -78,52 +81,106 @@ fn publish_recorded(run: &RunContext, media: &Media, req: &Publish) -> Result<()
     Ok(())
 }
 
-fn package_of(p: &Map, default_name: &str) -> Result<Package> {
+fn package_of(p: &Params, name: &str) -> Result<Package> {
     Ok(Package {
-        name: p
-            .get("package_name")
-            .map(|v| v.to_string())
-            .unwrap_or_else(|| default_name.to_string()),
-        version: field_str(p, "version")?,
-        build_id: field_str(p, "build_id")?,
-        source_date_epoch: field_int(p, "source_date_epoch")?,
+        name: name.to_string(),
+        version: p.str("version")?,
+        build_id: p.str("build_id")?,
+        source_date_epoch: p.int("source_date_epoch")?,
     })
 }
 
-fn add_value(run: &RunContext, m: &mut Media, dest: &str, value: &Dynamic) -> Result<()> {
-    let dest = dest.trim_matches('/');
-    if let Some(files) = value.clone().try_cast::<Files>() {
-        for (name, source, size) in files.0.iter() {
-            m.add(&format!("{dest}/{name}"), source.clone(), *size)?;
+/// The Guest Tools tree and profile from the recipe's shared parameters.
+fn guest_tools_media(run: &RunContext, p: &Params) -> Result<MediaHandle> {
+    let dir = run.paths.input(&p.str("guest_tools")?)?;
+    let policy = SigningPolicy::parse(&p.str("signing_policy")?)?;
+    let cert = match p.opt_str("cert")? {
+        Some(c) => Some(run.paths.input(&c)?),
+        None => None,
+    };
+    let media = guest_tools::media(&dir, policy, cert.as_deref())?;
+    let profile = Profile {
+        out_dir: run.output_dir(&p.str("out_dir")?)?,
+        package: package_of(p, "aero-guest-tools")?,
+        policy,
+        volume_id: p.str("volume_id")?,
+    };
+    Ok(new_handle(media, Some(profile)))
+}
+
+fn records(inputs: &Map) -> Result<BTreeMap<String, Value>> {
+    inputs
+        .iter()
+        .map(|(k, v)| {
+            rhai::serde::from_dynamic::<Value>(v)
+                .map(|v| (k.to_string(), v))
+                .map_err(|e| {
+                    Error::invalid(format!("manifest input `{k}` cannot be recorded: {e}"))
+                })
+        })
+        .collect()
+}
+
+fn write_guest_tools(
+    run: &RunContext,
+    mh: &MediaHandle,
+    s: &SpecHandle,
+    k: &ContractHandle,
+    inputs: &Map,
+) -> Result<()> {
+    let profile = mh.profile.as_ref().ok_or_else(|| {
+        Error::invalid("write_guest_tools needs media made by media::guest_tools(p)").with_help(
+            "start the media with media::guest_tools(p), or publish it with m.write(#{...})",
+        )
+    })?;
+    let req = profile.publish_request(&s.record, &k.contract, &k.record, records(inputs)?)?;
+    publish_recorded(run, &mh.media.borrow(), &req)
+}
+
+fn write_generic(run: &RunContext, media: &Media, out: &Map) -> Result<()> {
+    let o: WriteOptions = strict::decode("media.write options", out)?;
+    let mut req = Publish::new(
+        run.output_dir(&o.out_dir)?,
+        Package {
+            name: o.package_name,
+            version: o.version,
+            build_id: o.build_id,
+            source_date_epoch: o.source_date_epoch,
+        },
+    );
+    req.iso = match (o.iso, o.volume_id) {
+        (Some(iso), Some(v)) => Some((iso, v)),
+        (Some(_), None) => {
+            return Err(Error::invalid(
+                "media.write options: `iso` needs a `volume_id`",
+            ))
         }
-        return Ok(());
-    }
-    if !value.is_string() {
-        return Err(Error::invalid(format!(
-            "media path `{dest}`: expected a file or directory path or input files, not {}",
-            value.type_name()
-        )));
-    }
-    let path = run.paths.input(&value.to_string())?;
-    if path.is_dir() {
-        let (files, problems) = crate::policy::shipped_files(&path)?;
-        if !problems.is_empty() {
-            return Err(Error::many(
-                format!("{} cannot be shipped", path.display()),
-                problems,
-            ));
+        (None, Some(_)) => {
+            return Err(Error::invalid(
+                "media.write options: `volume_id` is set but no `iso` is written",
+            )
+            .with_help("add iso: \"name.iso\", or drop volume_id"))
         }
-        for f in files {
-            m.add_file(&format!("{dest}/{}", f.rel), &f.path)?;
-        }
-        Ok(())
-    } else {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .ok_or_else(|| Error::invalid(format!("{} has no UTF-8 file name", path.display())))?;
-        m.add_file(&format!("{dest}/{name}"), &path)
+        (None, None) => None,
+    };
+    req.zip = o.zip;
+    req.dir = o.dir;
+    if let Some(v) = o.manifest_in_media {
+        req.manifest_in_media = v;
     }
+    req.manifest_copies = o.manifest_copies;
+    req.side_files = o
+        .side_files
+        .into_iter()
+        .map(|(k, v)| (k, v.into_bytes()))
+        .collect();
+    req.inputs = o.inputs;
+    if let Some(v) = o.signing_policy {
+        let policy = SigningPolicy::parse(&v)?;
+        req.signing_policy = policy.as_str().into();
+        req.certs_required = policy.certs_required();
+    }
+    publish_recorded(run, media, &req)
 }
 
 pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
@@ -137,23 +194,16 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         &["Media"],
         "An empty media tree.",
         false,
-        || MediaHandle(Rc::new(RefCell::new(Media::new()))),
+        || new_handle(Media::new(), None),
     );
     let c = ctx.clone();
     reg(
         &mut m,
         "guest_tools",
-        &["dir: String", "signing_policy: String", "cert: String", "Media"],
-        "The guest-tools tree as media, with certificates per signing policy (stripped for production/none; `cert` added for test; \"\" for none).",
+        &["p: Params", "Media"],
+        "The guest-tools tree (p.guest_tools) as media, with certificates per p.signing_policy (stripped for production/none; p.cert added for test), and the publish profile (p.out_dir, version, build_id, source_date_epoch, volume_id) for write_guest_tools.",
         false,
-        move |nc: NativeCallContext, dir: &str, policy: &str, cert: &str| -> RhaiResult<MediaHandle> {
-            let run = c.get()?;
-            let dir = rr_at(&nc, run.paths.input(dir))?;
-            let policy = rr_at(&nc, SigningPolicy::parse(policy))?;
-            let cert = if cert.is_empty() { None } else { Some(rr_at(&nc, run.paths.input(cert))?) };
-            let media = rr_at(&nc, guest_tools::media(&dir, policy, cert.as_deref()))?;
-            Ok(MediaHandle(Rc::new(RefCell::new(media))))
-        },
+        move |nc: NativeCallContext, p: Params| -> RhaiResult<MediaHandle> { rr_at(&nc, guest_tools_media(c.get()?, &p)) },
     );
     reg(
         &mut m,
@@ -162,25 +212,39 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         "Generate config/devices.cmd from the contract onto the media.",
         true,
         |mh: &mut MediaHandle, k: ContractHandle| -> RhaiResult<()> {
-            rr(mh.0.borrow_mut().add_bytes(
+            rr(mh.media.borrow_mut().add_bytes(
                 guest_tools::DEVICES_CMD,
                 k.contract.render_devices_cmd().into_bytes(),
             ))
         },
     );
     reg(&mut m, "add_drivers", &["media: Media", "drivers: CheckedDrivers"], "Place validated drivers at drivers/<arch>/<name>/ (only those the spec lists, with its filters).", true, |mh: &mut MediaHandle, d: CheckedDrivers| -> RhaiResult<()> {
-        rr(d.set.add_to_media(Some(&d.spec.spec), &mut mh.0.borrow_mut()))
+        rr(d.set.add_to_media(Some(&d.spec.spec), &mut mh.media.borrow_mut()))
     });
     let c = ctx.clone();
     reg(
         &mut m,
         "add_path",
-        &["media: Media", "dest: String", "source", "()"],
-        "Put a local file or directory (a path string), or input files (e.g. from virtio-win), under the media directory `dest`.",
+        &["media: Media", "dest: String", "path: String"],
+        "Put a local file (as dest/<its name>) or directory (its shippable files) under the media directory `dest`.",
         true,
-        move |mh: &mut MediaHandle, dest: &str, value: Dynamic| -> RhaiResult<()> {
-            let run = c.get()?;
-            rr(add_value(run, &mut mh.0.borrow_mut(), dest, &value))
+        move |mh: &mut MediaHandle, dest: &str, path: &str| -> RhaiResult<()> {
+            let path = rr(c.get()?.paths.input(path))?;
+            rr(local::add_local(&mut mh.media.borrow_mut(), dest, &path))
+        },
+    );
+    reg(
+        &mut m,
+        "add_path",
+        &["media: Media", "dest: String", "files: Files"],
+        "Put input files (e.g. from virtio-win) under the media directory `dest`.",
+        true,
+        |mh: &mut MediaHandle, dest: &str, files: Files| -> RhaiResult<()> {
+            rr(local::add_inputs(
+                &mut mh.media.borrow_mut(),
+                dest,
+                &files.0,
+            ))
         },
     );
     reg(
@@ -190,7 +254,10 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         "Put generated text at the media path `dest`.",
         true,
         |mh: &mut MediaHandle, dest: &str, text: &str| -> RhaiResult<()> {
-            rr(mh.0.borrow_mut().add_bytes(dest, text.as_bytes().to_vec()))
+            rr(mh
+                .media
+                .borrow_mut()
+                .add_bytes(dest, text.as_bytes().to_vec()))
         },
     );
     let c = ctx.clone();
@@ -202,26 +269,7 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         false,
         move |nc: NativeCallContext, path: &str| -> RhaiResult<Files> {
             let p = rr_at(&nc, c.get()?.paths.input(path))?;
-            let meta = rr_at(
-                &nc,
-                std::fs::metadata(&p).map_err(|e| Error::io("read", &p, e)),
-            )?;
-            let name = p
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default()
-                .to_string();
-            if !meta.is_file() {
-                return Err(crate::recipe::errors::to_rhai(Error::invalid(format!(
-                    "{} is not a file",
-                    p.display()
-                ))));
-            }
-            Ok(Files(Rc::new(vec![(
-                name,
-                Source::File(p.clone()),
-                meta.len(),
-            )])))
+            Ok(Files(Rc::new(vec![rr_at(&nc, local::file_input(&p))?])))
         },
     );
     let c = ctx.clone();
@@ -232,7 +280,7 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         "Place every driver of the set at drivers/<arch>/<name>/ with the default file filters (no spec: for plain driver packs).",
         true,
         move |mh: &mut MediaHandle, d: DriversHandle| -> RhaiResult<()> {
-            rr(package_rules(c.get()?, &d).and_then(|()| d.0.add_to_media(None, &mut mh.0.borrow_mut())))
+            rr(package_rules(c.get()?, &d).and_then(|()| d.0.add_to_media(None, &mut mh.media.borrow_mut())))
         },
     );
     reg(
@@ -242,7 +290,7 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         "Put generated bytes at the media path `dest`.",
         true,
         |mh: &mut MediaHandle, dest: &str, bytes: rhai::Blob| -> RhaiResult<()> {
-            rr(mh.0.borrow_mut().add_bytes(dest, bytes))
+            rr(mh.media.borrow_mut().add_bytes(dest, bytes))
         },
     );
     let c = ctx.clone();
@@ -253,7 +301,7 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         "Place drivers of one architecture at <dir>/<name>/ (e.g. the `$WinPEDriver$` folder Windows Setup scans), with the default file filters.",
         true,
         move |mh: &mut MediaHandle, dir: &str, d: DriversHandle| -> RhaiResult<()> {
-            rr(package_rules(c.get()?, &d).and_then(|()| d.0.add_to_media_under(dir, &mut mh.0.borrow_mut())))
+            rr(package_rules(c.get()?, &d).and_then(|()| d.0.add_to_media_under(dir, &mut mh.media.borrow_mut())))
         },
     );
     reg(
@@ -263,23 +311,22 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         "Every file path on the media, sorted.",
         true,
         |mh: &mut MediaHandle| -> Array {
-            mh.0.borrow()
+            mh.media
+                .borrow()
                 .files()
                 .map(|(p, _)| Dynamic::from(p.to_string()))
                 .collect()
         },
     );
-
     let c = ctx.clone();
     reg(
         &mut m,
         "write_guest_tools",
-        &["media: Media", "p: Map", "spec: Spec", "contract: Contract", "inputs: Map"],
-        "Write aero-guest-tools.iso, aero-guest-tools.zip, manifest.json and aero-guest-tools.manifest.json into p.out_dir, all or nothing.",
+        &["media: Media", "spec: Spec", "contract: Contract", "inputs: Map"],
+        "Write aero-guest-tools.iso, aero-guest-tools.zip, manifest.json and aero-guest-tools.manifest.json per the media's Guest Tools profile, all or nothing; `inputs` adds manifest input records (name -> value).",
         true,
-        move |mh: &mut MediaHandle, p: Map, s: SpecHandle, k: ContractHandle, inputs: Map| -> RhaiResult<()> {
-            let run = c.get()?;
-            rr(write_guest_tools(run, &mh.0.borrow(), &p, &s, &k, &inputs))
+        move |nc: NativeCallContext, mh: &mut MediaHandle, s: SpecHandle, k: ContractHandle, inputs: Map| -> RhaiResult<()> {
+            rr_at(&nc, write_guest_tools(c.get()?, mh, &s, &k, &inputs))
         },
     );
     let c = ctx.clone();
@@ -287,98 +334,12 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         &mut m,
         "write",
         &["media: Media", "out: Map"],
-        "Publish the media: `out` has out_dir, package_name, version, build_id, source_date_epoch and any of iso+volume_id, zip, dir, manifest_copies, side_files (name -> text), inputs, manifest_in_media.",
+        "Publish the media, all or nothing: `out` has out_dir, package_name, version, build_id, source_date_epoch, at least one of iso (+ volume_id), zip, dir, and optionally manifest_copies, side_files (name -> text), inputs, manifest_in_media, signing_policy. Unknown keys are refused.",
         true,
-        move |mh: &mut MediaHandle, out: Map| -> RhaiResult<()> {
+        move |nc: NativeCallContext, mh: &mut MediaHandle, out: Map| -> RhaiResult<()> {
             let run = c.get()?;
-            rr(write_generic(run, &mh.0.borrow(), &out))
+            rr_at(&nc, write_generic(run, &mh.media.borrow(), &out))
         },
     );
     engine.register_static_module("media", m.into());
-}
-
-fn write_guest_tools(
-    run: &RunContext,
-    media: &Media,
-    p: &Map,
-    s: &SpecHandle,
-    k: &ContractHandle,
-    inputs: &Map,
-) -> Result<()> {
-    let out_dir = run.output_dir(&field_str(p, "out_dir")?)?;
-    let policy = SigningPolicy::parse(&field_str(p, "signing_policy")?)?;
-    let mut req = Publish::new(out_dir, package_of(p, "aero-guest-tools")?);
-    req.signing_policy = policy.as_str().into();
-    req.certs_required = policy.certs_required();
-    req.inputs.insert(
-        "packaging_spec".into(),
-        json!({ "path": s.file.name, "sha256": s.file.sha256 }),
-    );
-    req.inputs.insert(
-        "windows_device_contract".into(),
-        json!({
-            "path": k.file.name,
-            "sha256": k.file.sha256,
-            "contract_name": k.contract.contract_name,
-            "contract_version": k.contract.contract_version,
-            "schema_version": k.contract.schema_version,
-        }),
-    );
-    for (key, v) in inputs {
-        req.inputs.insert(key.to_string(), to_json(v)?);
-    }
-    req.iso = Some(("aero-guest-tools.iso".into(), field_str(p, "volume_id")?));
-    req.zip = Some("aero-guest-tools.zip".into());
-    req.manifest_copies = vec![
-        "manifest.json".into(),
-        "aero-guest-tools.manifest.json".into(),
-    ];
-    publish_recorded(run, media, &req)
-}
-
-fn write_generic(run: &RunContext, media: &Media, out: &Map) -> Result<()> {
-    let out_dir = run.output_dir(&field_str(out, "out_dir")?)?;
-    let name = field_str(out, "package_name")?;
-    let mut req = Publish::new(out_dir, package_of(out, &name)?);
-    if let Some(v) = out.get("iso") {
-        req.iso = Some((v.to_string(), field_str(out, "volume_id")?));
-    }
-    req.zip = out.get("zip").map(|v| v.to_string());
-    req.dir = out.get("dir").map(|v| v.to_string());
-    if let Some(v) = out.get("manifest_in_media") {
-        req.manifest_in_media = v
-            .as_bool()
-            .map_err(|_| Error::invalid("`manifest_in_media` must be true or false"))?;
-    }
-    if let Some(list) = out
-        .get("manifest_copies")
-        .and_then(|v| v.read_lock::<Array>().map(|a| a.clone()))
-    {
-        req.manifest_copies = list.iter().map(|v| v.to_string()).collect();
-    }
-    if let Some(files) = out
-        .get("side_files")
-        .and_then(|v| v.read_lock::<Map>().map(|m| m.clone()))
-    {
-        req.side_files = files
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string().into_bytes()))
-            .collect();
-    }
-    if let Some(inputs) = out
-        .get("inputs")
-        .and_then(|v| v.read_lock::<Map>().map(|m| m.clone()))
-    {
-        let mut rec = BTreeMap::new();
-        for (k, v) in &inputs {
-            rec.insert(k.to_string(), to_json(v)?);
-        }
-        req.inputs = rec;
-    }
-    if let Some(v) = out.get("signing_policy") {
-        let policy = SigningPolicy::parse(&v.to_string())?;
-        req.signing_policy = policy.as_str().into();
-        req.certs_required = policy.certs_required();
-    }
-    publish_recorded(run, media, &req)
 }

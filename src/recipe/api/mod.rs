@@ -5,8 +5,10 @@
 
 mod core;
 mod drivers;
+pub mod handles;
 mod inf;
 mod media;
+mod params;
 mod spec;
 mod unattend;
 mod virtio_win;
@@ -15,8 +17,8 @@ use std::rc::Rc;
 
 use rhai::{Engine, FnNamespace, FuncRegistration, Module};
 
+use super::context::RunContext;
 use super::errors::{to_rhai, RhaiResult};
-use super::RunContext;
 use crate::error::{Error, Result};
 
 /// The run context as API closures see it (absent in the engine used for `api`).
@@ -60,6 +62,7 @@ pub(crate) fn reg<A: 'static, const N: usize, const X: bool, R, const F: bool, F
 pub fn register(engine: &mut Engine, ctx: Option<&Rc<RunContext>>) {
     let ctx = Ctx(ctx.cloned());
     core::register(engine, &ctx);
+    params::register(engine, &ctx);
     inf::register(engine, &ctx);
     spec::register(engine, &ctx);
     media::register(engine, &ctx);

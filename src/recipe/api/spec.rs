@@ -1,56 +1,17 @@
 //! `spec::` and `contract::` in recipes: the packaging spec, the device contract, and the
 //! validation of a driver set against them.
 
-use std::path::Path;
 use std::rc::Rc;
 
 use rhai::{Engine, Module, NativeCallContext};
 
-use super::drivers::{CheckedDrivers, DriversHandle};
+use super::handles::{CheckedDrivers, ContractHandle, DriversHandle, SpecHandle};
 use super::{reg, Ctx};
 use crate::contract::{parse_devices_cmd, Contract};
-use crate::error::Result;
+use crate::media::manifest::input_record;
 use crate::recipe::errors::{rr, rr_at, RhaiResult};
 use crate::spec::Spec;
 use crate::validate::validate;
-
-/// An input file as the manifest records it: base name and content hash, never its path.
-#[derive(Debug, Clone)]
-pub struct InputFile {
-    /// Base name of the file.
-    pub name: String,
-    /// SHA-256 of its content.
-    pub sha256: String,
-}
-
-impl InputFile {
-    fn of(path: &Path) -> Result<Self> {
-        let (sha256, _) = crate::hash::sha256_file(path)?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        Ok(InputFile { name, sha256 })
-    }
-}
-
-/// A loaded packaging spec.
-#[derive(Clone)]
-pub struct SpecHandle {
-    /// The spec.
-    pub spec: Rc<Spec>,
-    /// The file it came from.
-    pub file: InputFile,
-}
-
-/// A loaded (and possibly service-derived) device contract.
-#[derive(Clone)]
-pub struct ContractHandle {
-    /// The contract.
-    pub contract: Rc<Contract>,
-    /// The file it came from.
-    pub file: InputFile,
-}
 
 pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
     engine.register_type_with_name::<SpecHandle>("Spec");
@@ -69,7 +30,7 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
             let spec = rr_at(&nc, Spec::load(&p))?;
             Ok(SpecHandle {
                 spec: Rc::new(spec),
-                file: rr_at(&nc, InputFile::of(&p))?,
+                record: rr_at(&nc, input_record(&p))?,
             })
         },
     );
@@ -115,7 +76,7 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
             let contract = rr_at(&nc, Contract::load(&p))?;
             Ok(ContractHandle {
                 contract: Rc::new(contract),
-                file: rr_at(&nc, InputFile::of(&p))?,
+                record: rr_at(&nc, input_record(&p))?,
             })
         },
     );
@@ -133,7 +94,7 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
             for n in notes {
                 run.info(n);
             }
-            Ok(ContractHandle { contract: Rc::new(derived), file: k.file.clone() })
+            Ok(ContractHandle { contract: Rc::new(derived), record: k.record.clone() })
         },
     );
     reg(

@@ -1,45 +1,30 @@
 //! `virtio_win::` in recipes: an upstream virtio-win ISO or tree, driver selection by OS and
 //! architecture, provenance, notices and the guest agent.
 
+use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use rhai::{Array, Dynamic, Engine, Module, NativeCallContext};
+use rhai::{Array, Dynamic, Engine, Map, Module, NativeCallContext};
 
-use super::drivers::DriversHandle;
-use super::media::Files;
+use super::handles::{DriversHandle, Files, VirtioWinHandle};
 use super::{reg, Ctx};
 use crate::arch::Arch;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::recipe::errors::{rr, rr_at, RhaiResult};
 use crate::virtio_win::{SourceFile, VirtioWin};
 
-/// An opened virtio-win source, as a recipe holds it.
-#[derive(Clone)]
-pub struct VirtioWinHandle(pub Rc<VirtioWin>);
-
-/// Architectures from a recipe array (any accepted spelling), every bad one reported.
-pub(crate) fn arches_of(items: &Array) -> Result<Vec<Arch>> {
-    let mut out = Vec::new();
-    let mut bad = Vec::new();
-    for v in items {
-        match Arch::parse(&v.to_string()) {
-            Some(a) if !out.contains(&a) => out.push(a),
-            Some(_) => {}
-            None => bad.push(Error::invalid(format!(
-                "unknown architecture `{v}`; use {}",
-                Arch::accepted_spellings()
-            ))),
-        }
-    }
-    if bad.is_empty() {
-        Ok(out)
-    } else {
-        Err(Error::many("bad architecture list", bad))
-    }
+fn strings(items: &Array) -> Vec<String> {
+    items.iter().map(|v| v.to_string()).collect()
 }
 
-fn names_of(items: &Array) -> Vec<String> {
-    items.iter().map(|v| v.to_string()).collect()
+fn arches(items: &Array) -> Result<Vec<Arch>> {
+    Arch::list_from_user(&strings(items))
+}
+
+fn pins(map: &Map) -> BTreeMap<String, String> {
+    map.iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn files(list: Vec<SourceFile>) -> Files {
@@ -56,6 +41,22 @@ fn files(list: Vec<SourceFile>) -> Files {
     ))
 }
 
+fn open(
+    nc: &NativeCallContext,
+    c: &Ctx,
+    path: &str,
+    sha: Option<&str>,
+) -> RhaiResult<VirtioWinHandle> {
+    let run = c.get()?;
+    let p = rr_at(nc, run.paths.input(path))?;
+    run.info(format!("reading {path}"));
+    let vw = rr_at(nc, VirtioWin::open(&p))?;
+    if let Some(sha) = sha {
+        rr_at(nc, vw.verify_sha256(sha))?;
+    }
+    Ok(VirtioWinHandle(Rc::new(vw)))
+}
+
 pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
     engine.register_type_with_name::<VirtioWinHandle>("VirtioWin");
     let mut m = Module::new();
@@ -66,12 +67,25 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         &["path: String", "VirtioWin"],
         "Open an upstream virtio-win ISO (no extraction) or extracted tree; hashes it once for provenance.",
         false,
-        move |nc: NativeCallContext, path: &str| -> RhaiResult<VirtioWinHandle> {
-            let run = c.get()?;
-            let p = rr_at(&nc, run.paths.input(path))?;
-            run.info(format!("reading {path}"));
-            Ok(VirtioWinHandle(Rc::new(rr_at(&nc, VirtioWin::open(&p))?)))
-        },
+        move |nc: NativeCallContext, path: &str| -> RhaiResult<VirtioWinHandle> { open(&nc, &c, path, None) },
+    );
+    let c = ctx.clone();
+    reg(
+        &mut m,
+        "open",
+        &["path: String", "sha256: String", "VirtioWin"],
+        "Open an upstream virtio-win ISO or tree and stop unless it (or the tree digest) has this SHA-256.",
+        false,
+        move |nc: NativeCallContext, path: &str, sha: &str| -> RhaiResult<VirtioWinHandle> { open(&nc, &c, path, Some(sha)) },
+    );
+    let c = ctx.clone();
+    reg(
+        &mut m,
+        "open",
+        &["path: String", "sha256: ()", "VirtioWin"],
+        "Open an upstream virtio-win ISO or tree, not pinned (the sha256 parameter was left unset).",
+        false,
+        move |nc: NativeCallContext, path: &str, _none: ()| -> RhaiResult<VirtioWinHandle> { open(&nc, &c, path, None) },
     );
     reg(
         &mut m,
@@ -87,12 +101,12 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         &["vw: VirtioWin", "drivers: Array", "os: String", "arches: Array", "DriverSet"],
         "The drivers' builds for the OS (w7, w10, 2k22, ...) and architectures; any missing build is an error listing what exists.",
         true,
-        |vw: &mut VirtioWinHandle, drivers: Array, os: &str, arches: Array| -> RhaiResult<DriversHandle> {
-            let arches = rr(arches_of(&arches))?;
-            let names = names_of(&drivers);
+        |vw: &mut VirtioWinHandle, drivers: Array, os: &str, arch_list: Array| -> RhaiResult<DriversHandle> {
+            let arch_list = rr(arches(&arch_list))?;
+            let names = strings(&drivers);
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            let sel = rr(vw.0.select(&names, os, &arches))?;
-            Ok(DriversHandle(Rc::new(rr(sel.to_driver_set(&arches))?)))
+            let sel = rr(vw.0.select(&names, os, &arch_list))?;
+            Ok(DriversHandle(Rc::new(rr(sel.to_driver_set(&arch_list))?)))
         },
     );
     let c = ctx.clone();
@@ -102,16 +116,16 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         &["vw: VirtioWin", "drivers: Array", "os: String", "arches: Array", "DriverSet"],
         "Best effort: the builds that exist for the OS and architectures; each missing one is a warning.",
         true,
-        move |vw: &mut VirtioWinHandle, drivers: Array, os: &str, arches: Array| -> RhaiResult<DriversHandle> {
+        move |vw: &mut VirtioWinHandle, drivers: Array, os: &str, arch_list: Array| -> RhaiResult<DriversHandle> {
             let run = c.get()?;
-            let arches = rr(arches_of(&arches))?;
-            let names = names_of(&drivers);
+            let arch_list = rr(arches(&arch_list))?;
+            let names = strings(&drivers);
             let names: Vec<&str> = names.iter().map(String::as_str).collect();
-            let sel = rr(vw.0.select_optional(&names, os, &arches))?;
+            let sel = rr(vw.0.select_optional(&names, os, &arch_list))?;
             for miss in &sel.missing {
                 run.warn(format!("optional driver skipped: {}", miss.message));
             }
-            Ok(DriversHandle(Rc::new(rr(sel.to_driver_set(&arches))?)))
+            Ok(DriversHandle(Rc::new(rr(sel.to_driver_set(&arch_list))?)))
         },
     );
     reg(&mut m, "provenance", &["vw: VirtioWin", "Map"], "What exactly the input was (name, volume label, SHA-256, size, upstream version), for manifest.json.", true, |vw: &mut VirtioWinHandle| -> RhaiResult<Dynamic> {
@@ -127,15 +141,26 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
     );
     reg(
         &mut m,
-        "guest_agent",
-        &["vw: VirtioWin", "arch: String", "sha256: String", "Files"],
-        "The QEMU guest agent MSI for the architecture, checked against `sha256` unless it is \"\".",
+        "guest_agents",
+        &["vw: VirtioWin", "arches: Array", "pins: Map", "Map"],
+        "The QEMU guest agent MSI per architecture (a map: canonical arch -> Files), each checked against its pin (a param::pins value: canonical arch -> SHA-256); a pin for an arch not built is refused; every problem at once.",
         true,
-        |vw: &mut VirtioWinHandle, arch: &str, sha: &str| -> RhaiResult<Files> {
-            let a = rr(arches_of(&vec![Dynamic::from(arch.to_string())]))?;
-            let expected = if sha.is_empty() { None } else { Some(sha) };
-            let f = rr(vw.0.guest_agent(a[0], expected))?;
-            Ok(files(vec![f]))
+        |vw: &mut VirtioWinHandle, arch_list: Array, pin_map: Map| -> RhaiResult<Map> {
+            let arch_list = rr(arches(&arch_list))?;
+            let found = rr(vw.0.guest_agents(&arch_list, &pins(&pin_map)))?;
+            Ok(found.into_iter().map(|(a, f)| (a.to_string().into(), Dynamic::from(files(vec![f])))).collect())
+        },
+    );
+    reg(
+        &mut m,
+        "guest_agent",
+        &["vw: VirtioWin", "arch: String", "pins: Map", "Files"],
+        "The QEMU guest agent MSI for one architecture, checked against its pin in `pins` (canonical arch -> SHA-256, or one bare pin under `*`).",
+        true,
+        |vw: &mut VirtioWinHandle, arch: &str, pin_map: Map| -> RhaiResult<Files> {
+            let a = rr(Arch::from_user(arch))?;
+            let found = rr(vw.0.guest_agents(&[a], &pins(&pin_map)))?;
+            Ok(files(found.into_iter().map(|(_, f)| f).collect()))
         },
     );
     engine.register_static_module("virtio_win", m.into());

@@ -1,0 +1,58 @@
+//! Local files and directories the user names, placed on media: a directory ships what the
+//! default rules let ship (key material and junk refused or skipped), a file keeps its name.
+
+use std::path::Path;
+
+use super::{Media, Source};
+use crate::error::{Error, IoContext, Result};
+
+/// A single local file as an input to place on media: its base name, its bytes, its size.
+pub fn file_input(path: &Path) -> Result<(String, Source, u64)> {
+    let meta = std::fs::metadata(path).with_path("read", path)?;
+    if !meta.is_file() {
+        return Err(Error::invalid(format!("{} is not a file", path.display())));
+    }
+    Ok((
+        base_name(path)?,
+        Source::File(path.to_path_buf()),
+        meta.len(),
+    ))
+}
+
+fn base_name(path: &Path) -> Result<String> {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .map(str::to_string)
+        .ok_or_else(|| Error::invalid(format!("{} has no UTF-8 file name", path.display())))
+}
+
+/// Put the local file or directory `path` under the media directory `dest`: a file as
+/// `dest/<its name>`, a directory's shippable files below `dest/` (every refused file is
+/// reported at once).
+pub fn add_local(media: &mut Media, dest: &str, path: &Path) -> Result<()> {
+    let dest = dest.trim_matches('/');
+    if path.is_dir() {
+        let (files, problems) = crate::policy::shipped_files(path)?;
+        if !problems.is_empty() {
+            return Err(Error::many(
+                format!("{} cannot be shipped", path.display()),
+                problems,
+            ));
+        }
+        for f in files {
+            media.add_file(&format!("{dest}/{}", f.rel), &f.path)?;
+        }
+        Ok(())
+    } else {
+        media.add_file(&format!("{dest}/{}", base_name(path)?), path)
+    }
+}
+
+/// Put input files (name, bytes, size) under the media directory `dest`.
+pub fn add_inputs(media: &mut Media, dest: &str, files: &[(String, Source, u64)]) -> Result<()> {
+    let dest = dest.trim_matches('/');
+    for (name, source, size) in files {
+        media.add(&format!("{dest}/{name}"), source.clone(), *size)?;
+    }
+    Ok(())
+}

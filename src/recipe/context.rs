@@ -1,0 +1,197 @@
+//! The state of one recipe run that API functions share: the recipe, input resolution, the
+//! user's settings and the declared parameters, messages, outputs, and where it may write.
+
+use std::cell::RefCell;
+use std::path::{Component, Path, PathBuf};
+
+use serde::Serialize;
+
+use super::params::{Decls, Kind, Params, Setting};
+use super::resolve::{PathResolver, RecipeSource};
+use crate::error::{Error, Result};
+
+/// How a run reports progress and messages.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RunOptions {
+    /// Only errors on stderr.
+    pub quiet: bool,
+    /// Show progress lines (when stderr is a terminal).
+    pub progress: bool,
+}
+
+/// One file a run wrote.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct OutputFile {
+    /// Path as the user would type it (relative to the working directory when below it).
+    pub path: String,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256, hex.
+    pub sha256: String,
+}
+
+/// What a successful run produced (the `--json` summary).
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    /// The recipe as named in messages.
+    pub recipe: String,
+    /// Every output written, in the order written.
+    pub outputs: Vec<OutputFile>,
+    /// Every warning raised.
+    pub warnings: Vec<String>,
+}
+
+/// State shared by the API functions during one run.
+pub struct RunContext {
+    /// The recipe being run.
+    pub recipe: RecipeSource,
+    /// Resolves relative input paths.
+    pub paths: PathResolver,
+    /// `--set` values.
+    pub settings: Vec<Setting>,
+    /// Stop at `params()` (for `list`/`check`).
+    pub describe_only: bool,
+    /// Messages settings.
+    pub options: RunOptions,
+    /// The declarations passed to `params()`.
+    pub decls: RefCell<Option<Decls>>,
+    /// The merged parameters `params()` returned (to report settings never read).
+    pub params: RefCell<Option<Params>>,
+    /// Warnings raised so far.
+    pub warnings: RefCell<Vec<String>>,
+    /// Outputs written so far.
+    pub outputs: RefCell<Vec<OutputFile>>,
+    /// Directories the run may write into (from `out_dir` and `*_out_dir` parameters).
+    pub output_roots: RefCell<Vec<PathBuf>>,
+}
+
+impl RunContext {
+    /// The context of a run of `recipe` with `settings`, before `params()` is called.
+    pub fn new(
+        recipe: RecipeSource,
+        paths: PathResolver,
+        settings: Vec<Setting>,
+        describe_only: bool,
+        options: RunOptions,
+    ) -> Self {
+        RunContext {
+            recipe,
+            paths,
+            settings,
+            describe_only,
+            options,
+            decls: RefCell::default(),
+            params: RefCell::default(),
+            warnings: RefCell::default(),
+            outputs: RefCell::default(),
+            output_roots: RefCell::default(),
+        }
+    }
+
+    /// Record a warning (printed on stderr unless quiet, and listed in the summary).
+    pub fn warn(&self, msg: impl Into<String>) {
+        let msg = msg.into();
+        if self.warnings.borrow().contains(&msg) {
+            return;
+        }
+        if !self.options.quiet {
+            eprintln!("warning: {msg}");
+        }
+        self.warnings.borrow_mut().push(msg);
+    }
+
+    /// Print a progress line on stderr when progress is on (a terminal) and not quiet.
+    pub fn progress(&self, msg: &str) {
+        if self.options.progress && !self.options.quiet {
+            eprintln!("  .. {msg}");
+        }
+    }
+
+    /// Print an informational line on stderr unless quiet.
+    pub fn info(&self, msg: impl AsRef<str>) {
+        if !self.options.quiet {
+            eprintln!("{}", msg.as_ref());
+        }
+    }
+
+    /// Every input path the user set (`--set virtio_win=...`) must exist: the error names the
+    /// parameter, before any work starts. (Defaults are the recipe's: they are found, or fail,
+    /// where the recipe uses them.)
+    pub fn check_inputs(&self, decls: &Decls, params: &Params) -> Result<()> {
+        let mut problems = Vec::new();
+        for (name, d) in &decls.0 {
+            if d.kind != Kind::Path || !params.user_set(name) {
+                continue;
+            }
+            if let Some(value) = params.peek_str(name) {
+                if let Err(e) = self.paths.input(&value) {
+                    problems.push(e.context(format!("--set {name}={value}")));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::many(
+                format!("{} input(s) not found", problems.len()),
+                problems,
+            ))
+        }
+    }
+
+    /// Take the run's output directories from its merged parameters: every parameter
+    /// declared as `param::out_dir`. Recipes write only below these.
+    pub fn allow_outputs(&self, params: &Params) -> Result<()> {
+        for dir in params.output_dirs() {
+            let abs = std::path::absolute(&dir).map_err(|e| Error::io("resolve", &dir, e))?;
+            self.output_roots.borrow_mut().push(abs);
+        }
+        Ok(())
+    }
+
+    /// The output directory `dir`, which must be inside one the run was given (see
+    /// [`RunContext::allow_outputs`]): a recipe cannot write anywhere else.
+    pub fn output_dir(&self, dir: &str) -> Result<PathBuf> {
+        let abs = std::path::absolute(dir).map_err(|e| Error::io("resolve", dir, e))?;
+        let norm = lexical_normal(&abs);
+        let roots = self.output_roots.borrow();
+        if roots.iter().any(|r| norm.starts_with(lexical_normal(r))) {
+            Ok(abs)
+        } else {
+            Err(Error::invalid(format!(
+                "refusing to write to `{dir}`: it is outside the run's output directories"
+            ))
+            .with_help(
+                "recipes write only below their output-directory parameters (`out_dir`, declared with param::out_dir); pass --set out_dir=... to choose it",
+            ))
+        }
+    }
+}
+
+/// `a/b/../c` -> `a/c` without touching the file system (the directory may not exist yet).
+fn lexical_normal(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lexical_normal_removes_dot_dot() {
+        assert_eq!(
+            lexical_normal(Path::new("/a/b/../c/./d")),
+            PathBuf::from("/a/c/d")
+        );
+    }
+}
