@@ -243,36 +243,61 @@ pub fn devices_cmd(data: &[u8]) {
     }
 }
 
-/// The defaults the params target merges into: one parameter of every kind a recipe uses,
-/// plus one (a map) that cannot be set from the command line.
-fn defaults() -> rhai::Map {
-    let mut m = rhai::Map::new();
-    m.insert("out_dir".into(), "out/x".into());
-    m.insert("strict".into(), false.into());
-    m.insert("source_date_epoch".into(), rhai::Dynamic::from(0_i64));
-    m.insert(
-        "arches".into(),
-        rhai::Dynamic::from(vec![rhai::Dynamic::from("x86".to_string())]),
+/// The declarations the params target merges into: one parameter of every kind a recipe uses,
+/// one that applies only under a condition, one optional and one required.
+fn declarations() -> params::Decls {
+    use params::{Decl, Kind};
+    use rhai::Dynamic;
+    let mut m = BTreeMap::new();
+    let mut add = |name: &str, kind: Kind, default: Dynamic| {
+        m.insert(name.to_string(), Decl::new(kind, default, "fuzzed"));
+    };
+    add("out_dir", Kind::OutDir, "out/x".into());
+    add("text", Kind::Text, Dynamic::UNIT);
+    add("strict", Kind::Flag, false.into());
+    add("source_date_epoch", Kind::Int, Dynamic::from(0_i64));
+    add(
+        "arches",
+        Kind::Arches,
+        Dynamic::from(vec![Dynamic::from("x86".to_string())]),
     );
-    m.insert("cert".into(), rhai::Dynamic::UNIT);
-    m.insert("nested".into(), rhai::Dynamic::from(rhai::Map::new()));
-    m
+    add("arch", Kind::Arch, "amd64".into());
+    add("os", Kind::Os, "w7".into());
+    add("list", Kind::List, Dynamic::from(rhai::Array::new()));
+    add("policy", Kind::SigningPolicy, "test".into());
+    add("sha", Kind::Sha256, Dynamic::UNIT);
+    add("pins", Kind::Pins, Dynamic::from(rhai::Map::new()));
+    add(
+        "firmware",
+        Kind::Choice(vec!["uefi".into(), "bios".into()]),
+        "uefi".into(),
+    );
+    let mut cert = Decl::new(Kind::Path, "c.cer".into(), "fuzzed");
+    cert.when = Some(("policy".into(), "test".into()));
+    m.insert("cert".into(), cert);
+    let mut need = Decl::new(Kind::Path, Dynamic::UNIT, "fuzzed");
+    need.default = None;
+    m.insert("need".into(), need);
+    params::Decls(m)
 }
 
-/// Split `data` into `--set` arguments (one per line), parse and merge them.
+/// Split `data` into `--set` arguments (one per line), parse and merge them: a merge that
+/// succeeds has every declared parameter, each readable, and the required one set.
 pub fn params(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let args: Vec<String> = text.split('\n').map(str::to_string).collect();
     let Ok(settings) = params::parse_settings(&args) else {
         return;
     };
-    let defaults = defaults();
-    if let Ok(merged) = params::merge(&defaults, &settings) {
-        let keys: BTreeMap<String, String> = params::describe(&merged);
-        assert_eq!(
-            keys.len(),
-            defaults.len(),
-            "merge added or lost a parameter"
+    let decls = declarations();
+    if let Ok(merged) = decls.merge(&settings) {
+        for name in decls.0.keys() {
+            assert!(merged.get(name).is_ok(), "merge lost parameter {name}");
+        }
+        assert!(
+            settings.iter().any(|s| s.key == "need"),
+            "a required parameter was not set, yet the merge succeeded"
         );
+        assert!(merged.unused_settings().len() <= settings.len());
     }
 }

@@ -38,7 +38,9 @@ pub fn render_error(e: &Error) {
     let handler = if std::io::stderr().is_terminal() {
         miette::GraphicalReportHandler::new()
     } else {
+        // Logs and CI: one message per line, never a path split by wrapping.
         miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_wrap_lines(false)
     };
     let mut out = String::new();
     if handler.render_report(&mut out, e).is_err() {

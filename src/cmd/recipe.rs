@@ -119,6 +119,19 @@ pub fn check(ctx: &Context, a: &CheckArgs) -> Result<ExitCode> {
     for r in &a.recipes {
         match recipe::describe(r) {
             Ok(info) => {
+                let bare: Vec<&str> = info
+                    .params
+                    .iter()
+                    .filter(|(_, p)| p.description.is_empty())
+                    .map(|(k, _)| k.as_str())
+                    .collect();
+                if !bare.is_empty() {
+                    eprintln!(
+                        "warning: {}: parameter(s) declared without a type and description: {}; declare each as param::<type>(default, \"what it is for\")",
+                        info.name,
+                        bare.join(", ")
+                    );
+                }
                 if !ctx.quiet {
                     println!("ok: {} ({} parameters)", info.name, info.params.len());
                 }

@@ -86,6 +86,26 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// The kind of a bare default (`out_dir: "out/x"`) in a recipe without declarations: by
+    /// value type, and an output directory for `out_dir` and `*_out_dir` names.
+    pub fn infer(name: &str, v: &Dynamic) -> Option<Kind> {
+        if v.is_bool() {
+            Some(Kind::Flag)
+        } else if v.is_int() {
+            Some(Kind::Int)
+        } else if v.is_array() {
+            Some(Kind::List)
+        } else if (v.is_string() || v.is_unit())
+            && (name == "out_dir" || name.ends_with("_out_dir"))
+        {
+            Some(Kind::OutDir)
+        } else if v.is_string() || v.is_unit() {
+            Some(Kind::Text)
+        } else {
+            None
+        }
+    }
+
     /// The type as `list` shows it.
     pub fn name(&self) -> String {
         match self {
@@ -365,23 +385,33 @@ impl Decls {
         let mut out = BTreeMap::new();
         let mut problems = Vec::new();
         for (name, v) in map {
-            let Some(mut d) = v.clone().try_cast::<Decl>() else {
-                problems.push(
-                    Error::invalid(format!(
-                        "parameter `{name}` is declared as a bare {} value, without a type and a description",
-                        v.type_name()
-                    ))
-                    .with_help(format!(
-                        "declare it with its type, e.g. {name}: param::text({v:?}, \"what it is for\") (see `aero-recipe api`, namespace param::)"
-                    )),
-                );
-                continue;
+            let mut d = match v.clone().try_cast::<Decl>() {
+                Some(d) => {
+                    if d.doc.is_empty() {
+                        problems.push(Error::invalid(format!(
+                            "parameter `{name}` has no description"
+                        )));
+                    }
+                    d
+                }
+                // A bare default (recipes written before typed declarations): typed from the
+                // value, undocumented; `check` and `list` point it out.
+                None => match Kind::infer(name, v) {
+                    Some(kind) => Decl::new(kind, v.clone(), ""),
+                    None => {
+                        problems.push(
+                            Error::invalid(format!(
+                                "parameter `{name}` has a {} default, which no parameter type takes",
+                                v.type_name()
+                            ))
+                            .with_help(format!(
+                                "declare it with its type, e.g. {name}: param::text(\"...\", \"what it is for\") (see `aero-recipe api`, namespace param::)"
+                            )),
+                        );
+                        continue;
+                    }
+                },
             };
-            if d.doc.is_empty() {
-                problems.push(Error::invalid(format!(
-                    "parameter `{name}` has no description"
-                )));
-            }
             if let Some(def) = &d.default {
                 if !def.is_unit() {
                     match d.kind.typed(def) {

@@ -19,7 +19,7 @@ use crate::media::manifest::Package;
 use crate::media::publish::{publish, Publish};
 use crate::media::{local, Media};
 use crate::recipe::context::{OutputFile, RunContext};
-use crate::recipe::errors::{rr, rr_at, RhaiResult};
+use crate::recipe::errors::{rr, rr_at, to_rhai, RhaiResult};
 use crate::recipe::params::Params;
 use crate::recipe::strict;
 
@@ -225,26 +225,18 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
     reg(
         &mut m,
         "add_path",
-        &["media: Media", "dest: String", "path: String"],
-        "Put a local file (as dest/<its name>) or directory (its shippable files) under the media directory `dest`.",
+        &["media: Media", "dest: String", "source: String | Files", "()"],
+        "Put a local file (as dest/<its name>) or directory (its shippable files), given as a path string, or input files (e.g. from virtio-win), under the media directory `dest`.",
         true,
-        move |mh: &mut MediaHandle, dest: &str, path: &str| -> RhaiResult<()> {
-            let path = rr(c.get()?.paths.input(path))?;
+        move |mh: &mut MediaHandle, dest: &str, source: Dynamic| -> RhaiResult<()> {
+            if let Some(files) = source.clone().try_cast::<Files>() {
+                return rr(local::add_inputs(&mut mh.media.borrow_mut(), dest, &files.0));
+            }
+            let path = source.into_immutable_string().map_err(|t| {
+                to_rhai(Error::invalid(format!("media path `{dest}`: expected a path string or input files, not {t}")))
+            })?;
+            let path = rr(c.get()?.paths.input(&path))?;
             rr(local::add_local(&mut mh.media.borrow_mut(), dest, &path))
-        },
-    );
-    reg(
-        &mut m,
-        "add_path",
-        &["media: Media", "dest: String", "files: Files"],
-        "Put input files (e.g. from virtio-win) under the media directory `dest`.",
-        true,
-        |mh: &mut MediaHandle, dest: &str, files: Files| -> RhaiResult<()> {
-            rr(local::add_inputs(
-                &mut mh.media.borrow_mut(),
-                dest,
-                &files.0,
-            ))
         },
     );
     reg(

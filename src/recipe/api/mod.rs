@@ -81,6 +81,11 @@ pub fn reference(engine: &Engine) -> Result<String> {
     let mut lines: Vec<(String, String)> = Vec::new();
     let mut add = |ns: &str, f: &serde_json::Value| {
         let name = f["name"].as_str().unwrap_or("?");
+        // Property and index access (`p.os`) are documented with the function that returns
+        // the value (`params`), not as functions of their own.
+        if name.starts_with("index$") || name.starts_with("get$") || name.starts_with("set$") {
+            return;
+        }
         let params: Vec<String> = f["params"]
             .as_array()
             .map(|ps| {

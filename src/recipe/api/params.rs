@@ -19,13 +19,13 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         rr(p.get(name))
     });
 
-    let mut g = Module::new();
+    let mut m = Module::new();
     let c = ctx.clone();
     reg(
-        &mut g,
+        &mut m,
         "params",
         &["declarations: Map", "Params"],
-        "Declare the recipe's parameters (each a param::<type>(default, description)); returns them typed and merged with `--set KEY=VALUE`, read as p.name.",
+        "Declare the recipe's parameters (each a param::<type>(default, description)); returns them typed and merged with `--set KEY=VALUE`, read as p.name (a name not declared is an error naming the nearest).",
         true,
         move |nc: NativeCallContext, declarations: Map| -> RhaiResult<Params> {
             let run = c.get()?;
@@ -45,7 +45,7 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         },
     );
     reg(
-        &mut g,
+        &mut m,
         "when",
         &["param: Param", "other: String", "value", "Param"],
         "The parameter applies only when parameter `other` has `value` (e.g. cert only with signing_policy test): otherwise its default is dropped and a value the user sets is refused.",
@@ -57,7 +57,7 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         },
     );
     reg(
-        &mut g,
+        &mut m,
         "required",
         &["param: Param", "Param"],
         "The parameter has no default: the run fails unless the user sets it.",
@@ -68,32 +68,81 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
             d
         },
     );
-    engine.register_global_module(g.into());
+    engine.register_global_module(m.into());
 
     let mut m = Module::new();
-    let simple: [(&str, Kind, &str, &str); 9] = [
-        ("text", Kind::Text, "default: String", "Free text."),
-        ("int", Kind::Int, "default: i64", "A whole number."),
-        ("flag", Kind::Flag, "default: bool", "true or false (also yes/no, on/off, 1/0 on the command line)."),
-        ("list", Kind::List, "default: Array", "A list of strings: a comma list or a JSON array on the command line."),
-        ("path", Kind::Path, "default: String", "An input file or directory (looked up in the working directory, next to the recipe, then in the bundled files); () for none."),
-        ("out_dir", Kind::OutDir, "default: String", "A directory the run writes its outputs into: the only places a recipe may write."),
-        ("os", Kind::Os, "default: String", "A Windows version (w7, w10, w11, 2k22, ...; aliases such as win10 or server2022), kept as the upstream directory name."),
-        ("arch", Kind::Arch, "default: String", "One architecture (x86, amd64, arm64; aliases x64, win32, aarch64, ...), kept canonical."),
-        ("arches", Kind::Arches, "default: Array", "A list of architectures, canonical and without repeats."),
-    ];
-    for (name, kind, default_param, doc) in simple {
-        reg(
-            &mut m,
-            name,
-            &[default_param, "description: String", "Param"],
-            &format!("Declare a parameter: {doc}"),
-            false,
-            move |default: Dynamic, description: &str| -> Decl {
-                decl(kind.clone(), default, description)
-            },
-        );
-    }
+    reg(
+        &mut m,
+        "text",
+        &["default: String", "description: String", "Param"],
+        "Declare a parameter: Free text; () for none unless set.",
+        false,
+        |default: Dynamic, description: &str| -> Decl { decl(Kind::Text, default, description) },
+    );
+    reg(
+        &mut m,
+        "int",
+        &["default: i64", "description: String", "Param"],
+        "Declare a parameter: A whole number.",
+        false,
+        |default: Dynamic, description: &str| -> Decl { decl(Kind::Int, default, description) },
+    );
+    reg(
+        &mut m,
+        "flag",
+        &["default: bool", "description: String", "Param"],
+        "Declare a parameter: true or false (also yes/no, on/off, 1/0 on the command line).",
+        false,
+        |default: Dynamic, description: &str| -> Decl { decl(Kind::Flag, default, description) },
+    );
+    reg(
+        &mut m,
+        "list",
+        &["default: Array", "description: String", "Param"],
+        "Declare a parameter: A list of strings: a comma list or a JSON array on the command line.",
+        false,
+        |default: Dynamic, description: &str| -> Decl { decl(Kind::List, default, description) },
+    );
+    reg(
+        &mut m,
+        "path",
+        &["default: String", "description: String", "Param"],
+        "Declare a parameter: An input file or directory (looked up in the working directory, next to the recipe, then in the bundled files; a path the user sets must exist); () for none.",
+        false,
+        |default: Dynamic, description: &str| -> Decl { decl(Kind::Path, default, description) },
+    );
+    reg(
+        &mut m,
+        "out_dir",
+        &["default: String", "description: String", "Param"],
+        "Declare a parameter: A directory the run writes its outputs into: the only places a recipe may write.",
+        false,
+        |default: Dynamic, description: &str| -> Decl { decl(Kind::OutDir, default, description) },
+    );
+    reg(
+        &mut m,
+        "os",
+        &["default: String", "description: String", "Param"],
+        "Declare a parameter: A Windows version (w7, w10, w11, 2k22, ...; aliases such as win10 or server2022), kept as the upstream directory name.",
+        false,
+        |default: Dynamic, description: &str| -> Decl { decl(Kind::Os, default, description) },
+    );
+    reg(
+        &mut m,
+        "arch",
+        &["default: String", "description: String", "Param"],
+        "Declare a parameter: One architecture (x86, amd64, arm64; aliases x64, win32, aarch64, ...), kept canonical.",
+        false,
+        |default: Dynamic, description: &str| -> Decl { decl(Kind::Arch, default, description) },
+    );
+    reg(
+        &mut m,
+        "arch_list",
+        &["default: Array", "description: String", "Param"],
+        "Declare a parameter: A list of architectures, canonical and without repeats.",
+        false,
+        |default: Dynamic, description: &str| -> Decl { decl(Kind::Arches, default, description) },
+    );
     reg(
         &mut m,
         "signing_policy",

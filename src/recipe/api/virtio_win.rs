@@ -9,8 +9,8 @@ use rhai::{Array, Dynamic, Engine, Map, Module, NativeCallContext};
 use super::handles::{DriversHandle, Files, VirtioWinHandle};
 use super::{reg, Ctx};
 use crate::arch::Arch;
-use crate::error::Result;
-use crate::recipe::errors::{rr, rr_at, RhaiResult};
+use crate::error::{Error, Result};
+use crate::recipe::errors::{rr, rr_at, to_rhai, RhaiResult};
 use crate::virtio_win::{SourceFile, VirtioWin};
 
 fn strings(items: &Array) -> Vec<String> {
@@ -41,22 +41,6 @@ fn files(list: Vec<SourceFile>) -> Files {
     ))
 }
 
-fn open(
-    nc: &NativeCallContext,
-    c: &Ctx,
-    path: &str,
-    sha: Option<&str>,
-) -> RhaiResult<VirtioWinHandle> {
-    let run = c.get()?;
-    let p = rr_at(nc, run.paths.input(path))?;
-    run.info(format!("reading {path}"));
-    let vw = rr_at(nc, VirtioWin::open(&p))?;
-    if let Some(sha) = sha {
-        rr_at(nc, vw.verify_sha256(sha))?;
-    }
-    Ok(VirtioWinHandle(Rc::new(vw)))
-}
-
 pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
     engine.register_type_with_name::<VirtioWinHandle>("VirtioWin");
     let mut m = Module::new();
@@ -67,33 +51,28 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         &["path: String", "VirtioWin"],
         "Open an upstream virtio-win ISO (no extraction) or extracted tree; hashes it once for provenance.",
         false,
-        move |nc: NativeCallContext, path: &str| -> RhaiResult<VirtioWinHandle> { open(&nc, &c, path, None) },
-    );
-    let c = ctx.clone();
-    reg(
-        &mut m,
-        "open",
-        &["path: String", "sha256: String", "VirtioWin"],
-        "Open an upstream virtio-win ISO or tree and stop unless it (or the tree digest) has this SHA-256.",
-        false,
-        move |nc: NativeCallContext, path: &str, sha: &str| -> RhaiResult<VirtioWinHandle> { open(&nc, &c, path, Some(sha)) },
-    );
-    let c = ctx.clone();
-    reg(
-        &mut m,
-        "open",
-        &["path: String", "sha256: ()", "VirtioWin"],
-        "Open an upstream virtio-win ISO or tree, not pinned (the sha256 parameter was left unset).",
-        false,
-        move |nc: NativeCallContext, path: &str, _none: ()| -> RhaiResult<VirtioWinHandle> { open(&nc, &c, path, None) },
+        move |nc: NativeCallContext, path: &str| -> RhaiResult<VirtioWinHandle> {
+            let run = c.get()?;
+            let p = rr_at(&nc, run.paths.input(path))?;
+            run.info(format!("reading {path}"));
+            Ok(VirtioWinHandle(Rc::new(rr_at(&nc, VirtioWin::open(&p))?)))
+        },
     );
     reg(
         &mut m,
         "verify_sha256",
-        &["vw: VirtioWin", "sha256: String"],
-        "Stop unless the ISO (or the tree digest) has this SHA-256: pins the exact upstream input.",
+        &["vw: VirtioWin", "sha256: String | ()", "()"],
+        "Stop unless the ISO (or the tree digest) has this SHA-256: pins the exact upstream input (() from an unset param::sha256 checks nothing).",
         true,
-        |vw: &mut VirtioWinHandle, sha: &str| -> RhaiResult<()> { rr(vw.0.verify_sha256(sha)) },
+        |vw: &mut VirtioWinHandle, sha: Dynamic| -> RhaiResult<()> {
+            if sha.is_unit() {
+                return Ok(());
+            }
+            let sha = sha
+                .into_immutable_string()
+                .map_err(|t| to_rhai(Error::invalid(format!("verify_sha256 takes a SHA-256 string or (), not {t}"))))?;
+            rr(vw.0.verify_sha256(&sha))
+        },
     );
     reg(
         &mut m,
