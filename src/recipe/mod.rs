@@ -136,3 +136,31 @@ pub fn write_definitions(dir: &std::path::Path) -> Result<()> {
         .write_to_dir(dir)
         .map_err(|e| Error::io("write definitions into", dir, e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The declarations are what `list`, `check` and `--set` parsing work from: every bundled
+    /// recipe declares every parameter with a type (not a bare default) and a description.
+    #[test]
+    fn every_bundled_recipe_declares_every_parameter_with_a_type_and_a_description() {
+        let names = assets::bundled_recipe_names();
+        assert!(names.len() >= 7, "{names:?}");
+        for name in names {
+            let info = describe(&name).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            assert!(!info.params.is_empty(), "{name} declares no parameters");
+            for (param, p) in &info.params {
+                assert!(
+                    !p.description.is_empty(),
+                    "{name}: parameter `{param}` has no description (a bare default, not param::<type>(...))"
+                );
+                assert!(!p.kind.is_empty(), "{name}: parameter `{param}` has no type");
+            }
+            assert!(
+                info.params.get("out_dir").is_some_and(|p| p.kind == "output dir"),
+                "{name}: out_dir must be declared with param::out_dir"
+            );
+        }
+    }
+}

@@ -144,6 +144,8 @@ impl Kind {
                     items.into_iter().map(Dynamic::from).collect::<Array>(),
                 ))
             }
+            // `--set cert=` says "none" for an optional input or pin.
+            Kind::Path | Kind::Sha256 if raw.trim().is_empty() => Ok(Dynamic::UNIT),
             _ => self.typed(&Dynamic::from(raw.to_string())),
         }
     }
@@ -534,7 +536,8 @@ impl Decls {
             if applies {
                 continue;
             }
-            if user_set.contains(name) {
+            let said_none = values.get(name).is_some_and(Dynamic::is_unit);
+            if user_set.contains(name) && !said_none {
                 problems.push(
                     Error::invalid(format!(
                         "parameter `{name}` was set, but it applies only when {other}={want} and {other} is {actual}"

@@ -2,7 +2,6 @@
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::path::Path;
 use std::rc::Rc;
 
 use rhai::{Array, Dynamic, Engine, Map, Module, NativeCallContext};
@@ -18,7 +17,7 @@ use crate::guest_tools::{self, Profile, SigningPolicy};
 use crate::media::manifest::Package;
 use crate::media::publish::{publish, Publish};
 use crate::media::{local, Media};
-use crate::recipe::context::{OutputFile, RunContext};
+use crate::recipe::context::RunContext;
 use crate::recipe::errors::{rr, rr_at, to_rhai, RhaiResult};
 use crate::recipe::params::Params;
 use crate::recipe::strict;
@@ -53,11 +52,6 @@ fn new_handle(media: Media, profile: Option<Profile>) -> MediaHandle {
     }
 }
 
-fn display_path(p: &Path) -> String {
-    let cwd = std::env::current_dir().unwrap_or_default();
-    p.strip_prefix(&cwd).unwrap_or(p).display().to_string()
-}
-
 /// Drivers placed without a spec still meet the package rules (models for their arch,
 /// referenced files shipped, .inf/.sys/.cat present); warnings go to the run.
 fn package_rules(run: &RunContext, d: &DriversHandle) -> Result<()> {
@@ -70,14 +64,7 @@ fn package_rules(run: &RunContext, d: &DriversHandle) -> Result<()> {
 /// Publish `media` per `req` and record the outputs in the run.
 fn publish_recorded(run: &RunContext, media: &Media, req: &Publish) -> Result<()> {
     let records = publish(media.clone(), req, &|m| run.progress(m))?;
-    let mut outs = run.outputs.borrow_mut();
-    for r in records {
-        outs.push(OutputFile {
-            path: display_path(&r.path),
-            size: r.size,
-            sha256: r.sha256,
-        });
-    }
+    run.record_outputs(records);
     Ok(())
 }
 
