@@ -120,6 +120,12 @@ pub enum Error {
     /// The run was interrupted (Ctrl-C); nothing was committed.
     #[error("interrupted: no output was written")]
     Interrupted,
+
+    /// The command line itself is wrong (an unknown recipe or parameter, a malformed `--set`):
+    /// the CLI exits 2 for these, as for its own argument errors.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Usage(Box<Error>),
 }
 
 fn first_line(problems: &[Error]) -> String {
@@ -238,11 +244,33 @@ impl Error {
         Error::many(format!("{summary} ({total} problems{shown})"), problems)
     }
 
+    /// Mark this error as a mistake on the command line (exit status 2).
+    pub fn usage(self) -> Self {
+        match self {
+            Error::Usage(_) => self,
+            other => Error::Usage(Box::new(other)),
+        }
+    }
+
+    /// Whether the failure is (or contains) a command-line mistake.
+    pub fn is_usage(&self) -> bool {
+        match self {
+            Error::Usage(_) => true,
+            Error::Many { problems, .. } => problems.iter().any(Error::is_usage),
+            Error::Recipe(r) => r.cause.is_usage(),
+            _ => false,
+        }
+    }
+
     /// Attach a help text (what the user should do).
     pub fn with_help(mut self, text: impl Into<String>) -> Self {
         match &mut self {
             Error::Located(loc) => loc.help = Some(text.into()),
             Error::Invalid { help, .. } => *help = Some(text.into()),
+            Error::Usage(inner) => {
+                let e = std::mem::replace(&mut **inner, Error::Interrupted);
+                **inner = e.with_help(text);
+            }
             _ => {}
         }
         self
@@ -259,6 +287,7 @@ impl Error {
                 summary: format!("{what}: {summary}"),
                 problems,
             },
+            Error::Usage(inner) => Error::Usage(Box::new(inner.context(what))),
             other => other,
         }
     }
@@ -268,6 +297,7 @@ impl Error {
         match self {
             Error::Many { problems, .. } => problems.iter().flat_map(|p| p.problems()).collect(),
             Error::Recipe(r) => r.cause.problems(),
+            Error::Usage(inner) => inner.problems(),
             other => vec![other],
         }
     }

@@ -70,7 +70,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             cmd::render_error(&e);
-            ExitCode::from(1)
+            ExitCode::from(if e.is_usage() { 2 } else { 1 })
         }
     }
 }

@@ -13,9 +13,14 @@ use super::Context;
 pub struct RunArgs {
     /// Recipe path, or bundled name (`virtio-win-full` or `virtio-win-full.rhai`).
     pub recipe: String,
-    /// Set a recipe parameter; repeatable. Arrays take comma lists (`arches=x86,amd64`).
+    /// Set a recipe parameter; repeatable. Arrays take comma lists (`arches=x86,amd64`) or
+    /// JSON arrays (`extra_commands=["a, b","c"]`); an empty value unsets an optional path.
     #[arg(long = "set", value_name = "KEY=VALUE")]
     pub set: Vec<String>,
+    /// Read parameters from a JSON object file (`{"os": "w10", "arches": ["amd64"]}`);
+    /// `--set` overrides its values.
+    #[arg(long = "params", value_name = "FILE")]
+    pub params: Option<PathBuf>,
     /// Print a JSON summary (outputs with path, size, sha256; warnings) on stdout.
     #[arg(long)]
     pub json: bool,
@@ -53,6 +58,7 @@ pub fn run(ctx: &Context, a: &RunArgs) -> Result<ExitCode> {
     let summary = recipe::run(
         &a.recipe,
         &a.set,
+        a.params.as_deref(),
         RunOptions {
             quiet: ctx.quiet,
             progress: ctx.stderr_is_tty,

@@ -104,11 +104,20 @@ impl RunContext {
     /// working directory when below it).
     pub fn record_outputs(&self, records: Vec<crate::media::output::OutputRecord>) {
         let cwd = std::env::current_dir().unwrap_or_default();
-        self.outputs.borrow_mut().extend(records.into_iter().map(|r| OutputFile {
-            path: r.path.strip_prefix(&cwd).unwrap_or(&r.path).display().to_string(),
-            size: r.size,
-            sha256: r.sha256,
-        }));
+        self.outputs
+            .borrow_mut()
+            .extend(records.into_iter().map(|r| {
+                OutputFile {
+                    path: r
+                        .path
+                        .strip_prefix(&cwd)
+                        .unwrap_or(&r.path)
+                        .display()
+                        .to_string(),
+                    size: r.size,
+                    sha256: r.sha256,
+                }
+            }));
     }
 
     /// Print a progress line on stderr when progress is on (a terminal) and not quiet.

@@ -52,9 +52,22 @@ fn prepare(
     Ok((ctx, engine, ast))
 }
 
-/// Run a recipe (path or bundled name) with `--set` settings.
-pub fn run(recipe: &str, settings: &[String], options: RunOptions) -> Result<RunSummary> {
-    let settings = params::parse_settings(settings)?;
+/// Run a recipe (path or bundled name) with `--set` settings and, optionally, a `--params`
+/// file (JSON object) whose values `--set` overrides.
+pub fn run(
+    recipe: &str,
+    settings: &[String],
+    params_file: Option<&std::path::Path>,
+    options: RunOptions,
+) -> Result<RunSummary> {
+    let mut all = Vec::new();
+    if let Some(path) = params_file {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::io("read the params file", path, e).usage())?;
+        all = params::settings_from_json(path, &text)?;
+    }
+    all.extend(params::parse_settings(settings)?);
+    let settings = all;
     let (ctx, engine, ast) = prepare(recipe, settings, false, options)?;
     engine
         .run_ast(&ast)
@@ -155,10 +168,15 @@ mod tests {
                     !p.description.is_empty(),
                     "{name}: parameter `{param}` has no description (a bare default, not param::<type>(...))"
                 );
-                assert!(!p.kind.is_empty(), "{name}: parameter `{param}` has no type");
+                assert!(
+                    !p.kind.is_empty(),
+                    "{name}: parameter `{param}` has no type"
+                );
             }
             assert!(
-                info.params.get("out_dir").is_some_and(|p| p.kind == "output dir"),
+                info.params
+                    .get("out_dir")
+                    .is_some_and(|p| p.kind == "output dir"),
                 "{name}: out_dir must be declared with param::out_dir"
             );
         }

@@ -16,13 +16,69 @@ use crate::arch::Arch;
 use crate::error::{Error, Result};
 use crate::guest_tools::SigningPolicy;
 
-/// One `--set KEY=VALUE` from the command line.
+/// One parameter value the user gave: `--set KEY=VALUE`, or a member of a `--params` file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Setting {
     /// The parameter name.
     pub key: String,
-    /// The raw text after `=`.
+    /// The raw text after `=` (for a params-file value: its JSON text).
     pub value: String,
+    /// A params-file value, typed as JSON (`None` for `--set`).
+    pub json: Option<serde_json::Value>,
+}
+
+impl Setting {
+    /// Where the value came from, as messages name it (`--set os=w10`, `p.json: "os"`).
+    pub fn origin(&self) -> String {
+        match &self.json {
+            None => format!("--set {}={}", self.key, self.value),
+            Some(_) => format!("--params `{}`", self.key),
+        }
+    }
+
+    /// The typed value for `kind`.
+    fn typed(&self, kind: &Kind) -> Result<Dynamic> {
+        match &self.json {
+            None => kind.parse_text(&self.value),
+            Some(serde_json::Value::String(s)) => kind.parse_text(s),
+            Some(serde_json::Value::Null) => Ok(Dynamic::UNIT),
+            Some(v) => {
+                let d = rhai::serde::to_dynamic(v)
+                    .map_err(|e| Error::invalid(format!("cannot take the value {v}: {e}")))?;
+                kind.typed(&d)
+            }
+        }
+    }
+}
+
+/// The members of a `--params` file: a JSON object of parameter names to values (strings,
+/// numbers, booleans, arrays, `null` for none). `what` names the file in messages.
+pub fn settings_from_json(what: &std::path::Path, text: &str) -> Result<Vec<Setting>> {
+    let v: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        Error::at_line(
+            what,
+            text,
+            e.line().max(1),
+            e.column().max(1),
+            format!("not JSON: {e}"),
+        )
+        .usage()
+    })?;
+    let serde_json::Value::Object(members) = v else {
+        return Err(Error::invalid(format!(
+            "{}: a params file is a JSON object of parameter names to values",
+            what.display()
+        ))
+        .usage());
+    };
+    Ok(members
+        .into_iter()
+        .map(|(key, value)| Setting {
+            key,
+            value: value.to_string(),
+            json: Some(value),
+        })
+        .collect())
 }
 
 /// Parse `KEY=VALUE` arguments; every malformed one is reported.
@@ -34,10 +90,14 @@ pub fn parse_settings(args: &[String]) -> Result<Vec<Setting>> {
             Some((k, v)) if is_identifier(k.trim()) => out.push(Setting {
                 key: k.trim().to_string(),
                 value: v.to_string(),
+                json: None,
             }),
-            _ => problems.push(Error::invalid(format!(
-                "--set `{a}` is not KEY=VALUE with KEY a parameter name"
-            ))),
+            _ => problems.push(
+                Error::invalid(format!(
+                    "--set `{a}` is not KEY=VALUE with KEY a parameter name"
+                ))
+                .usage(),
+            ),
         }
     }
     if problems.is_empty() {
@@ -47,10 +107,12 @@ pub fn parse_settings(args: &[String]) -> Result<Vec<Setting>> {
     }
 }
 
+/// A parameter-like name; `-` is let through so that `virtio-win` is answered with the
+/// nearest declared name (`virtio_win`) rather than a syntax error.
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// What a parameter holds; decides how `--set` text and defaults are parsed.
@@ -478,31 +540,41 @@ impl Decls {
 
     /// Merge `settings` into the defaults: each value parsed by its kind, unknown names
     /// refused with the nearest one, required parameters checked, `when` conditions applied.
-    /// Every problem is reported at once.
+    /// A `--set` value overrides a params-file value of the same name. Every problem is
+    /// reported at once.
     pub fn merge(&self, settings: &[Setting]) -> Result<Params> {
+        // Params-file values first, then `--set`, so the command line wins.
+        let mut ordered: Vec<&Setting> = settings.iter().filter(|s| s.json.is_some()).collect();
+        ordered.extend(settings.iter().filter(|s| s.json.is_none()));
+        let mut from_file = BTreeSet::new();
         let mut values: BTreeMap<String, Dynamic> = BTreeMap::new();
         let mut user_set = BTreeSet::new();
         let mut problems = Vec::new();
-        for s in settings {
+        for s in ordered {
             let Some(d) = self.0.get(&s.key) else {
                 problems.push(
                     Error::invalid(format!("unknown parameter `{}`", s.key))
-                        .with_help(self.unknown_help(&s.key)),
+                        .with_help(self.unknown_help(&s.key))
+                        .usage(),
                 );
                 continue;
             };
-            if !user_set.insert(s.key.clone()) {
-                problems.push(Error::invalid(format!(
-                    "parameter `{}` is set twice",
-                    s.key
-                )));
+            if s.json.is_some() {
+                from_file.insert(s.key.clone());
+            }
+            if !user_set.insert(s.key.clone()) && !from_file.contains(&s.key) {
+                problems
+                    .push(Error::invalid(format!("parameter `{}` is set twice", s.key)).usage());
                 continue;
             }
-            match d.kind.parse_text(&s.value) {
+            if s.json.is_none() {
+                from_file.remove(&s.key);
+            }
+            match s.typed(&d.kind) {
                 Ok(v) => {
                     values.insert(s.key.clone(), v);
                 }
-                Err(e) => problems.push(e.context(format!("--set {}={}", s.key, s.value))),
+                Err(e) => problems.push(e.context(s.origin())),
             }
         }
         for (name, d) in &self.0 {
@@ -598,6 +670,25 @@ impl Params {
                 )
             }
         }
+    }
+
+    /// Change `name` from the recipe (`p.os = "win10"`): the value is typed by the
+    /// declaration like a `--set` value; an undeclared name is an error naming the nearest.
+    /// Output directories stay those the run was given.
+    pub fn set(&mut self, name: &str, value: &Dynamic) -> Result<()> {
+        let Some(kind) = self.kinds.get(name) else {
+            return Err(self
+                .get(name)
+                .err()
+                .unwrap_or_else(|| Error::invalid("unknown parameter")));
+        };
+        let v = if value.is_unit() {
+            Dynamic::UNIT
+        } else {
+            kind.typed(value)?
+        };
+        Rc::make_mut(&mut self.values).insert(name.to_string(), v);
+        Ok(())
     }
 
     /// A string value without recording a read (for checks before the recipe runs).
@@ -747,6 +838,32 @@ mod tests {
         assert_eq!(pins["amd64"].to_string(), "a".repeat(64));
         assert_eq!(p.unused_settings(), Vec::<String>::new());
         assert!(p.user_set("os") && !p.user_set("cert"));
+    }
+
+    #[test]
+    fn a_params_file_is_typed_and_the_command_line_wins() {
+        let mut file = settings_from_json(
+            std::path::Path::new("p.json"),
+            r#"{"os": "win10", "arches": ["amd64"], "jobs": 3, "strict": true, "pins": null}"#,
+        )
+        .unwrap();
+        file.extend(set(&["jobs=5"]));
+        let p = decls().merge(&file).unwrap();
+        assert_eq!(p.str("os").unwrap(), "w10");
+        assert_eq!(p.list("arches").unwrap(), ["amd64"]);
+        assert_eq!(p.int("jobs").unwrap(), 5);
+        assert!(p.flag("strict").unwrap());
+        let bad = settings_from_json(
+            std::path::Path::new("p.json"),
+            r#"{"osx": "w10", "jobs": "x"}"#,
+        )
+        .unwrap();
+        let e = decls().merge(&bad).unwrap_err();
+        assert_eq!(e.problems().len(), 2, "{e:?}");
+        assert!(e.is_usage());
+        assert!(settings_from_json(std::path::Path::new("p.json"), "[1]")
+            .unwrap_err()
+            .is_usage());
     }
 
     #[test]

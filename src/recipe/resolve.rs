@@ -44,13 +44,15 @@ pub fn find_recipe(arg: &str) -> Result<RecipeSource> {
             return load(&path, format!("{name}.rhai (bundled)"));
         }
     }
+    let bundled = assets::bundled_recipe_names();
+    let near = crate::suggest::closest(name, bundled.iter().map(String::as_str))
+        .map(|n| format!("did you mean `{n}`? "))
+        .unwrap_or_default();
     Err(Error::invalid(format!(
         "no recipe `{arg}`: it is neither a file nor a bundled recipe"
     ))
-    .with_help(format!(
-        "bundled recipes: {}",
-        assets::bundled_recipe_names().join(", ")
-    )))
+    .with_help(format!("{near}bundled recipes: {}", bundled.join(", ")))
+    .usage())
 }
 
 fn load(path: &Path, display: String) -> Result<RecipeSource> {

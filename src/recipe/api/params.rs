@@ -18,6 +18,12 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
     engine.register_indexer_get(|p: &mut Params, name: &str| -> RhaiResult<Dynamic> {
         rr(p.get(name))
     });
+    engine.register_indexer_set(
+        |p: &mut Params, name: &str, value: Dynamic| -> RhaiResult<()> {
+            rr(p.set(name, &value)
+                .map_err(|e| e.context(format!("p.{name}"))))
+        },
+    );
 
     let mut m = Module::new();
     let c = ctx.clone();
