@@ -39,10 +39,10 @@ pub fn run(_ctx: &Context, args: &Args) -> Result<ExitCode> {
         return Err(Error::many(summary, problems));
     }
     if args.json {
-        print!("{}", report::json(&infs)?);
+        super::out!("{}", report::json(&infs)?)?;
     } else {
         let texts: Vec<String> = infs.iter().map(report::text).collect();
-        print!("{}", texts.join("\n"));
+        super::out!("{}", texts.join("\n"))?;
     }
     Ok(ExitCode::SUCCESS)
 }

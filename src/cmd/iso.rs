@@ -51,7 +51,7 @@ pub fn run(ctx: &Context, cmd: &IsoCommand) -> Result<ExitCode> {
                 out.push_str(&e.path);
                 out.push('\n');
             }
-            print!("{out}");
+            super::out!("{out}")?;
         }
         IsoCommand::Extract { iso, dest, paths } => {
             // Only the directories leading to and below the requested paths are read.

@@ -33,6 +33,31 @@ impl Context {
     }
 }
 
+/// Write `args` to stdout. A reader that went away (`aero-recipe iso ls X | head -1`) ends
+/// the command quietly with status 0, as for other Unix tools; any other failure to write
+/// (a full disk behind `> file`) is an error, never a panic.
+pub fn stdout(args: std::fmt::Arguments) -> aero_recipe::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_fmt(args).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => std::process::exit(0),
+        Err(e) => Err(aero_recipe::Error::io("write to", "standard output", e)),
+    }
+}
+
+/// `println!` to stdout through [`stdout`]: returns a `Result` instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cmd::stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
+/// `print!` to stdout through [`stdout`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cmd::stdout(format_args!($($arg)*)) };
+}
+
+pub(crate) use {out, outln};
+
 /// Print an error with its source snippet, help and related problems on stderr.
 pub fn render_error(e: &Error) {
     let handler = if std::io::stderr().is_terminal() {

@@ -65,7 +65,7 @@ pub fn run(ctx: &Context, a: &RunArgs) -> Result<ExitCode> {
         },
     )?;
     if a.json {
-        println!("{}", to_json(&summary)?);
+        super::outln!("{}", to_json(&summary)?)?;
     } else if !ctx.quiet {
         for o in &summary.outputs {
             eprintln!("wrote {} ({} bytes, sha256 {})", o.path, o.size, o.sha256);
@@ -82,10 +82,10 @@ pub fn list(_ctx: &Context, a: &ListArgs) -> Result<ExitCode> {
     if let Some(r) = &a.recipe {
         let info = recipe::describe(r)?;
         if a.json {
-            println!("{}", to_json(&info)?);
+            super::outln!("{}", to_json(&info)?)?;
             return Ok(ExitCode::SUCCESS);
         }
-        println!("{}: {}", info.name, info.doc);
+        super::outln!("{}: {}", info.source, info.doc)?;
         let width = info.params.keys().map(String::len).max().unwrap_or(0);
         for (name, p) in &info.params {
             let when = p
@@ -93,13 +93,13 @@ pub fn list(_ctx: &Context, a: &ListArgs) -> Result<ExitCode> {
                 .as_ref()
                 .map(|w| format!(" (only when {w})"))
                 .unwrap_or_default();
-            println!(
+            super::outln!(
                 "  {name:<width$}  {} = {}{when}\n  {:width$}  {}",
                 p.kind,
                 p.default_text(),
                 "",
                 p.description
-            );
+            )?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -108,13 +108,13 @@ pub fn list(_ctx: &Context, a: &ListArgs) -> Result<ExitCode> {
         .map(|n| recipe::describe(n))
         .collect::<Result<Vec<_>>>()?;
     if a.json {
-        println!("{}", to_json(&infos)?);
+        super::outln!("{}", to_json(&infos)?)?;
         return Ok(ExitCode::SUCCESS);
     }
     for (name, info) in assets::bundled_recipe_names().iter().zip(&infos) {
         let params: Vec<&str> = info.params.keys().map(String::as_str).collect();
-        println!("{name}: {}", info.doc);
-        println!("    parameters: {}", params.join(" "));
+        super::outln!("{name}: {}", info.doc)?;
+        super::outln!("    parameters: {}", params.join(" "))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -139,7 +139,7 @@ pub fn check(ctx: &Context, a: &CheckArgs) -> Result<ExitCode> {
                     );
                 }
                 if !ctx.quiet {
-                    println!("ok: {} ({} parameters)", info.name, info.params.len());
+                    super::outln!("ok: {} ({} parameters)", info.source, info.params.len())?;
                 }
             }
             Err(e) => problems.push(e),
@@ -159,7 +159,7 @@ pub fn check(ctx: &Context, a: &CheckArgs) -> Result<ExitCode> {
 pub fn api(_ctx: &Context, a: &ApiArgs) -> Result<ExitCode> {
     match &a.definitions {
         Some(dir) => recipe::write_definitions(dir)?,
-        None => print!("{}", recipe::api_reference()?),
+        None => super::out!("{}", recipe::api_reference()?)?,
     }
     Ok(ExitCode::SUCCESS)
 }

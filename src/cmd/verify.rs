@@ -25,13 +25,13 @@ pub fn run(ctx: &Context, args: &Args) -> Result<ExitCode> {
     if args.json {
         let text = serde_json::to_string_pretty(&report)
             .map_err(|e| Error::invalid(format!("cannot render the report as JSON: {e}")))?;
-        println!("{text}");
+        super::outln!("{text}")?;
     } else {
         for p in &report.problems {
-            println!("{p}");
+            super::outln!("{p}")?;
         }
         if !ctx.quiet || !report.is_clean() {
-            println!("{}", report.summary());
+            super::outln!("{}", report.summary())?;
         }
     }
     Ok(if report.is_clean() {

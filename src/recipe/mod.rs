@@ -24,8 +24,10 @@ use resolve::PathResolver;
 /// A recipe's description for `list` and `check`.
 #[derive(Debug, Clone, Serialize)]
 pub struct RecipeInfo {
-    /// The recipe as named in messages.
+    /// The name to run it by (`aero-recipe run <name>`): the argument it was described by.
     pub name: String,
+    /// The recipe as messages name it (`virtio-win-full.rhai (bundled)`, or its path).
+    pub source: String,
     /// The first paragraph of the `//!` doc comment at the top of the recipe.
     pub doc: String,
     /// Each parameter: type, default or required, description.
@@ -128,7 +130,8 @@ pub fn describe(recipe: &str) -> Result<RecipeInfo> {
             .with_help("declare the recipe's parameters: let p = params(#{ out_dir: param::out_dir(\"out/x\", \"where the outputs go\") });"));
     }
     Ok(RecipeInfo {
-        name: ctx.recipe.display.clone(),
+        name: recipe.to_string(),
+        source: ctx.recipe.display.clone(),
         doc,
         params,
     })
