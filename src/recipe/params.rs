@@ -384,6 +384,9 @@ pub struct Decl {
     /// `signing_policy` test): its default is dropped otherwise, and a value the user set is
     /// refused.
     pub when: Option<(String, Dynamic)>,
+    /// The default is a bundled example (placeholder drivers, a test certificate): a run that
+    /// uses it says so and the manifest records it.
+    pub example: bool,
 }
 
 impl Decl {
@@ -394,6 +397,7 @@ impl Decl {
             default: Some(default),
             doc: doc.trim().to_string(),
             when: None,
+            example: false,
         }
     }
 }
@@ -414,6 +418,9 @@ pub struct ParamInfo {
     /// `name=value` when it applies only then.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub only_when: Option<String>,
+    /// Whether the default is a bundled example rather than a real input.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub example: bool,
 }
 
 impl ParamInfo {
@@ -532,6 +539,7 @@ impl Decls {
                     required: d.default.is_none(),
                     description: d.doc.clone(),
                     only_when: d.when.as_ref().map(|(k, v)| format!("{k}={v}")),
+                    example: d.example,
                 };
                 (name.clone(), info)
             })
@@ -626,7 +634,15 @@ impl Decls {
                 problems,
             ));
         }
+        let examples = self
+            .0
+            .iter()
+            .filter(|(name, d)| d.example && !user_set.contains(*name))
+            .filter(|(name, _)| values.get(*name).is_some_and(|v| !v.is_unit()))
+            .map(|(name, _)| name.clone())
+            .collect();
         Ok(Params {
+            examples: Rc::new(examples),
             values: Rc::new(values),
             kinds: Rc::new(
                 self.0
@@ -645,6 +661,8 @@ impl Decls {
 /// the recipe never used is reported.
 #[derive(Debug, Clone)]
 pub struct Params {
+    /// Parameters left at a bundled example default.
+    examples: Rc<Vec<String>>,
     values: Rc<BTreeMap<String, Dynamic>>,
     kinds: Rc<BTreeMap<String, Kind>>,
     user_set: Rc<BTreeSet<String>>,
@@ -764,6 +782,14 @@ impl Params {
             .filter_map(|(name, _)| self.values.get(name))
             .filter(|v| v.is_string())
             .map(|v| v.to_string())
+            .collect()
+    }
+
+    /// The parameters left at a bundled example default, with their values.
+    pub fn examples_used(&self) -> Vec<(String, String)> {
+        self.examples
+            .iter()
+            .filter_map(|n| self.peek_str(n).map(|v| (n.clone(), v)))
             .collect()
     }
 

@@ -46,6 +46,11 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
             let params = rr_at(&nc, decls.merge(&run.settings))?;
             rr_at(&nc, run.check_inputs(&decls, &params))?;
             rr_at(&nc, run.allow_outputs(&params))?;
+            for (name, value) in params.examples_used() {
+                run.warn(format!(
+                    "`{name}` is the bundled example `{value}`, not a real input: the media are for trying the tool; pass --set {name}=... for real media"
+                ));
+            }
             *run.params.borrow_mut() = Some(params.clone());
             Ok(params)
         },
@@ -59,6 +64,18 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         |d: &mut Decl, other: &str, value: Dynamic| -> Decl {
             let mut d = d.clone();
             d.when = Some((other.to_string(), value));
+            d
+        },
+    );
+    reg(
+        &mut m,
+        "example",
+        &["param: Param", "Param"],
+        "The default is a bundled example (placeholder drivers, a test certificate), not a real input: a run on it warns naming the parameter (the outputs stay those of the same files given with --set).",
+        true,
+        |d: &mut Decl| -> Decl {
+            let mut d = d.clone();
+            d.example = true;
             d
         },
     );
