@@ -4,7 +4,7 @@ mod cmd;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// Build Windows guest media for virtual machines from Rhai recipes.
 ///
@@ -52,6 +52,26 @@ enum Command {
     Inf(cmd::inf::Args),
     /// Check every file of media (ISO, ZIP or directory) against its manifest.json.
     Verify(cmd::verify::Args),
+    /// Copy a bundled recipe, with the shared modules, specs and contracts, into DIR to edit.
+    ///
+    /// Run the copy with `aero-recipe run DIR/recipes/NAME.rhai` from anywhere; the bundled
+    /// example inputs still resolve. Existing files are never overwritten.
+    Init {
+        /// The bundled recipe (`aero-recipe list` names them).
+        recipe: String,
+        /// Where to put `recipes/`, `specs/` and `contracts/` (default: the working directory).
+        #[arg(default_value = ".")]
+        dir: std::path::PathBuf,
+    },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    ///
+    /// For bash: aero-recipe completions bash > ~/.local/share/bash-completion/completions/aero-recipe
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout: aero-recipe man > aero-recipe.1
+    Man,
 }
 
 fn main() -> ExitCode {
@@ -65,6 +85,9 @@ fn main() -> ExitCode {
         Command::Iso(c) => cmd::iso::run(&ctx, c),
         Command::Inf(a) => cmd::inf::run(&ctx, a),
         Command::Verify(a) => cmd::verify::run(&ctx, a),
+        Command::Completions { shell } => cmd::help::completions(*shell, &mut Cli::command()),
+        Command::Man => cmd::help::man(&Cli::command()),
+        Command::Init { recipe, dir } => cmd::recipe::init(&ctx, recipe, dir),
     };
     match result {
         Ok(code) => code,

@@ -155,6 +155,22 @@ pub fn check(ctx: &Context, a: &CheckArgs) -> Result<ExitCode> {
     }
 }
 
+/// Copy a bundled recipe into an editable tree.
+pub fn init(ctx: &Context, recipe_name: &str, dir: &std::path::Path) -> Result<ExitCode> {
+    let written = recipe::init::init(recipe_name, dir)?;
+    if !ctx.quiet {
+        for p in &written {
+            eprintln!("wrote {}", p.display());
+        }
+        let name = recipe_name.strip_suffix(".rhai").unwrap_or(recipe_name);
+        eprintln!(
+            "edit it, then: aero-recipe run {}",
+            dir.join("recipes").join(format!("{name}.rhai")).display()
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Print the API reference.
 pub fn api(_ctx: &Context, a: &ApiArgs) -> Result<ExitCode> {
     match &a.definitions {

@@ -49,7 +49,8 @@ pub fn embedded_root() -> Result<&'static Path> {
         .map_err(|e| Error::invalid(format!("cannot unpack the bundled files: {e}")))
 }
 
-fn files() -> Vec<(String, &'static [u8])> {
+/// Every embedded file, by project-relative path, sorted.
+pub fn embedded_files() -> Vec<(String, &'static [u8])> {
     fn walk(prefix: &str, dir: &'static Dir<'static>, out: &mut Vec<(String, &'static [u8])>) {
         for entry in dir.entries() {
             match entry {
@@ -71,7 +72,7 @@ fn files() -> Vec<(String, &'static [u8])> {
 }
 
 fn materialise() -> Result<PathBuf> {
-    let files = files();
+    let files = embedded_files();
     let mut h = Sha256::new();
     for (p, data) in &files {
         h.update(p.as_bytes());

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod context;
 mod engine;
 pub mod errors;
+pub mod init;
 pub mod params;
 pub mod resolve;
 pub mod strict;
