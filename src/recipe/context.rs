@@ -55,6 +55,8 @@ pub struct RunContext {
     pub options: RunOptions,
     /// The declarations passed to `params()`.
     pub decls: RefCell<Option<Decls>>,
+    /// The compiled recipe (for the checks `params()` makes once the declarations are known).
+    pub ast: RefCell<Option<rhai::AST>>,
     /// The merged parameters `params()` returned (to report settings never read).
     pub params: RefCell<Option<Params>>,
     /// Warnings raised so far.
@@ -82,6 +84,7 @@ impl RunContext {
             options,
             decls: RefCell::default(),
             params: RefCell::default(),
+            ast: RefCell::default(),
             warnings: RefCell::default(),
             outputs: RefCell::default(),
             output_roots: RefCell::default(),

@@ -7,6 +7,7 @@ pub mod context;
 mod engine;
 pub mod errors;
 pub mod init;
+pub mod lint;
 pub mod params;
 pub mod resolve;
 pub mod strict;
@@ -52,6 +53,7 @@ fn prepare(
     ));
     let engine = engine::build(&ctx);
     let ast = engine::compile(&engine, &ctx.recipe)?;
+    *ctx.ast.borrow_mut() = Some(ast.clone());
     Ok((ctx, engine, ast))
 }
 
@@ -72,6 +74,7 @@ pub fn run(
     all.extend(params::parse_settings(settings)?);
     let settings = all;
     let (ctx, engine, ast) = prepare(recipe, settings, false, options)?;
+    lint::check(&engine, &ctx.recipe, &ast, None)?;
     engine
         .run_ast(&ast)
         .map_err(|e| errors::from_rhai(*e, &ctx.recipe.display, engine::MAX_OPERATIONS))?;
@@ -126,6 +129,7 @@ pub fn describe(recipe: &str) -> Result<RecipeInfo> {
         .map(|l| l.trim_start_matches("//!").trim())
         .collect::<Vec<_>>()
         .join(" ");
+    lint::check(&engine, &ctx.recipe, &ast, ctx.decls.borrow().as_ref())?;
     if ctx.decls.borrow().is_none() {
         return Err(Error::invalid(format!("{}: the recipe never calls params(#{{...}})", ctx.recipe.display))
             .with_help("declare the recipe's parameters: let p = params(#{ out_dir: param::out_dir(\"out/x\", \"where the outputs go\") });"));

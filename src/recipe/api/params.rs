@@ -43,6 +43,9 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
             if run.describe_only {
                 return Err(EvalAltResult::ErrorTerminated(Dynamic::from(DescribeStop), nc.call_position()).into());
             }
+            if let Some(ast) = run.ast.borrow().as_ref() {
+                rr_at(&nc, crate::recipe::lint::param_keys(&run.recipe, ast, &decls))?;
+            }
             let params = rr_at(&nc, decls.merge(&run.settings))?;
             rr_at(&nc, run.check_inputs(&decls, &params))?;
             rr_at(&nc, run.allow_outputs(&params))?;
