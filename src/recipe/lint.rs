@@ -215,6 +215,7 @@ fn call_problems(engine: &Engine, src: &RecipeSource, ast: &AST) -> Vec<Error> {
     let at = |pos: Position, msg: String| at(src, pos, msg);
 
     // Imported modules: their functions under their alias.
+    let mut unresolved = BTreeSet::new();
     ast.walk(&mut |nodes: &[ASTNode]| {
         if let Some(ASTNode::Stmt(Stmt::Import(x, pos))) = nodes.last() {
             let (expr, alias) = &**x;
@@ -230,7 +231,7 @@ fn call_problems(engine: &Engine, src: &RecipeSource, ast: &AST) -> Vec<Error> {
                         }
                     }
                     Err(_) => {
-                        known.0.entry(alias.name.to_string()).or_default();
+                        unresolved.insert(alias.name.to_string());
                     }
                 }
             }
@@ -250,7 +251,7 @@ fn call_problems(engine: &Engine, src: &RecipeSource, ast: &AST) -> Vec<Error> {
                 } else {
                     call.namespace.to_string()
                 };
-                if ns.is_empty() && LANGUAGE.contains(&name) {
+                if (ns.is_empty() && LANGUAGE.contains(&name)) || unresolved.contains(&ns) {
                     return true;
                 }
                 if !ns.is_empty() && !known.0.contains_key(&ns) {
