@@ -22,6 +22,8 @@ use std::sync::Arc;
 use crate::arch::Arch;
 use crate::drivers::DriverSet;
 use crate::error::{Error, IoContext, Result};
+use crate::fswalk;
+use crate::input::InputFile;
 use crate::media::tree::Extent;
 use crate::media::Source;
 use crate::policy::{self, Allow, Decision};
@@ -180,14 +182,6 @@ fn looks_like_zip(path: &Path) -> Result<bool> {
     Ok(n == 4 && (head == *b"PK\x03\x04" || head == *b"PK\x05\x06"))
 }
 
-/// One regular file of an input, before it is assigned to a package.
-struct InputFile {
-    /// `/`-separated path relative to the input root.
-    rel: String,
-    source: Source,
-    size: u64,
-}
-
 /// The files of an input (a directory or a ZIP) and the problems met listing them.
 struct Listing {
     /// The input as messages name it.
@@ -199,40 +193,29 @@ struct Listing {
 }
 
 fn list_dir(root: &Path) -> Result<Listing> {
-    let (files, problems) = policy::walk(root)?;
+    let (files, problems) = fswalk::walk(root)?;
     Ok(Listing {
         what: root.display().to_string(),
-        files: files
-            .into_iter()
-            .map(|f| InputFile {
-                rel: f.rel,
-                source: Source::File(f.path),
-                size: f.size,
-            })
-            .collect(),
+        files: files.into_iter().map(InputFile::from).collect(),
         problems,
     })
 }
 
 /// A hidden name, `__MACOSX`, or operating-system junk: never part of a layout.
 fn ignorable(component: &str) -> bool {
-    component.starts_with('.')
-        || component.eq_ignore_ascii_case("__MACOSX")
-        || policy::JUNK_NAMES
-            .iter()
-            .any(|j| j.eq_ignore_ascii_case(component))
+    fswalk::is_junk_name(component)
 }
 
 fn visible(rel: &str) -> bool {
-    !rel.split('/').any(ignorable)
+    !fswalk::in_junk_location(rel)
 }
 
 /// The one top-level folder everything visible sits in, if there is exactly one and no file
 /// beside it (ZIP tools often wrap a tree in a folder named after the archive).
 fn wrapper(listing: &Listing) -> Option<String> {
     let mut tops = BTreeSet::new();
-    for f in listing.files.iter().filter(|f| visible(&f.rel)) {
-        match f.rel.split_once('/') {
+    for f in listing.files.iter().filter(|f| visible(&f.path)) {
+        match f.path.split_once('/') {
             Some((top, _)) => {
                 tops.insert(top);
             }
@@ -254,9 +237,9 @@ enum Layout {
 }
 
 fn detect(listing: &Listing) -> Option<Layout> {
-    let vis = || listing.files.iter().filter(|f| visible(&f.rel));
+    let vis = || listing.files.iter().filter(|f| visible(&f.path));
     let top_arch = vis().any(|f| {
-        f.rel
+        f.path
             .split_once('/')
             .is_some_and(|(top, _)| Arch::parse(top).is_some())
     });
@@ -274,7 +257,7 @@ fn detect(listing: &Listing) -> Option<Layout> {
             return Some(Layout::Packager { base: w });
         }
     }
-    if vis().any(|f| ci_split(&f.rel).is_some()) {
+    if vis().any(|f| ci_split(&f.path).is_some()) {
         return Some(Layout::Ci);
     }
     None
@@ -283,8 +266,8 @@ fn detect(listing: &Listing) -> Option<Layout> {
 /// Visible INFs under `<prefix><arch>/`: (directly in the arch directory, deeper).
 fn infs_below_arch_dirs(listing: &Listing, prefix: &str) -> (usize, usize) {
     let (mut direct, mut deeper) = (0, 0);
-    for f in listing.files.iter().filter(|f| visible(&f.rel)) {
-        let Some(inner) = f.rel.strip_prefix(prefix) else {
+    for f in listing.files.iter().filter(|f| visible(&f.path)) {
+        let Some(inner) = f.path.strip_prefix(prefix) else {
             continue;
         };
         let comps: Vec<&str> = inner.split('/').collect();
@@ -327,10 +310,10 @@ fn not_recognised(listing: &Listing) -> Error {
     let tops: BTreeSet<String> = listing
         .files
         .iter()
-        .filter(|f| visible(&f.rel))
-        .map(|f| match f.rel.split_once('/') {
+        .filter(|f| visible(&f.path))
+        .map(|f| match f.path.split_once('/') {
             Some((top, _)) => format!("{top}/"),
-            None => f.rel.clone(),
+            None => f.path.clone(),
         })
         .collect();
     let found = if tops.is_empty() {
@@ -383,12 +366,12 @@ struct Outside {
 
 impl Outside {
     fn add(&mut self, set: &mut DriverSet, f: &InputFile) {
-        match policy::decide_source(&f.rel, &Allow::none(), &f.source) {
-            Ok(Decision::Refuse(why)) => set.load_problems_mut().error(Some(f.rel.clone()), why),
+        match f.decision(&Allow::none()) {
+            Ok(Decision::Refuse(why)) => set.load_problems_mut().error(Some(f.path.clone()), why),
             Err(e) => set
                 .load_problems_mut()
-                .error(Some(f.rel.clone()), e.to_string()),
-            Ok(_) if visible(&f.rel) => self.ignored.push(f.rel.clone()),
+                .error(Some(f.path.clone()), e.to_string()),
+            Ok(_) if visible(&f.path) => self.ignored.push(f.path.clone()),
             Ok(_) => {}
         }
     }
@@ -436,8 +419,8 @@ impl How {
     }
 }
 
-/// A file of a package: path inside the package, bytes, size.
-type PackageFiles = Vec<(String, Source, u64)>;
+/// The files of a package, paths relative to the package directory.
+type PackageFiles = Vec<InputFile>;
 
 fn record_listing_problems(set: &mut DriverSet, problems: Vec<Error>) {
     for e in problems {
@@ -509,14 +492,14 @@ fn build_ci(listing: Listing, name_map: &[(String, String)]) -> Result<DriverSet
     let mut packages: BTreeMap<String, BTreeMap<String, (Arch, PackageFiles)>> = BTreeMap::new();
     let mut outside = Outside::default();
     for f in listing.files {
-        match ci_split(&f.rel) {
+        match ci_split(&f.path) {
             Some((rel, dir, arch, inner)) => packages
                 .entry(rel)
                 .or_default()
                 .entry(dir)
                 .or_insert_with(|| (arch, Vec::new()))
                 .1
-                .push((inner, f.source, f.size)),
+                .push(InputFile::new(inner, f.source, f.size)),
             None => outside.add(&mut set, &f),
         }
     }
@@ -627,7 +610,7 @@ fn build_packager(
     let mut not_arch: BTreeSet<String> = BTreeSet::new();
     let mut outside = Outside::default();
     for f in listing.files {
-        let Some(inner) = f.rel.strip_prefix(&prefix) else {
+        let Some(inner) = f.path.strip_prefix(&prefix) else {
             outside.add(&mut set, &f);
             continue;
         };
@@ -656,7 +639,7 @@ fn build_packager(
                     .1
                     .entry(driver)
                     .or_default()
-                    .push((rest, f.source, f.size));
+                    .push(InputFile::new(rest, f.source, f.size));
             }
             _ => outside.add(&mut set, &f),
         }
@@ -923,13 +906,9 @@ fn list_zip(zip: &Path) -> Result<Listing> {
                 )));
             }
         }
-        files.push(InputFile {
-            rel: ent.name,
-            source,
-            size: got,
-        });
+        files.push(InputFile::new(ent.name, source, got));
     }
-    files.sort_by(|a, b| a.rel.cmp(&b.rel));
+    files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Listing {
         what: shown,
         files,

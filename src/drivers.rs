@@ -13,17 +13,22 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::arch::Arch;
-use crate::error::{Error, IoContext, Result};
+use crate::diagnostics::Report;
+use crate::error::{Error, Result};
+use crate::fswalk::{self, Kind};
 use crate::inf::Inf;
+use crate::input::InputFile;
 use crate::media::{Media, Source};
 use crate::policy::{self, Allow, Decision};
 use crate::spec::{normalize_driver_name, Spec};
-use crate::validate::Report;
 
 /// INFs larger than this are not parsed (no real INF comes close).
 const MAX_INF_BYTES: u64 = 32 * 1024 * 1024;
 
-/// One file of a driver package.
+/// One file of a driver package, as stored in a [`Package`]: an [`InputFile`] whose path is
+/// relative to the package directory, checked and normalised when the package was added.
+// TODO(merge): becomes `pub type PackageFile = InputFile;` once tests/ci_packages.rs reads
+// `f.path` instead of `f.rel` (the only caller of the old field name).
 #[derive(Debug, Clone)]
 pub struct PackageFile {
     /// `/`-separated path relative to the package directory.
@@ -32,6 +37,13 @@ pub struct PackageFile {
     pub source: Source,
     /// Size in bytes.
     pub size: u64,
+}
+
+impl PackageFile {
+    /// Whether policy ships, skips or refuses this file, with `allow`'s re-includes.
+    pub fn decision(&self, allow: &Allow) -> Result<Decision> {
+        policy::decide(&self.rel, allow, || self.source.head(256))
+    }
 }
 
 /// An INF of a package, parsed when the package was added.
@@ -87,10 +99,7 @@ impl Package {
 
     /// The policy decision for each file, with the re-includes of the spec entry (if any).
     pub fn decisions(&self, allow: &Allow) -> Vec<(&PackageFile, Result<Decision>)> {
-        self.files
-            .iter()
-            .map(|f| (f, policy::decide_source(&f.rel, allow, &f.source)))
-            .collect()
+        self.files.iter().map(|f| (f, f.decision(allow))).collect()
     }
 }
 
@@ -116,7 +125,7 @@ impl DriverSet {
         let mut set = DriverSet::new();
         let mut arch_dirs: Vec<(Arch, String, PathBuf)> = Vec::new();
         for (name, path, kind) in list_dir(dir, "", &mut set.problems)? {
-            if skip_name(&name) {
+            if fswalk::is_junk_name(&name) {
                 continue;
             }
             match (kind, Arch::parse(&name)) {
@@ -159,7 +168,7 @@ impl DriverSet {
             set.declare_arch(arch);
             for (name, path, kind) in list_dir(&arch_path, &arch_name, &mut set.problems)? {
                 let label = format!("{arch_name}/{name}");
-                if skip_name(&name) {
+                if fswalk::is_junk_name(&name) {
                     continue;
                 }
                 if kind == Kind::File {
@@ -169,14 +178,11 @@ impl DriverSet {
                     );
                     continue;
                 }
-                let (files, walk_problems) = policy::walk(&path)?;
+                let (files, walk_problems) = fswalk::walk(&path)?;
                 for p in walk_problems {
                     set.problems.error(Some(label.clone()), p.to_string());
                 }
-                let files = files
-                    .into_iter()
-                    .map(|f| (f.rel, Source::File(f.path), f.size))
-                    .collect();
+                let files = files.into_iter().map(InputFile::from).collect();
                 if let Err(e) = set.add_package_with_origin(arch, &name, &label, files) {
                     set.problems.error(Some(label), e.to_string());
                 }
@@ -199,16 +205,18 @@ impl DriverSet {
         files: Vec<(String, Source, u64)>,
     ) -> Result<()> {
         let origin = format!("{}/{name}", arch.media_dir());
+        let files = files.into_iter().map(InputFile::from).collect();
         self.add_package_with_origin(arch, name, &origin, files)
     }
 
-    /// [`DriverSet::add_package`] naming where the package came from (for messages).
+    /// [`DriverSet::add_package`] naming where the package came from (for messages), from the
+    /// shared input-listing type (paths relative to the package directory).
     pub fn add_package_with_origin(
         &mut self,
         arch: Arch,
         name: &str,
         origin: &str,
-        files: Vec<(String, Source, u64)>,
+        files: Vec<InputFile>,
     ) -> Result<()> {
         if let Some(p) = crate::spec::driver_name_problem(name) {
             return Err(Error::invalid(format!("{origin}: {p}")));
@@ -225,7 +233,12 @@ impl DriverSet {
         }
         let mut out: Vec<PackageFile> = Vec::with_capacity(files.len());
         let mut bad = Vec::new();
-        for (rel, source, size) in files {
+        for InputFile {
+            path: rel,
+            source,
+            size,
+        } in files
+        {
             let r = rel.replace('\\', "/");
             let r = r.trim_start_matches('/').to_string();
             if r.is_empty() || r.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
@@ -265,7 +278,7 @@ impl DriverSet {
         pkg.infs = pkg
             .files
             .iter()
-            .filter(|f| is_inf(&f.rel) && !skipped_location(&f.rel))
+            .filter(|f| is_inf(&f.rel) && !fswalk::in_junk_location(&f.rel))
             .map(|f| PackageInf {
                 rel: f.rel.clone(),
                 parsed: parse_inf(&pkg.label(&f.rel), f),
@@ -413,20 +426,6 @@ fn is_inf(rel: &str) -> bool {
     policy::extension(rel).as_deref() == Some("inf")
 }
 
-/// Hidden, `__MACOSX` and OS-junk locations: INFs there are not parsed up front (AppleDouble
-/// `._x.inf` files are binary).
-fn skipped_location(rel: &str) -> bool {
-    rel.split('/').any(skip_name)
-}
-
-fn skip_name(name: &str) -> bool {
-    name.starts_with('.')
-        || name.eq_ignore_ascii_case("__MACOSX")
-        || policy::JUNK_NAMES
-            .iter()
-            .any(|j| j.eq_ignore_ascii_case(name))
-}
-
 fn parse_inf(label: &str, f: &PackageFile) -> std::result::Result<Arc<Inf>, String> {
     if f.size > MAX_INF_BYTES {
         return Err(format!(
@@ -448,51 +447,21 @@ fn parse_inf(label: &str, f: &PackageFile) -> std::result::Result<Arc<Inf>, Stri
         .map_err(|e| e.to_string())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
-    Dir,
-    File,
-}
-
-/// The entries of `dir`, sorted by name; symlinks, special files and non-UTF-8 names are
-/// recorded as errors and left out.
+/// The entries of `dir` ([`fswalk::list_dir`]), with each problem entry recorded as an error
+/// named `prefix/name`.
 fn list_dir(
     dir: &Path,
     prefix: &str,
     problems: &mut Report,
 ) -> Result<Vec<(String, PathBuf, Kind)>> {
-    let label = |name: &str| {
-        if prefix.is_empty() {
-            name.to_string()
+    let (entries, bad) = fswalk::list_dir(dir)?;
+    for (name, why) in bad {
+        let label = if prefix.is_empty() {
+            name
         } else {
             format!("{prefix}/{name}")
-        }
-    };
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).with_path("read directory", dir)? {
-        let entry = entry.with_path("read directory", dir)?;
-        let path = entry.path();
-        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
-            problems.error(
-                Some(label(&entry.file_name().to_string_lossy())),
-                "has a name that is not valid UTF-8; rename it",
-            );
-            continue;
         };
-        let ft = entry.file_type().with_path("read metadata of", &path)?;
-        if ft.is_symlink() {
-            problems.error(
-                Some(label(&name)),
-                "is a symlink; symlinks are never followed or shipped",
-            );
-        } else if ft.is_dir() {
-            out.push((name, path, Kind::Dir));
-        } else if ft.is_file() {
-            out.push((name, path, Kind::File));
-        } else {
-            problems.error(Some(label(&name)), "is not a regular file or directory");
-        }
+        problems.error(Some(label), why);
     }
-    out.sort();
-    Ok(out)
+    Ok(entries)
 }

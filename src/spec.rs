@@ -21,10 +21,7 @@ use json::{child, field_name, item, Checker};
 /// one per quoted item for HWID lists).
 pub type DevicesCmdVars = BTreeMap<String, Vec<String>>;
 
-/// The extensions of private key material; a spec can never re-include these.
-pub const KEY_EXTENSIONS: &[&str] = &[
-    "pfx", "p12", "pvk", "snk", "key", "pem", "p8", "pk8", "csr", "jks", "keystore", "ppk",
-];
+pub use crate::keys::KEY_EXTENSIONS;
 
 /// A loaded, checked packaging spec.
 #[derive(Debug, Clone)]
@@ -221,7 +218,7 @@ pub fn driver_name_problem(name: &str) -> Option<String> {
             "driver name `{name}` contains a path separator; it must be a single directory name"
         ));
     }
-    crate::policy::windows_name_problem(name)
+    crate::winpath::windows_name_problem(name)
 }
 
 /// The key names are compared by (`eq_ignore_ascii_case`, as everywhere in a spec).

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, IoContext, Result};
-use crate::policy;
+use crate::winpath;
 
 /// A contiguous run of bytes inside an image file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +53,16 @@ impl Source {
                 }))
             }
         }
+    }
+
+    /// The first `n` bytes (fewer if the source is shorter): enough to judge content by shape.
+    pub fn head(&self, n: u64) -> Result<Vec<u8>> {
+        let mut buf = Vec::with_capacity(usize::try_from(n).unwrap_or(0).min(64 * 1024));
+        self.open()?
+            .take(n)
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::invalid(format!("cannot read {}: {e}", self.describe())))?;
+        Ok(buf)
     }
 
     /// A short human description (for error messages; never written to outputs).
@@ -291,7 +301,7 @@ impl Media {
             .keys()
             .chain(self.dirs.iter())
             .map(String::as_str);
-        let problems: Vec<Error> = policy::case_collisions(all)
+        let problems: Vec<Error> = winpath::case_collisions(all)
             .into_iter()
             .map(|set| {
                 Error::invalid(format!(
@@ -318,7 +328,7 @@ impl Media {
 fn normalize(dest: &str) -> Result<String> {
     let d = dest.replace('\\', "/");
     let d = d.strip_prefix('/').unwrap_or(&d).to_string();
-    if let Some(p) = policy::windows_path_problem(&d) {
+    if let Some(p) = winpath::windows_path_problem(&d) {
         return Err(Error::invalid(format!("invalid media path: {p}")));
     }
     Ok(d)
