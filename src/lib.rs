@@ -7,6 +7,7 @@
 pub mod arch;
 pub mod ci_packages;
 pub mod contract;
+pub mod devices_cmd;
 pub mod diagnostics;
 pub mod drivers;
 pub mod error;

@@ -19,7 +19,7 @@ use json::{child, field_name, item, Checker};
 
 /// Variables read from a `devices.cmd` file: name -> values (one for `set "VAR=value"` lines,
 /// one per quoted item for HWID lists).
-pub type DevicesCmdVars = BTreeMap<String, Vec<String>>;
+pub use crate::devices_cmd::DevicesCmdVars;
 
 pub use crate::keys::KEY_EXTENSIONS;
 
@@ -185,11 +185,7 @@ fn lookup_var<'v>(
         ))
         .with_help("render devices.cmd from a device contract and pass its variables to validation"));
     };
-    // cmd variable names are case-insensitive.
-    let found = vars
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(var))
-        .map(|(_, v)| v);
+    let found = crate::devices_cmd::devices_cmd_var(vars, var);
     match found {
         Some(v) if !v.is_empty() && v.iter().any(|s| !s.is_empty()) => Ok(v),
         Some(_) => Err(Error::invalid(format!(
