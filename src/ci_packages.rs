@@ -15,17 +15,15 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::io::{self, BufReader, Read};
+use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
 
 use crate::arch::Arch;
 use crate::drivers::DriverSet;
 use crate::error::{Error, IoContext, Result};
 use crate::fswalk;
 use crate::input::InputFile;
-use crate::media::tree::Extent;
-use crate::media::Source;
+use crate::media::zip;
 use crate::policy::{self, Allow, Decision};
 use crate::spec::{driver_name_problem, normalize_driver_name};
 
@@ -718,255 +716,35 @@ fn build_packager(
     Ok(set)
 }
 
-/// Why a ZIP entry name must not be used as a path, if it must not.
-fn entry_name_problem(name: &str) -> Option<&'static str> {
-    let b = name.as_bytes();
-    if name.contains('\\') {
-        Some("uses `\\` (ZIP paths use `/`; a backslash can climb out of a directory on Windows)")
-    } else if name.contains('\0') {
-        Some("contains a NUL character")
-    } else if name.starts_with('/') {
-        Some("is an absolute path")
-    } else if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' {
-        Some("starts with a drive letter")
-    } else if name.split('/').any(|c| c == "..") {
-        Some("climbs out of the archive with `..`")
-    } else if name.split('/').any(|c| c.is_empty() || c == ".") {
-        Some("has an empty or `.` path component")
-    } else {
-        None
-    }
-}
-
-/// A file entry of a ZIP, as its headers describe it.
-struct ZipEntry {
-    index: usize,
-    name: String,
-    deflated: bool,
-    size: u64,
-    compressed: u64,
-    data_start: u64,
-}
-
+/// List the ZIP at `zip` with the shared hardened reader ([`crate::media::zip::read_sources`]);
+/// entries that are not readable files are kept as problems for validation.
 fn list_zip(zip: &Path) -> Result<Listing> {
     let shown = zip
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| zip.display().to_string());
-    let file = File::open(zip).with_path("open", zip)?;
-    let zip_len = file.metadata().with_path("read metadata of", zip)?.len();
-    let broken = |e: &dyn std::fmt::Display| {
-        Error::invalid(format!(
-            "{}: not a readable ZIP archive: {e}",
-            zip.display()
-        ))
-    };
-    let mut ar = ::zip::ZipArchive::new(BufReader::new(file)).map_err(|e| broken(&e))?;
-    if ar.len() > MAX_ZIP_ENTRIES {
-        return Err(Error::invalid(format!(
-            "{shown}: {} entries is more than the {MAX_ZIP_ENTRIES} a driver bundle may hold; refused",
-            ar.len()
-        )));
-    }
-    if ar.has_duplicate_names() {
-        return Err(Error::invalid(format!(
-            "{shown}: the archive lists the same entry name more than once; it is ambiguous and refused"
-        )));
-    }
-
-    let mut unsafe_names = Vec::new();
-    let mut problems = Vec::new();
-    let mut entries = Vec::new();
-    for index in 0..ar.len() {
-        crate::media::output::check_interrupted()?;
-        let e = ar
-            .by_index_raw(index)
-            .map_err(|e| broken(&format!("entry #{}: {e}", index + 1)))?;
-        let name = e
-            .name()
-            .map_err(|err| broken(&format!("entry #{}: {err}", index + 1)))?
-            .into_owned();
-        let is_dir = e.is_dir();
-        let checked = if is_dir {
-            name.strip_suffix('/').unwrap_or(&name)
-        } else {
-            &name
-        };
-        if let Some(why) = entry_name_problem(checked) {
-            unsafe_names.push(Error::invalid(format!(
-                "{shown}: entry `{}` {why}",
-                name.escape_debug()
-            )));
-            continue;
-        }
-        if is_dir {
-            continue;
-        }
-        if e.is_symlink() {
-            problems.push(
-                Error::invalid(format!("`{name}` in {shown} is a symlink")).with_help(
+    let (files, unreadable) = zip::read_sources(zip, &shown, MAX_ZIP_ENTRIES, MAX_INFLATED_BYTES)?;
+    let problems = unreadable
+        .into_iter()
+        .map(|(name, why)| {
+            let e = Error::invalid(format!("`{name}` in {shown} {why}"));
+            if why.contains("symlink") {
+                e.with_help(
                     "replace it with the file it points to; symlinks are never followed or shipped",
-                ),
-            );
-            continue;
-        }
-        if e.encrypted() {
-            problems.push(Error::invalid(format!(
-                "`{name}` in {shown} is encrypted; aero-recipe reads only unencrypted bundles"
-            )));
-            continue;
-        }
-        let deflated = match e.compression() {
-            ::zip::CompressionMethod::Stored => false,
-            ::zip::CompressionMethod::Deflated => true,
-            other => {
-                problems.push(Error::invalid(format!(
-                    "`{name}` in {shown} uses compression method {other}, which aero-recipe does not read; re-create the ZIP with deflate or `zip -0`"
-                )));
-                continue;
-            }
-        };
-        let data_start = e
-            .data_start()
-            .ok_or_else(|| broken(&format!("entry `{name}` has no readable local header")))?;
-        entries.push(ZipEntry {
-            index,
-            name,
-            deflated,
-            size: e.size(),
-            compressed: e.compressed_size(),
-            data_start,
-        });
-    }
-    if !unsafe_names.is_empty() {
-        let n = unsafe_names.len();
-        return Err(Error::many(
-            format!("{shown}: {n} entry name(s) could escape an extraction directory; the archive is refused"),
-            unsafe_names,
-        )
-        .with_help("a bundle holds only plain relative `/`-separated paths; re-create it with `zip -r` from inside the tree"));
-    }
-
-    check_zip_geometry(&shown, zip_len, &entries)?;
-
-    let image = Arc::new(zip.to_path_buf());
-    let mut files = Vec::with_capacity(entries.len());
-    let mut inflated = 0u64;
-    for ent in entries {
-        crate::media::output::check_interrupted()?;
-        let damaged = |e: &dyn std::fmt::Display| {
-            Error::invalid(format!(
-                "{shown}: entry `{}` is damaged or lies about its size ({e}); the archive is refused",
-                ent.name
-            ))
-            .with_help("download or build the bundle again; a ZIP whose sizes lie may be built to exhaust memory (a zip bomb)")
-        };
-        let reader = ar.by_index(ent.index).map_err(|e| damaged(&e))?;
-        // One byte more than declared shows an entry that inflates past its declared size;
-        // the reader checks the CRC when it reaches the end.
-        let mut limited = reader.take(ent.size.saturating_add(1));
-        let (got, source) = if ent.deflated {
-            // The declared size is bounded by MAX_INFLATED_BYTES (checked above), so it can
-            // size the buffer; a lie is caught right after.
-            let cap = usize::try_from(ent.size).unwrap_or(0);
-            let mut buf = Vec::with_capacity(cap);
-            limited.read_to_end(&mut buf).map_err(|e| damaged(&e))?;
-            (buf.len() as u64, Source::Bytes(buf.into()))
-        } else {
-            let n = io::copy(&mut limited, &mut io::sink()).map_err(|e| damaged(&e))?;
-            let source = Source::Extents {
-                image: Arc::clone(&image),
-                extents: vec![Extent {
-                    offset: ent.data_start,
-                    len: ent.size,
-                }],
-            };
-            (n, source)
-        };
-        if got != ent.size {
-            let actual = if got > ent.size {
-                "inflates to more".to_string()
+                )
             } else {
-                format!("holds only {got}")
-            };
-            return Err(Error::invalid(format!(
-                "{shown}: entry `{}` declares {} bytes but {actual}; the archive is refused",
-                ent.name, ent.size
-            ))
-            .with_help(
-                "a ZIP whose sizes lie is damaged or built to exhaust memory (a zip bomb)",
-            ));
-        }
-        if ent.deflated {
-            inflated += got;
-            if inflated > MAX_INFLATED_BYTES {
-                return Err(Error::invalid(format!(
-                    "{shown}: inflates to more than the {} MiB that may be held in memory",
-                    MAX_INFLATED_BYTES / (1024 * 1024)
-                )));
+                e.with_help("re-create the bundle unencrypted, with deflate or `zip -0`")
             }
-        }
-        files.push(InputFile::new(ent.name, source, got));
-    }
-    files.sort_by(|a, b| a.path.cmp(&b.path));
+        })
+        .collect();
     Ok(Listing {
         what: shown,
-        files,
+        files: files
+            .into_iter()
+            .map(|f| InputFile::new(f.name, f.source, f.size))
+            .collect(),
         problems,
     })
-}
-
-/// Refuse what the headers alone show to be damaged or hostile: stored sizes that disagree,
-/// data past the end of the file, overlapping entries, too much to inflate.
-fn check_zip_geometry(shown: &str, zip_len: u64, entries: &[ZipEntry]) -> Result<()> {
-    let mut bad = Vec::new();
-    let mut ranges = Vec::with_capacity(entries.len());
-    let mut to_inflate = 0u64;
-    for e in entries {
-        if !e.deflated && e.size != e.compressed {
-            bad.push(Error::invalid(format!(
-                "{shown}: stored entry `{}` declares {} bytes but occupies {}",
-                e.name, e.size, e.compressed
-            )));
-        }
-        match e.data_start.checked_add(e.compressed) {
-            Some(end) if end <= zip_len => {
-                if e.compressed > 0 {
-                    ranges.push((e.data_start, end, e.name.as_str()));
-                }
-            }
-            _ => bad.push(Error::invalid(format!(
-                "{shown}: entry `{}` extends past the end of the file (truncated download?)",
-                e.name
-            ))),
-        }
-        if e.deflated {
-            to_inflate = to_inflate.saturating_add(e.size);
-        }
-    }
-    ranges.sort();
-    for w in ranges.windows(2) {
-        if w[0].1 > w[1].0 {
-            bad.push(Error::invalid(format!(
-                "{shown}: entries `{}` and `{}` share bytes (overlapping entries are a zip-bomb construction)",
-                w[0].2, w[1].2
-            )));
-        }
-    }
-    if !bad.is_empty() {
-        return Err(Error::many(
-            format!("{shown}: the archive's headers are inconsistent; it is refused"),
-            bad,
-        ));
-    }
-    if to_inflate > MAX_INFLATED_BYTES {
-        return Err(Error::invalid(format!(
-            "{shown}: its compressed entries declare {to_inflate} bytes in all, more than the {} MiB that may be inflated in memory",
-            MAX_INFLATED_BYTES / (1024 * 1024)
-        ))
-        .with_help("extract the bundle (`unzip -d DIR bundle.zip`) and pass DIR, or re-create it with `zip -0` so its entries are read in place"));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -992,22 +770,5 @@ mod tests {
         assert_eq!(ci_split("windows7/virtio-blk/x64"), None);
         assert_eq!(ci_split("__MACOSX/windows7/virtio-blk/x64/._a.sys"), None);
         assert_eq!(ci_split("drivers/.cache/x86/a.sys"), None);
-    }
-
-    #[test]
-    fn unsafe_entry_names() {
-        for bad in [
-            "../evil.sys",
-            "a/../../evil.sys",
-            "/etc/passwd",
-            "C:/Windows/evil.sys",
-            "a\\..\\evil.sys",
-            "a//b",
-            "./a",
-        ] {
-            assert!(entry_name_problem(bad).is_some(), "{bad}");
-        }
-        assert_eq!(entry_name_problem("windows7/virtio-blk/x64/a.sys"), None);
-        assert_eq!(entry_name_problem("a..b/c.sys"), None);
     }
 }

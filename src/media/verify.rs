@@ -21,6 +21,7 @@ use crate::hash;
 use crate::media::iso::{IsoEntry, IsoReader};
 use crate::media::manifest::{self, FileRecord, MANIFEST_NAME};
 use crate::media::tree::read_full;
+use crate::media::zip::read::{ZipReader, MAX_ENTRIES};
 
 /// A manifest larger than this is refused (it would list millions of files).
 const MANIFEST_MAX: u64 = 256 << 20;
@@ -434,9 +435,10 @@ fn read_at(f: &File, buf: &mut [u8], pos: u64) -> io::Result<usize> {
     std::os::windows::fs::FileExt::seek_read(f, buf, pos)
 }
 
+/// A ZIP, read through the shared hardened reader (duplicate or unsafe entry names and
+/// inconsistent headers refuse the archive); each hash opens its own clone of the reader.
 struct ZipFiles {
-    label: String,
-    archive: zip::ZipArchive<SharedFile>,
+    reader: ZipReader<SharedFile>,
     index: BTreeMap<String, usize>,
     files: BTreeMap<String, std::result::Result<u64, String>>,
 }
@@ -450,39 +452,19 @@ impl ZipFiles {
             pos: 0,
             len,
         };
-        let mut archive = zip::ZipArchive::new(shared).map_err(|e| {
-            Error::invalid(format!(
-                "{} is not a readable ZIP archive: {e}",
-                path.display()
-            ))
-        })?;
+        let reader = ZipReader::new(shared, &path.display().to_string(), len, MAX_ENTRIES)?;
         let mut index = BTreeMap::new();
         let mut files = BTreeMap::new();
-        for i in 0..archive.len() {
-            let entry = archive.by_index_raw(i).map_err(|e| {
-                Error::invalid(format!(
-                    "{}: cannot read entry {i} of the ZIP directory: {e}",
-                    path.display()
-                ))
-            })?;
-            if entry.is_dir() {
-                continue;
-            }
-            let name = match entry.name() {
-                Ok(n) => n.trim_start_matches('/').to_string(),
-                Err(_) => String::from_utf8_lossy(entry.name_raw()).into_owned(),
+        for e in reader.entries() {
+            let found = match &e.unreadable {
+                Some(why) => Err(why.clone()),
+                None => Ok(e.size),
             };
-            let found = if entry.is_symlink() {
-                Err("is a symbolic link".to_string())
-            } else {
-                Ok(entry.size())
-            };
-            index.insert(name.clone(), i);
-            files.insert(name, found);
+            index.insert(e.name.clone(), e.index);
+            files.insert(e.name.clone(), found);
         }
         Ok(ZipFiles {
-            label: path.display().to_string(),
-            archive,
+            reader,
             index,
             files,
         })
@@ -498,10 +480,10 @@ impl MediaFiles for ZipFiles {
         let Some(&i) = self.index.get(MANIFEST_NAME) else {
             return Err(None);
         };
-        let mut archive = self.archive.clone();
-        let label = format!("{MANIFEST_NAME} in {}", self.label);
-        let entry = archive
-            .by_index(i)
+        let mut reader = self.reader.clone();
+        let label = format!("{MANIFEST_NAME} in {}", reader.label());
+        let entry = reader
+            .open(i)
             .map_err(|e| Some(Error::invalid(format!("cannot read {label}: {e}"))))?;
         read_manifest(entry, &label)
     }
@@ -511,8 +493,8 @@ impl MediaFiles for ZipFiles {
             .index
             .get(path)
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "not in the archive"))?;
-        let mut archive = self.archive.clone();
-        let entry = archive.by_index(i).map_err(io::Error::other)?;
+        let mut reader = self.reader.clone();
+        let entry = reader.open(i).map_err(io::Error::other)?;
         hash::sha256_reader(entry)
     }
 }
