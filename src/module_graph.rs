@@ -1,7 +1,8 @@
 //! Test-only: the crate's modules form no import cycles.
 //!
 //! Every `src/**/*.rs` file is scanned for paths that name another module (`use crate::x::..`,
-//! grouped `use crate::{a, b::c}`, inline `crate::x::y(..)`, and `super::` paths, resolved).
+//! grouped `use crate::{a, b::c}`, inline `crate::x::y(..)`, `super::` paths, and a parent's
+//! `child::f(..)`, resolved).
 //! Two graphs are checked: between top-level modules (`src/<x>.rs` or `src/<x>/`), and, inside
 //! each top-level module directory, between its submodule files (`recipe/api/core`,
 //! `recipe/engine`, ...), where a child naming its own ancestor is not an edge (a child using
@@ -27,76 +28,79 @@ fn module_of(rel: &str) -> Option<ModPath> {
     Some(parts)
 }
 
-/// Source text without `//` comments (string literals are kept; a `//` inside one ends the
-/// scan of that line, which only ever loses references, never invents them).
-fn strip_comments(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut in_block = 0usize;
-    for line in text.lines() {
-        let mut rest = line;
-        let mut kept = String::new();
-        loop {
-            if in_block > 0 {
-                match rest.find("*/") {
-                    Some(i) => {
-                        in_block -= 1;
-                        rest = &rest[i + 2..];
-                    }
-                    None => break,
-                }
-            } else {
-                let line_c = rest.find("//");
-                let block_c = rest.find("/*");
-                match (line_c, block_c) {
-                    (Some(l), Some(b)) if b < l => {
-                        kept.push_str(&rest[..b]);
-                        in_block += 1;
-                        rest = &rest[b + 2..];
-                    }
-                    (Some(l), _) => {
-                        kept.push_str(&rest[..l]);
-                        break;
-                    }
-                    (None, Some(b)) => {
-                        kept.push_str(&rest[..b]);
-                        in_block += 1;
-                        rest = &rest[b + 2..];
-                    }
-                    (None, None) => {
-                        kept.push_str(rest);
-                        break;
-                    }
-                }
-            }
-        }
-        out.push_str(&kept);
-        out.push('\n');
-    }
-    out
-}
-
-/// Tokens of Rust source that matter for paths: identifiers, `::`, `{`, `}`, `,`, `;`, `*`.
+/// Tokens of Rust source that matter for paths: identifiers, `::`, `{`, `}`, `,`, `;`, `*`
+/// (anything else becomes `#`). Comments, string literals (raw ones too) and character
+/// literals are skipped, so text in messages and doc links are never read as paths.
 fn tokens(text: &str) -> Vec<String> {
     let b: Vec<char> = text.chars().collect();
+    let at = |i: usize| b.get(i).copied().unwrap_or('\0');
     let mut out = Vec::new();
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
-        if c.is_alphanumeric() || c == '_' {
+        if c == '/' && at(i + 1) == '/' {
+            while i < b.len() && b[i] != '\n' {
+                i += 1;
+            }
+            continue;
+        }
+        if c == '/' && at(i + 1) == '*' {
+            let mut depth = 0usize;
+            while i < b.len() {
+                if b[i] == '/' && at(i + 1) == '*' {
+                    depth += 1;
+                    i += 2;
+                } else if b[i] == '*' && at(i + 1) == '/' {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            continue;
+        }
+        // Raw strings: r"..", r#".."#, br"..".
+        if (c == 'r' || (c == 'b' && at(i + 1) == 'r')) && (i == 0 || !is_ident(b[i - 1])) {
+            let mut j = if c == 'b' { i + 2 } else { i + 1 };
+            let mut hashes = 0;
+            while at(j) == '#' {
+                hashes += 1;
+                j += 1;
+            }
+            if at(j) == '"' {
+                j += 1;
+                loop {
+                    if j >= b.len() {
+                        break;
+                    }
+                    if b[j] == '"' && (1..=hashes).all(|k| at(j + k) == '#') {
+                        j += 1 + hashes;
+                        break;
+                    }
+                    j += 1;
+                }
+                out.push("\"\"".into());
+                i = j;
+                continue;
+            }
+        }
+        if is_ident(c) {
             let start = i;
-            while i < b.len() && (b[i].is_alphanumeric() || b[i] == '_') {
+            while i < b.len() && is_ident(b[i]) {
                 i += 1;
             }
             out.push(b[start..i].iter().collect());
             continue;
         }
-        if c == ':' && b.get(i + 1) == Some(&':') {
+        if c == ':' && at(i + 1) == ':' {
             out.push("::".into());
             i += 2;
             continue;
         }
         if c == '"' {
-            // Skip string literals (escapes included) so text in messages is not read as paths.
             i += 1;
             while i < b.len() && b[i] != '"' {
                 if b[i] == '\\' {
@@ -108,6 +112,25 @@ fn tokens(text: &str) -> Vec<String> {
             out.push("\"\"".into());
             continue;
         }
+        if c == '\'' {
+            // A character literal ('x', '\'', '\u{..}'), else a lifetime or label.
+            if at(i + 1) == '\\' {
+                let mut j = i + 2;
+                while j < b.len() && b[j] != '\'' && j < i + 12 {
+                    j += 1;
+                }
+                i = j + 1;
+                out.push("#".into());
+                continue;
+            }
+            if at(i + 2) == '\'' {
+                i += 3;
+                out.push("#".into());
+                continue;
+            }
+            i += 1;
+            continue;
+        }
         if matches!(c, '{' | '}' | ',' | ';' | '*') {
             out.push(c.to_string());
         } else if !c.is_whitespace() {
@@ -116,6 +139,11 @@ fn tokens(text: &str) -> Vec<String> {
         i += 1;
     }
     out
+}
+
+/// Whether `c` can be part of an identifier.
+fn is_ident(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
 }
 
 /// Expand a `use` tree starting at `toks[*i]` with `prefix` into full paths.
@@ -165,7 +193,7 @@ fn use_tree(toks: &[String], i: &mut usize, prefix: Vec<String>, out: &mut Vec<V
 
 /// Every path the file names that starts at `crate`, `super` or `self`, as written.
 fn referenced_paths(text: &str) -> Vec<Vec<String>> {
-    let toks = tokens(&strip_comments(text));
+    let toks = tokens(text);
     let mut out = Vec::new();
     let mut i = 0;
     while i < toks.len() {
@@ -178,7 +206,10 @@ fn referenced_paths(text: &str) -> Vec<Vec<String>> {
             continue;
         }
         let t = toks[i].as_str();
-        let starts = matches!(t, "crate" | "super")
+        // Any path start: `crate::`, `super::`, or a name that may be a child module
+        // (`core::register(..)` in `api/mod.rs`); the caller keeps only those that resolve.
+        let starts = t.chars().all(|c| c.is_alphanumeric() || c == '_')
+            && !t.chars().next().is_some_and(|c| c.is_ascii_digit())
             && toks.get(i + 1).map(String::as_str) == Some("::")
             && (i == 0 || toks[i - 1] != "::");
         if starts {
@@ -458,7 +489,8 @@ fn no_module_cycles() {
 #[test]
 fn use_trees_and_inline_paths_are_read() {
     let text = "use crate::{a::{self, B}, c::d as e};\nuse super::f::G;\n\
-                fn x() { crate::h::i(); } // crate::zz::no\n/* crate::yy */";
+                fn x() { crate::h::i(); } // crate::zz::no\n/* crate::yy */\n\
+                let q = '\"'; let s = \"x // crate::no\"; let r = r#\"crate::no\"#;";
     let got = referenced_paths(text);
     let want: Vec<Vec<String>> = [
         vec!["crate", "a"],
