@@ -431,26 +431,6 @@ fn record_listing_problems(set: &mut DriverSet, problems: Vec<Error>) {
     }
 }
 
-/// Keep one arch directory per architecture, recording an error for each extra spelling.
-fn one_dir_per_arch<T>(
-    set: &mut DriverSet,
-    prefix: &str,
-    dirs: BTreeMap<String, (Arch, T)>,
-) -> Vec<(String, Arch, T)> {
-    let mut kept: Vec<(String, Arch, T)> = Vec::new();
-    for (dir, (arch, v)) in dirs {
-        if let Some((first, _, _)) = kept.iter().find(|(_, a, _)| *a == arch) {
-            set.load_problems_mut().error(
-                Some(format!("{prefix}{dir}")),
-                format!("`{dir}` and `{first}` are both the {arch} architecture; keep one"),
-            );
-        } else {
-            kept.push((dir, arch, v));
-        }
-    }
-    kept
-}
-
 /// Every name_map key no package answered to is an error listing the keys that exist.
 fn unused_keys(
     map: &[(String, String)],
@@ -578,7 +558,7 @@ fn build_ci(listing: Listing, name_map: &[(String, String)]) -> Result<DriverSet
     }
 
     for ((rel, dirs), (_, name, _)) in packages.into_iter().zip(named) {
-        for (dir, arch, files) in one_dir_per_arch(&mut set, &format!("{rel}/"), dirs) {
+        for (dir, arch, files) in set.one_dir_per_arch(&format!("{rel}/"), dirs) {
             set.declare_arch(arch);
             let origin = format!("{rel}/{dir}");
             if let Err(e) = set.add_package_with_origin(arch, &name, &origin, files) {
@@ -603,56 +583,13 @@ fn build_packager(
         format!("{base}/")
     };
 
-    // arch directory -> driver directory -> files.
-    let mut arches: BTreeMap<String, (Arch, BTreeMap<String, PackageFiles>)> = BTreeMap::new();
-    let mut not_arch: BTreeSet<String> = BTreeSet::new();
+    // The packager layout itself is read by drivers.rs; what lies outside it is reported here.
+    let layout = set.group_packager_files(&prefix, listing.files);
     let mut outside = Outside::default();
-    for f in listing.files {
-        let Some(inner) = f.path.strip_prefix(&prefix) else {
-            outside.add(&mut set, &f);
-            continue;
-        };
-        let mut comps = inner.splitn(3, '/');
-        let (top, driver, rest) = (comps.next(), comps.next(), comps.next());
-        let (Some(top), Some(driver)) = (top, driver) else {
-            outside.add(&mut set, &f);
-            continue;
-        };
-        if ignorable(top) {
-            outside.add(&mut set, &f);
-            continue;
-        }
-        let Some(arch) = Arch::parse(top) else {
-            not_arch.insert(top.to_string());
-            outside.add(&mut set, &f);
-            continue;
-        };
-        let entry = arches
-            .entry(top.to_string())
-            .or_insert_with(|| (arch, BTreeMap::new()));
-        match rest {
-            Some(rest) if !ignorable(driver) => {
-                let (driver, rest) = (driver.to_string(), rest.to_string());
-                entry
-                    .1
-                    .entry(driver)
-                    .or_default()
-                    .push(InputFile::new(rest, f.source, f.size));
-            }
-            _ => outside.add(&mut set, &f),
-        }
+    for f in &layout.outside {
+        outside.add(&mut set, f);
     }
-    for dir in &not_arch {
-        set.load_problems_mut().error(
-            Some(format!("{prefix}{dir}")),
-            format!(
-                "`{dir}` is not an architecture directory; expected {}",
-                Arch::accepted_spellings()
-            ),
-        );
-    }
-
-    let kept = one_dir_per_arch(&mut set, &prefix, arches);
+    let kept = layout.arches;
     let mut used = vec![false; name_map.len()];
     let mut known = BTreeSet::new();
     let mut collisions = Vec::new();

@@ -7,7 +7,7 @@
 //! reading a layout (symlinks, names that are not UTF-8, unknown arch directories) are kept in
 //! the set and reported by validation together with everything else.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -103,6 +103,16 @@ impl Package {
     }
 }
 
+/// A file listing grouped by the packager layout ([`DriverSet::group_packager_files`]).
+#[derive(Debug, Clone, Default)]
+pub struct PackagerFiles {
+    /// One entry per architecture: (directory as spelled, architecture, driver directory ->
+    /// its files, paths relative to the driver directory).
+    pub arches: Vec<(String, Arch, BTreeMap<String, Vec<InputFile>>)>,
+    /// Files outside every `<arch>/<driver>/` directory (for the caller to report or refuse).
+    pub outside: Vec<InputFile>,
+}
+
 /// Driver packages per architecture.
 #[derive(Debug, Clone, Default)]
 pub struct DriverSet {
@@ -123,37 +133,23 @@ impl DriverSet {
     /// Fails only when `dir` cannot be read; every other problem is recorded for validation.
     pub fn from_packager_layout(dir: &Path) -> Result<DriverSet> {
         let mut set = DriverSet::new();
-        let mut arch_dirs: Vec<(Arch, String, PathBuf)> = Vec::new();
+        let mut arch_dirs: BTreeMap<String, (Arch, PathBuf)> = BTreeMap::new();
         for (name, path, kind) in list_dir(dir, "", &mut set.problems)? {
             if fswalk::is_junk_name(&name) {
                 continue;
             }
             match (kind, Arch::parse(&name)) {
                 (Kind::Dir, Some(arch)) => {
-                    if let Some((_, first, _)) = arch_dirs.iter().find(|(a, _, _)| *a == arch) {
-                        set.problems.error(
-                            Some(name.clone()),
-                            format!(
-                                "`{name}` and `{first}` are both the {arch} architecture; keep one"
-                            ),
-                        );
-                    } else {
-                        arch_dirs.push((arch, name, path));
-                    }
+                    arch_dirs.insert(name, (arch, path));
                 }
-                (Kind::Dir, None) => set.problems.error(
-                    Some(name.clone()),
-                    format!(
-                        "`{name}` is not an architecture directory; expected {}",
-                        Arch::accepted_spellings()
-                    ),
-                ),
+                (Kind::Dir, None) => set.not_an_arch_dir("", &name),
                 (Kind::File, _) => set.problems.warn(
                     Some(name.clone()),
                     "a file at the top of the drivers directory is ignored (drivers live in <arch>/<driver>/)",
                 ),
             }
         }
+        let arch_dirs = set.one_dir_per_arch("", arch_dirs);
         if arch_dirs.is_empty() {
             set.problems.error(
                 None,
@@ -164,7 +160,7 @@ impl DriverSet {
                 ),
             );
         }
-        for (arch, arch_name, arch_path) in arch_dirs {
+        for (arch_name, arch, arch_path) in arch_dirs {
             set.declare_arch(arch);
             for (name, path, kind) in list_dir(&arch_path, &arch_name, &mut set.problems)? {
                 let label = format!("{arch_name}/{name}");
@@ -189,6 +185,88 @@ impl DriverSet {
             }
         }
         Ok(set)
+    }
+
+    /// Group a file listing by the packager layout `<prefix><arch>/<driver>/<path>`: the one
+    /// reader of that layout for listings (an extracted bundle, a ZIP). Directories that are
+    /// not architectures and extra spellings of one architecture are recorded as errors; files
+    /// anywhere else (junk, loose files, unknown directories) are returned in `outside`.
+    pub fn group_packager_files(&mut self, prefix: &str, files: Vec<InputFile>) -> PackagerFiles {
+        let mut arches: BTreeMap<String, (Arch, BTreeMap<String, Vec<InputFile>>)> =
+            BTreeMap::new();
+        let mut not_arch: BTreeSet<String> = BTreeSet::new();
+        let mut outside = Vec::new();
+        for f in files {
+            let Some(inner) = f.path.strip_prefix(prefix) else {
+                outside.push(f);
+                continue;
+            };
+            let mut comps = inner.splitn(3, '/');
+            let (top, driver, rest) = (comps.next(), comps.next(), comps.next());
+            let (Some(top), Some(driver)) = (top, driver) else {
+                outside.push(f);
+                continue;
+            };
+            if fswalk::is_junk_name(top) {
+                outside.push(f);
+                continue;
+            }
+            let Some(arch) = Arch::parse(top) else {
+                not_arch.insert(top.to_string());
+                outside.push(f);
+                continue;
+            };
+            let (top, driver) = (top.to_string(), driver.to_string());
+            let rest = rest.map(str::to_string);
+            let entry = arches.entry(top).or_insert_with(|| (arch, BTreeMap::new()));
+            match rest {
+                Some(rest) if !fswalk::is_junk_name(&driver) => entry
+                    .1
+                    .entry(driver)
+                    .or_default()
+                    .push(InputFile::new(rest, f.source, f.size)),
+                _ => outside.push(f),
+            }
+        }
+        for dir in &not_arch {
+            self.not_an_arch_dir(prefix, dir);
+        }
+        PackagerFiles {
+            arches: self.one_dir_per_arch(prefix, arches),
+            outside,
+        }
+    }
+
+    /// Keep one directory per architecture (`dirs`: name as spelled -> (arch, contents)),
+    /// recording an error for each extra spelling (`x64` beside `amd64`), named `prefix/dir`.
+    pub fn one_dir_per_arch<T>(
+        &mut self,
+        prefix: &str,
+        dirs: BTreeMap<String, (Arch, T)>,
+    ) -> Vec<(String, Arch, T)> {
+        let mut kept: Vec<(String, Arch, T)> = Vec::new();
+        for (dir, (arch, v)) in dirs {
+            if let Some((first, _, _)) = kept.iter().find(|(_, a, _)| *a == arch) {
+                self.problems.error(
+                    Some(format!("{prefix}{dir}")),
+                    format!("`{dir}` and `{first}` are both the {arch} architecture; keep one"),
+                );
+            } else {
+                kept.push((dir, arch, v));
+            }
+        }
+        kept
+    }
+
+    /// Record that the directory `prefix/dir` where architectures live is not one.
+    fn not_an_arch_dir(&mut self, prefix: &str, dir: &str) {
+        self.problems.error(
+            Some(format!("{prefix}{dir}")),
+            format!(
+                "`{dir}` is not an architecture directory; expected {}",
+                Arch::accepted_spellings()
+            ),
+        );
     }
 
     /// Record that the set is meant to carry drivers for `arch`, even if none were found
