@@ -46,10 +46,59 @@ pub struct TreeFile {
     pub size: u64,
 }
 
+/// An entry of a walked tree that is not a regular file or directory, or could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Odd {
+    /// `/`-separated path relative to the walked directory (lossy for a name that is not UTF-8;
+    /// empty when the walk itself failed somewhere below the root).
+    pub rel: String,
+    /// What is odd about it.
+    pub kind: OddKind,
+}
+
+/// What made an entry [`Odd`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OddKind {
+    /// A symbolic link (never followed).
+    Symlink,
+    /// A device, socket, FIFO, ...
+    Special,
+    /// A name that is not valid UTF-8 (a directory is not entered).
+    NotUtf8,
+    /// A directory that could not be read (the text is the cause).
+    Unreadable(String),
+}
+
+impl Odd {
+    /// The problem as an error, with what to do about it (`dir` is the walked directory).
+    pub fn to_error(&self, dir: &Path) -> Error {
+        let rel = &self.rel;
+        match &self.kind {
+            OddKind::Symlink => Error::invalid(format!("`{rel}` is a symlink")).with_help(
+                "replace it with the file it points to; symlinks are never followed or shipped",
+            ),
+            OddKind::Special => {
+                Error::invalid(format!("`{rel}` is not a regular file or directory"))
+            }
+            OddKind::NotUtf8 => {
+                Error::invalid(format!("`{rel}` has a name that is not valid UTF-8"))
+                    .with_help("rename it; Windows media names must be Unicode")
+            }
+            OddKind::Unreadable(e) => Error::invalid(format!("cannot read {}: {e}", dir.display())),
+        }
+    }
+}
+
 /// Every regular file under `dir`, sorted by path, plus every problem met on the way (symlinks,
 /// names that are not UTF-8, special files, unreadable directories), none of which are followed.
 /// Fails outright only when `dir` itself cannot be read.
 pub fn walk(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Error>)> {
+    let (files, odd) = walk_entries(dir)?;
+    Ok((files, odd.iter().map(|o| o.to_error(dir)).collect()))
+}
+
+/// [`walk`], with the odd entries as data (for callers that report them per path).
+pub fn walk_entries(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Odd>)> {
     let meta = std::fs::symlink_metadata(dir).with_path("read", dir)?;
     if !meta.is_dir() {
         return Err(Error::invalid(format!(
@@ -58,7 +107,7 @@ pub fn walk(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Error>)> {
         )));
     }
     let mut files = Vec::new();
-    let mut problems = Vec::new();
+    let mut odd = Vec::new();
     let mut it = walkdir::WalkDir::new(dir)
         .sort_by_file_name()
         .min_depth(1)
@@ -67,23 +116,25 @@ pub fn walk(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Error>)> {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                problems.push(Error::invalid(format!(
-                    "cannot read {}: {e}",
-                    dir.display()
-                )));
+                let rel = e
+                    .path()
+                    .and_then(|p| p.strip_prefix(dir).ok())
+                    .map(|p| p.to_string_lossy().replace(std::path::MAIN_SEPARATOR, "/"))
+                    .unwrap_or_default();
+                odd.push(Odd {
+                    rel,
+                    kind: OddKind::Unreadable(e.to_string()),
+                });
                 continue;
             }
         };
         let p = entry.path();
         let rel = p.strip_prefix(dir).unwrap_or(p);
         let Some(rel) = rel.to_str() else {
-            problems.push(
-                Error::invalid(format!(
-                    "`{}` has a name that is not valid UTF-8",
-                    rel.to_string_lossy()
-                ))
-                .with_help("rename it; Windows media names must be Unicode"),
-            );
+            odd.push(Odd {
+                rel: rel.to_string_lossy().into_owned(),
+                kind: OddKind::NotUtf8,
+            });
             if entry.file_type().is_dir() {
                 it.skip_current_dir();
             }
@@ -92,9 +143,10 @@ pub fn walk(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Error>)> {
         let rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
         let ft = entry.file_type();
         if ft.is_symlink() {
-            problems.push(Error::invalid(format!("`{rel}` is a symlink")).with_help(
-                "replace it with the file it points to; symlinks are never followed or shipped",
-            ));
+            odd.push(Odd {
+                rel,
+                kind: OddKind::Symlink,
+            });
         } else if ft.is_file() {
             let size = entry.metadata().map(|m| m.len()).unwrap_or(0);
             files.push(TreeFile {
@@ -103,13 +155,14 @@ pub fn walk(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Error>)> {
                 size,
             });
         } else if !ft.is_dir() {
-            problems.push(Error::invalid(format!(
-                "`{rel}` is not a regular file or directory"
-            )));
+            odd.push(Odd {
+                rel,
+                kind: OddKind::Special,
+            });
         }
     }
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
-    Ok((files, problems))
+    Ok((files, odd))
 }
 
 /// What [`list_dir`] found: a directory or a regular file.

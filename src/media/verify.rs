@@ -17,6 +17,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{printable, Error, IoContext, Result};
+use crate::fswalk::{self, OddKind};
 use crate::hash;
 use crate::media::iso::{IsoEntry, IsoReader};
 use crate::media::manifest::{self, FileRecord, MANIFEST_NAME};
@@ -326,34 +327,25 @@ struct DirFiles {
 
 impl DirFiles {
     fn open(root: &Path) -> Result<DirFiles> {
+        let (found, odd) = fswalk::walk_entries(root)?;
         let mut files = BTreeMap::new();
-        for entry in walkdir::WalkDir::new(root).min_depth(1) {
-            let entry = entry
-                .map_err(|e| Error::invalid(format!("cannot list {}: {e}", root.display())))?;
-            let rel = entry
-                .path()
-                .strip_prefix(root)
-                .map_err(|_| Error::invalid("directory walk left its root"))?;
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            let t = entry.file_type();
-            if t.is_dir() {
-                continue;
-            }
-            let found = if t.is_file() {
-                let meta = entry.metadata().map_err(|e| {
-                    Error::invalid(format!("cannot read {}: {e}", entry.path().display()))
-                })?;
-                Ok(meta.len())
-            } else if t.is_symlink() {
-                Err("is a symbolic link".to_string())
-            } else {
-                Err("is a special file".to_string())
+        for o in odd {
+            let what = match o.kind {
+                OddKind::Symlink => "is a symbolic link".to_string(),
+                OddKind::Special => "is a special file".to_string(),
+                OddKind::NotUtf8 => "has a name that is not valid UTF-8".to_string(),
+                OddKind::Unreadable(e) => {
+                    return Err(
+                        Error::invalid(format!("cannot list {}: {e}", root.display())).with_help(
+                            "check the permissions of the directory and everything in it",
+                        ),
+                    )
+                }
             };
-            files.insert(rel, found);
+            files.insert(o.rel, Err(what));
+        }
+        for f in found {
+            files.insert(f.rel, Ok(f.size));
         }
         Ok(DirFiles {
             root: root.to_path_buf(),
