@@ -93,12 +93,24 @@ impl Odd {
 /// names that are not UTF-8, special files, unreadable directories), none of which are followed.
 /// Fails outright only when `dir` itself cannot be read.
 pub fn walk(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Error>)> {
-    let (files, odd) = walk_entries(dir)?;
-    Ok((files, odd.iter().map(|o| o.to_error(dir)).collect()))
+    let w = walk_entries(dir)?;
+    Ok((w.files, w.odd.iter().map(|o| o.to_error(dir)).collect()))
 }
 
-/// [`walk`], with the odd entries as data (for callers that report them per path).
-pub fn walk_entries(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Odd>)> {
+/// Everything [`walk_entries`] found under a directory.
+#[derive(Debug, Clone, Default)]
+pub struct Walk {
+    /// Regular files, sorted by `rel`.
+    pub files: Vec<TreeFile>,
+    /// Directories (empty ones too), `/`-separated relative paths, sorted.
+    pub dirs: Vec<String>,
+    /// Entries that are not regular files or directories, or could not be read.
+    pub odd: Vec<Odd>,
+}
+
+/// [`walk`], with the directories and the odd entries as data (for callers that keep empty
+/// directories or report odd entries per path).
+pub fn walk_entries(dir: &Path) -> Result<Walk> {
     let meta = std::fs::symlink_metadata(dir).with_path("read", dir)?;
     if !meta.is_dir() {
         return Err(Error::invalid(format!(
@@ -107,6 +119,7 @@ pub fn walk_entries(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Odd>)> {
         )));
     }
     let mut files = Vec::new();
+    let mut dirs = Vec::new();
     let mut odd = Vec::new();
     let mut it = walkdir::WalkDir::new(dir)
         .sort_by_file_name()
@@ -154,7 +167,9 @@ pub fn walk_entries(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Odd>)> {
                 path: p.to_path_buf(),
                 size,
             });
-        } else if !ft.is_dir() {
+        } else if ft.is_dir() {
+            dirs.push(rel);
+        } else {
             odd.push(Odd {
                 rel,
                 kind: OddKind::Special,
@@ -162,7 +177,8 @@ pub fn walk_entries(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Odd>)> {
         }
     }
     files.sort_by(|a, b| a.rel.cmp(&b.rel));
-    Ok((files, odd))
+    dirs.sort();
+    Ok(Walk { files, dirs, odd })
 }
 
 /// What [`list_dir`] found: a directory or a regular file.

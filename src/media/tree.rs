@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, IoContext, Result};
+use crate::fswalk::{self, OddKind};
 use crate::winpath;
 
 /// A contiguous run of bytes inside an image file.
@@ -206,35 +207,34 @@ impl Media {
         dir: &Path,
         mut keep: impl FnMut(&str) -> bool,
     ) -> Result<()> {
-        for entry in walkdir::WalkDir::new(dir).sort_by_file_name().min_depth(1) {
-            let entry =
-                entry.map_err(|e| Error::invalid(format!("cannot walk {}: {e}", dir.display())))?;
-            let rel = entry
-                .path()
-                .strip_prefix(dir)
-                .map_err(|_| Error::invalid("walk left its root"))?;
-            let rel = rel.to_str().ok_or_else(|| {
-                Error::invalid(format!(
-                    "{} has a name that is not UTF-8",
-                    entry.path().display()
-                ))
-            })?;
-            let rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
-            if entry.file_type().is_symlink() {
-                return Err(Error::invalid(format!(
-                    "{} is a symlink; symlinks cannot be shipped",
-                    entry.path().display()
-                )));
-            }
-            let d = if dest.is_empty() {
-                rel.clone()
+        let walk = fswalk::walk_entries(dir)?;
+        // Special files are left out; links, names that are not UTF-8 and unreadable
+        // directories refuse the tree, each named.
+        let refused: Vec<Error> = walk
+            .odd
+            .iter()
+            .filter(|o| o.kind != OddKind::Special)
+            .map(|o| o.to_error(dir))
+            .collect();
+        if !refused.is_empty() {
+            return Err(Error::many(
+                format!("{} cannot be added to the media", dir.display()),
+                refused,
+            ));
+        }
+        let under = |rel: &str| {
+            if dest.is_empty() {
+                rel.to_string()
             } else {
                 format!("{dest}/{rel}")
-            };
-            if entry.file_type().is_dir() {
-                self.add_dir(&d)?;
-            } else if entry.file_type().is_file() && keep(&rel) {
-                self.add_file(&d, entry.path())?;
+            }
+        };
+        for d in &walk.dirs {
+            self.add_dir(&under(d))?;
+        }
+        for f in &walk.files {
+            if keep(&f.rel) {
+                self.add_file(&under(&f.rel), &f.path)?;
             }
         }
         Ok(())

@@ -327,9 +327,9 @@ struct DirFiles {
 
 impl DirFiles {
     fn open(root: &Path) -> Result<DirFiles> {
-        let (found, odd) = fswalk::walk_entries(root)?;
+        let walk = fswalk::walk_entries(root)?;
         let mut files = BTreeMap::new();
-        for o in odd {
+        for o in walk.odd {
             let what = match o.kind {
                 OddKind::Symlink => "is a symbolic link".to_string(),
                 OddKind::Special => "is a special file".to_string(),
@@ -344,7 +344,7 @@ impl DirFiles {
             };
             files.insert(o.rel, Err(what));
         }
-        for f in found {
+        for f in walk.files {
             files.insert(f.rel, Ok(f.size));
         }
         Ok(DirFiles {
