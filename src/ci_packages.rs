@@ -660,7 +660,8 @@ fn list_zip(zip: &Path) -> Result<Listing> {
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| zip.display().to_string());
-    let (files, unreadable) = zip::read_sources(zip, &shown, MAX_ZIP_ENTRIES, MAX_INFLATED_BYTES)?;
+    let zip::ZipContents { files, unreadable } =
+        zip::read_sources(zip, &shown, MAX_ZIP_ENTRIES, MAX_INFLATED_BYTES)?;
     let problems = unreadable
         .into_iter()
         .map(|(name, why)| {

@@ -181,6 +181,12 @@ pub fn walk_entries(dir: &Path) -> Result<Walk> {
     Ok(Walk { files, dirs, odd })
 }
 
+/// An entry [`list_dir`] lists: name, path, and whether it is a directory or a file.
+pub type DirEntry = (String, PathBuf, Kind);
+
+/// An entry [`list_dir`] leaves out: name (lossy if not UTF-8) and why.
+pub type NameProblem = (String, String);
+
 /// What [`list_dir`] found: a directory or a regular file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Kind {
@@ -193,7 +199,7 @@ pub enum Kind {
 /// One level of `dir`: its directories and regular files, sorted by name, plus a problem for each
 /// entry that is a symlink, a special file or has a name that is not UTF-8 (named by its entry
 /// name, which is left out). Fails only when `dir` cannot be read.
-pub fn list_dir(dir: &Path) -> Result<(Vec<(String, PathBuf, Kind)>, Vec<(String, String)>)> {
+pub fn list_dir(dir: &Path) -> Result<(Vec<DirEntry>, Vec<NameProblem>)> {
     let mut out = Vec::new();
     let mut problems = Vec::new();
     for entry in std::fs::read_dir(dir).with_path("read directory", dir)? {

@@ -4,5 +4,5 @@
 pub mod read;
 pub mod write;
 
-pub use read::{entry_name_problem, read_sources, ZipEntry, ZipFile, ZipReader};
+pub use read::{entry_name_problem, read_sources, ZipContents, ZipEntry, ZipFile, ZipReader};
 pub use write::{write_zip, ZipOptions, IN_MEMORY_MAX, WINDOW_BYTES};

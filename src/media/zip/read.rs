@@ -264,17 +264,24 @@ pub struct ZipFile {
     pub size: u64,
 }
 
+/// What [`read_sources`] loaded from a ZIP.
+#[derive(Debug, Clone, Default)]
+pub struct ZipContents {
+    /// The readable files, sorted by name.
+    pub files: Vec<ZipFile>,
+    /// The entries that are not readable files ([`ZipEntry::unreadable`]): `(name, why)`.
+    pub unreadable: Vec<(String, String)>,
+}
+
 /// Read every file of the ZIP at `zip` once, named `label` in messages: STORED entries become
 /// [`Source::Extents`] over the archive, DEFLATED ones are inflated into [`Source::Bytes`], at
-/// most `max_inflated` bytes in all (the declared sizes are summed and checked first). Returns
-/// the files sorted by name, and the entries that are not readable files (see
-/// [`ZipEntry::unreadable`]) as `(name, why)`.
+/// most `max_inflated` bytes in all (the declared sizes are summed and checked first).
 pub fn read_sources(
     zip: &Path,
     label: &str,
     max_entries: usize,
     max_inflated: u64,
-) -> Result<(Vec<ZipFile>, Vec<(String, String)>)> {
+) -> Result<ZipContents> {
     let file = File::open(zip).with_path("open", zip)?;
     let zip_len = file.metadata().with_path("read metadata of", zip)?.len();
     let mut reader = ZipReader::new(BufReader::new(file), label, zip_len, max_entries)?;
@@ -359,7 +366,7 @@ pub fn read_sources(
         });
     }
     files.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok((files, unreadable))
+    Ok(ZipContents { files, unreadable })
 }
 
 #[cfg(test)]
