@@ -1,13 +1,16 @@
 //! Driver sets from what Windows-driver CI produces: the packages layout
 //! `out/packages/<driverRel>/<arch>/...`, and the `*-bundle.zip` CI publishes or that ZIP
-//! extracted, whose layout (CI packages, or packager `<arch>/<driver>/`) is detected.
+//! extracted, whose layout (CI packages, or packager `<arch>/<driver>/`, read by
+//! [`DriverSet::group_packager_files`]) is detected.
 //!
-//! Nothing is copied to a staging directory. Files of a directory become [`Source::File`]s. In a
-//! ZIP, STORED entries become [`Source::Extents`] over the ZIP itself; DEFLATED entries are
-//! inflated once, while the set is loaded, into [`Source::Bytes`], so memory holds at most
+//! Nothing is copied to a staging directory. Files of a directory become
+//! [`Source::File`](crate::media::Source::File)s. A ZIP is read by the shared hardened reader
+//! ([`crate::media::zip::read`]): STORED entries become extents over the ZIP itself; DEFLATED
+//! entries are inflated once, while the set is loaded, so memory holds at most
 //! [`MAX_INFLATED_BYTES`] (the declared sizes are summed and checked before anything is
-//! inflated), plus the largest entry once more for a moment while it becomes shared bytes. A bigger bundle is refused with a message saying to extract it or re-zip it with
-//! `zip -0`; either way every byte then stays on disk.
+//! inflated), plus the largest entry once more for a moment while it becomes shared bytes. A
+//! bigger bundle is refused with a message saying to extract it or re-zip it with `zip -0`;
+//! either way every byte then stays on disk.
 //!
 //! Every ZIP entry is read once at load (CRC and actual size checked against the declared size),
 //! so a damaged or hostile archive fails here, naming the entry, and never half-way through
