@@ -1,5 +1,5 @@
-//! ZIP archives: [`write`] makes deterministic ones from a [`crate::media::Media`], [`read`] is
-//! the one hardened reader for every ZIP the tool reads.
+//! ZIP archives: [`write`](mod@write) makes deterministic ones from a [`crate::media::Media`];
+//! [`read`](mod@read) is the one hardened reader for every ZIP the tool reads.
 
 pub mod read;
 pub mod write;
