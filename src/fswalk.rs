@@ -11,23 +11,42 @@ use crate::error::{Error, IoContext, Result};
 /// File names (any case) that operating systems leave behind, skipped by default.
 pub const JUNK_NAMES: &[&str] = &["thumbs.db", "ehthumbs.db", "desktop.ini"];
 
-/// Why the path component `name` is junk that is never part of an input's layout, if it is:
-/// hidden (starts with a dot), macOS archive metadata (`__MACOSX`), or OS junk ([`JUNK_NAMES`]).
-pub fn junk_reason(name: &str) -> Option<&'static str> {
+/// What kind of junk a path component is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Junk {
+    /// Starts with a dot (`.git`, `.DS_Store`, AppleDouble `._x.inf`).
+    Hidden,
+    /// `__MACOSX`: macOS archive metadata.
+    MacMetadata,
+    /// A file operating systems leave behind ([`JUNK_NAMES`]).
+    OsJunk,
+}
+
+/// What kind of junk the path component `name` is, if it is: never part of an input's layout.
+pub fn junk_kind(name: &str) -> Option<Junk> {
     if name.starts_with('.') {
-        Some("is hidden (starts with a dot)")
+        Some(Junk::Hidden)
     } else if name.eq_ignore_ascii_case("__MACOSX") {
-        Some("is macOS archive metadata (`__MACOSX`)")
+        Some(Junk::MacMetadata)
     } else if JUNK_NAMES.iter().any(|j| j.eq_ignore_ascii_case(name)) {
-        Some("is operating-system junk")
+        Some(Junk::OsJunk)
     } else {
         None
     }
 }
 
+/// Why the path component `name` is junk, if it is (see [`junk_kind`]).
+pub fn junk_reason(name: &str) -> Option<&'static str> {
+    junk_kind(name).map(|k| match k {
+        Junk::Hidden => "is hidden (starts with a dot)",
+        Junk::MacMetadata => "is macOS archive metadata (`__MACOSX`)",
+        Junk::OsJunk => "is operating-system junk",
+    })
+}
+
 /// Whether the path component `name` is junk (see [`junk_reason`]).
 pub fn is_junk_name(name: &str) -> bool {
-    junk_reason(name).is_some()
+    junk_kind(name).is_some()
 }
 
 /// Whether any component of the `/`-separated `rel` is junk.

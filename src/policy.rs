@@ -11,6 +11,7 @@ use std::path::Path;
 use regex::Regex;
 
 use crate::error::{Error, Result};
+use crate::fswalk::{self, Junk};
 use crate::spec::DriverSpec;
 
 pub use crate::fswalk::{walk, TreeFile, JUNK_NAMES};
@@ -105,19 +106,17 @@ pub fn decide(
         }
     }
 
-    let name = rel.rsplit('/').next().unwrap_or(rel);
-    let skip = if let Some(c) = rel.split('/').find(|c| c.starts_with('.')) {
-        Some((
-            format!("`{rel}` is hidden (`{c}` starts with a dot)"),
-            false,
-        ))
-    } else if rel.split('/').any(|c| c.eq_ignore_ascii_case("__MACOSX")) {
-        Some((
-            format!("`{rel}` is macOS archive metadata (`__MACOSX`)"),
-            false,
-        ))
-    } else if JUNK_NAMES.iter().any(|j| j.eq_ignore_ascii_case(name)) {
-        Some((format!("`{rel}` is operating-system junk"), false))
+    // The one junk rule (fswalk), on every component: the first junk component says why.
+    let junk = rel
+        .split('/')
+        .find_map(|c| fswalk::junk_kind(c).map(|k| (c, k)));
+    let skip = if let Some((c, kind)) = junk {
+        let why = match kind {
+            Junk::Hidden => format!("`{rel}` is hidden (`{c}` starts with a dot)"),
+            Junk::MacMetadata => format!("`{rel}` is macOS archive metadata (`{c}`)"),
+            Junk::OsJunk => format!("`{rel}` is operating-system junk (`{c}`)"),
+        };
+        Some((why, false))
     } else {
         match ext.as_deref() {
             Some(e) if BUILD_OUTPUT_EXTENSIONS.contains(&e) => {
