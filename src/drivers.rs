@@ -42,7 +42,9 @@ pub struct PackageFile {
 impl PackageFile {
     /// Whether policy ships, skips or refuses this file, with `allow`'s re-includes.
     pub fn decision(&self, allow: &Allow) -> Result<Decision> {
-        policy::decide(&self.rel, allow, || self.source.head(256))
+        policy::decide(&self.rel, allow, || {
+            self.source.head(crate::keys::HEAD_BYTES)
+        })
     }
 }
 

@@ -9,9 +9,6 @@ use crate::fswalk::TreeFile;
 use crate::media::Source;
 use crate::policy::{self, Allow, Decision};
 
-/// Bytes read to judge a file by content (enough for [`crate::keys::der_kind`]).
-const HEAD_BYTES: u64 = 256;
-
 /// One file of an input: relative path, where its bytes are, size.
 #[derive(Debug, Clone)]
 pub struct InputFile {
@@ -47,7 +44,9 @@ impl InputFile {
     /// Whether policy ships, skips or refuses this file (only `.der` files are read, their
     /// first bytes), with `allow`'s re-includes.
     pub fn decision(&self, allow: &Allow) -> Result<Decision> {
-        policy::decide(&self.path, allow, || self.source.head(HEAD_BYTES))
+        policy::decide(&self.path, allow, || {
+            self.source.head(crate::keys::HEAD_BYTES)
+        })
     }
 }
 

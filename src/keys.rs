@@ -3,6 +3,9 @@
 
 use crate::error::Result;
 
+/// Bytes of a file read to judge it by content (enough for [`der_kind`]).
+pub const HEAD_BYTES: u64 = 256;
+
 /// The extensions of private key material; a spec can never re-include these.
 pub const KEY_EXTENSIONS: &[&str] = &[
     "pfx", "p12", "pvk", "snk", "key", "pem", "p8", "pk8", "csr", "jks", "keystore", "ppk",

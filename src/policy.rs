@@ -169,9 +169,9 @@ pub fn shipped_files(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Error>)> {
 
 /// The first bytes of the file at `path` (enough for [`crate::keys::der_kind`]).
 fn read_head(path: &Path) -> Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(256);
+    let mut buf = Vec::new();
     std::fs::File::open(path)
-        .and_then(|f| f.take(256).read_to_end(&mut buf))
+        .and_then(|f| f.take(crate::keys::HEAD_BYTES).read_to_end(&mut buf))
         .map_err(|e| {
             Error::invalid(format!("cannot read {}: {e}", path.display()))
                 .with_help("check that the file is readable")
