@@ -7,23 +7,28 @@
 //! reading a layout (symlinks, names that are not UTF-8, unknown arch directories) are kept in
 //! the set and reported by validation together with everything else.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::arch::Arch;
-use crate::error::{Error, IoContext, Result};
+use crate::diagnostics::Report;
+use crate::error::{Error, Result};
+use crate::fswalk::{self, Kind};
 use crate::inf::Inf;
+use crate::input::InputFile;
 use crate::media::{Media, Source};
 use crate::policy::{self, Allow, Decision};
 use crate::spec::{normalize_driver_name, Spec};
-use crate::validate::Report;
 
 /// INFs larger than this are not parsed (no real INF comes close).
 const MAX_INF_BYTES: u64 = 32 * 1024 * 1024;
 
-/// One file of a driver package.
+/// One file of a driver package, as stored in a [`Package`]: an [`InputFile`] whose path is
+/// relative to the package directory, checked and normalised when the package was added.
+// TODO(merge): becomes `pub type PackageFile = InputFile;` once tests/ci_packages.rs reads
+// `f.path` instead of `f.rel` (the only caller of the old field name).
 #[derive(Debug, Clone)]
 pub struct PackageFile {
     /// `/`-separated path relative to the package directory.
@@ -32,6 +37,15 @@ pub struct PackageFile {
     pub source: Source,
     /// Size in bytes.
     pub size: u64,
+}
+
+impl PackageFile {
+    /// Whether policy ships, skips or refuses this file, with `allow`'s re-includes.
+    pub fn decision(&self, allow: &Allow) -> Result<Decision> {
+        policy::decide(&self.rel, allow, || {
+            self.source.head(crate::keys::HEAD_BYTES)
+        })
+    }
 }
 
 /// An INF of a package, parsed when the package was added.
@@ -87,11 +101,18 @@ impl Package {
 
     /// The policy decision for each file, with the re-includes of the spec entry (if any).
     pub fn decisions(&self, allow: &Allow) -> Vec<(&PackageFile, Result<Decision>)> {
-        self.files
-            .iter()
-            .map(|f| (f, policy::decide_source(&f.rel, allow, &f.source)))
-            .collect()
+        self.files.iter().map(|f| (f, f.decision(allow))).collect()
     }
+}
+
+/// A file listing grouped by the packager layout ([`DriverSet::group_packager_files`]).
+#[derive(Debug, Clone, Default)]
+pub struct PackagerFiles {
+    /// One entry per architecture: (directory as spelled, architecture, driver directory ->
+    /// its files, paths relative to the driver directory).
+    pub arches: Vec<(String, Arch, BTreeMap<String, Vec<InputFile>>)>,
+    /// Files outside every `<arch>/<driver>/` directory (for the caller to report or refuse).
+    pub outside: Vec<InputFile>,
 }
 
 /// Driver packages per architecture.
@@ -114,37 +135,23 @@ impl DriverSet {
     /// Fails only when `dir` cannot be read; every other problem is recorded for validation.
     pub fn from_packager_layout(dir: &Path) -> Result<DriverSet> {
         let mut set = DriverSet::new();
-        let mut arch_dirs: Vec<(Arch, String, PathBuf)> = Vec::new();
+        let mut arch_dirs: BTreeMap<String, (Arch, PathBuf)> = BTreeMap::new();
         for (name, path, kind) in list_dir(dir, "", &mut set.problems)? {
-            if skip_name(&name) {
+            if fswalk::is_junk_name(&name) {
                 continue;
             }
             match (kind, Arch::parse(&name)) {
                 (Kind::Dir, Some(arch)) => {
-                    if let Some((_, first, _)) = arch_dirs.iter().find(|(a, _, _)| *a == arch) {
-                        set.problems.error(
-                            Some(name.clone()),
-                            format!(
-                                "`{name}` and `{first}` are both the {arch} architecture; keep one"
-                            ),
-                        );
-                    } else {
-                        arch_dirs.push((arch, name, path));
-                    }
+                    arch_dirs.insert(name, (arch, path));
                 }
-                (Kind::Dir, None) => set.problems.error(
-                    Some(name.clone()),
-                    format!(
-                        "`{name}` is not an architecture directory; expected {}",
-                        Arch::accepted_spellings()
-                    ),
-                ),
+                (Kind::Dir, None) => set.not_an_arch_dir("", &name),
                 (Kind::File, _) => set.problems.warn(
                     Some(name.clone()),
                     "a file at the top of the drivers directory is ignored (drivers live in <arch>/<driver>/)",
                 ),
             }
         }
+        let arch_dirs = set.one_dir_per_arch("", arch_dirs);
         if arch_dirs.is_empty() {
             set.problems.error(
                 None,
@@ -155,11 +162,11 @@ impl DriverSet {
                 ),
             );
         }
-        for (arch, arch_name, arch_path) in arch_dirs {
+        for (arch_name, arch, arch_path) in arch_dirs {
             set.declare_arch(arch);
             for (name, path, kind) in list_dir(&arch_path, &arch_name, &mut set.problems)? {
                 let label = format!("{arch_name}/{name}");
-                if skip_name(&name) {
+                if fswalk::is_junk_name(&name) {
                     continue;
                 }
                 if kind == Kind::File {
@@ -169,20 +176,99 @@ impl DriverSet {
                     );
                     continue;
                 }
-                let (files, walk_problems) = policy::walk(&path)?;
+                let (files, walk_problems) = fswalk::walk(&path)?;
                 for p in walk_problems {
                     set.problems.error(Some(label.clone()), p.to_string());
                 }
-                let files = files
-                    .into_iter()
-                    .map(|f| (f.rel, Source::File(f.path), f.size))
-                    .collect();
+                let files = files.into_iter().map(InputFile::from).collect();
                 if let Err(e) = set.add_package_with_origin(arch, &name, &label, files) {
                     set.problems.error(Some(label), e.to_string());
                 }
             }
         }
         Ok(set)
+    }
+
+    /// Group a file listing by the packager layout `<prefix><arch>/<driver>/<path>`: the one
+    /// reader of that layout for listings (an extracted bundle, a ZIP). Directories that are
+    /// not architectures and extra spellings of one architecture are recorded as errors; files
+    /// anywhere else (junk, loose files, unknown directories) are returned in `outside`.
+    pub fn group_packager_files(&mut self, prefix: &str, files: Vec<InputFile>) -> PackagerFiles {
+        let mut arches: BTreeMap<String, (Arch, BTreeMap<String, Vec<InputFile>>)> =
+            BTreeMap::new();
+        let mut not_arch: BTreeSet<String> = BTreeSet::new();
+        let mut outside = Vec::new();
+        for f in files {
+            let Some(inner) = f.path.strip_prefix(prefix) else {
+                outside.push(f);
+                continue;
+            };
+            let mut comps = inner.splitn(3, '/');
+            let (top, driver, rest) = (comps.next(), comps.next(), comps.next());
+            let (Some(top), Some(driver)) = (top, driver) else {
+                outside.push(f);
+                continue;
+            };
+            if fswalk::is_junk_name(top) {
+                outside.push(f);
+                continue;
+            }
+            let Some(arch) = Arch::parse(top) else {
+                not_arch.insert(top.to_string());
+                outside.push(f);
+                continue;
+            };
+            let (top, driver) = (top.to_string(), driver.to_string());
+            let rest = rest.map(str::to_string);
+            let entry = arches.entry(top).or_insert_with(|| (arch, BTreeMap::new()));
+            match rest {
+                Some(rest) if !fswalk::is_junk_name(&driver) => entry
+                    .1
+                    .entry(driver)
+                    .or_default()
+                    .push(InputFile::new(rest, f.source, f.size)),
+                _ => outside.push(f),
+            }
+        }
+        for dir in &not_arch {
+            self.not_an_arch_dir(prefix, dir);
+        }
+        PackagerFiles {
+            arches: self.one_dir_per_arch(prefix, arches),
+            outside,
+        }
+    }
+
+    /// Keep one directory per architecture (`dirs`: name as spelled -> (arch, contents)),
+    /// recording an error for each extra spelling (`x64` beside `amd64`), named `prefix/dir`.
+    pub fn one_dir_per_arch<T>(
+        &mut self,
+        prefix: &str,
+        dirs: BTreeMap<String, (Arch, T)>,
+    ) -> Vec<(String, Arch, T)> {
+        let mut kept: Vec<(String, Arch, T)> = Vec::new();
+        for (dir, (arch, v)) in dirs {
+            if let Some((first, _, _)) = kept.iter().find(|(_, a, _)| *a == arch) {
+                self.problems.error(
+                    Some(format!("{prefix}{dir}")),
+                    format!("`{dir}` and `{first}` are both the {arch} architecture; keep one"),
+                );
+            } else {
+                kept.push((dir, arch, v));
+            }
+        }
+        kept
+    }
+
+    /// Record that the directory `prefix/dir` where architectures live is not one.
+    fn not_an_arch_dir(&mut self, prefix: &str, dir: &str) {
+        self.problems.error(
+            Some(format!("{prefix}{dir}")),
+            format!(
+                "`{dir}` is not an architecture directory; expected {}",
+                Arch::accepted_spellings()
+            ),
+        );
     }
 
     /// Record that the set is meant to carry drivers for `arch`, even if none were found
@@ -199,16 +285,18 @@ impl DriverSet {
         files: Vec<(String, Source, u64)>,
     ) -> Result<()> {
         let origin = format!("{}/{name}", arch.media_dir());
+        let files = files.into_iter().map(InputFile::from).collect();
         self.add_package_with_origin(arch, name, &origin, files)
     }
 
-    /// [`DriverSet::add_package`] naming where the package came from (for messages).
+    /// [`DriverSet::add_package`] naming where the package came from (for messages), from the
+    /// shared input-listing type (paths relative to the package directory).
     pub fn add_package_with_origin(
         &mut self,
         arch: Arch,
         name: &str,
         origin: &str,
-        files: Vec<(String, Source, u64)>,
+        files: Vec<InputFile>,
     ) -> Result<()> {
         if let Some(p) = crate::spec::driver_name_problem(name) {
             return Err(Error::invalid(format!("{origin}: {p}")));
@@ -225,7 +313,12 @@ impl DriverSet {
         }
         let mut out: Vec<PackageFile> = Vec::with_capacity(files.len());
         let mut bad = Vec::new();
-        for (rel, source, size) in files {
+        for InputFile {
+            path: rel,
+            source,
+            size,
+        } in files
+        {
             let r = rel.replace('\\', "/");
             let r = r.trim_start_matches('/').to_string();
             if r.is_empty() || r.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
@@ -265,7 +358,7 @@ impl DriverSet {
         pkg.infs = pkg
             .files
             .iter()
-            .filter(|f| is_inf(&f.rel) && !skipped_location(&f.rel))
+            .filter(|f| is_inf(&f.rel) && !fswalk::in_junk_location(&f.rel))
             .map(|f| PackageInf {
                 rel: f.rel.clone(),
                 parsed: parse_inf(&pkg.label(&f.rel), f),
@@ -413,20 +506,6 @@ fn is_inf(rel: &str) -> bool {
     policy::extension(rel).as_deref() == Some("inf")
 }
 
-/// Hidden, `__MACOSX` and OS-junk locations: INFs there are not parsed up front (AppleDouble
-/// `._x.inf` files are binary).
-fn skipped_location(rel: &str) -> bool {
-    rel.split('/').any(skip_name)
-}
-
-fn skip_name(name: &str) -> bool {
-    name.starts_with('.')
-        || name.eq_ignore_ascii_case("__MACOSX")
-        || policy::JUNK_NAMES
-            .iter()
-            .any(|j| j.eq_ignore_ascii_case(name))
-}
-
 fn parse_inf(label: &str, f: &PackageFile) -> std::result::Result<Arc<Inf>, String> {
     if f.size > MAX_INF_BYTES {
         return Err(format!(
@@ -448,51 +527,21 @@ fn parse_inf(label: &str, f: &PackageFile) -> std::result::Result<Arc<Inf>, Stri
         .map_err(|e| e.to_string())
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
-    Dir,
-    File,
-}
-
-/// The entries of `dir`, sorted by name; symlinks, special files and non-UTF-8 names are
-/// recorded as errors and left out.
+/// The entries of `dir` ([`fswalk::list_dir`]), with each problem entry recorded as an error
+/// named `prefix/name`.
 fn list_dir(
     dir: &Path,
     prefix: &str,
     problems: &mut Report,
 ) -> Result<Vec<(String, PathBuf, Kind)>> {
-    let label = |name: &str| {
-        if prefix.is_empty() {
-            name.to_string()
+    let (entries, bad) = fswalk::list_dir(dir)?;
+    for (name, why) in bad {
+        let label = if prefix.is_empty() {
+            name
         } else {
             format!("{prefix}/{name}")
-        }
-    };
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).with_path("read directory", dir)? {
-        let entry = entry.with_path("read directory", dir)?;
-        let path = entry.path();
-        let Some(name) = entry.file_name().to_str().map(str::to_string) else {
-            problems.error(
-                Some(label(&entry.file_name().to_string_lossy())),
-                "has a name that is not valid UTF-8; rename it",
-            );
-            continue;
         };
-        let ft = entry.file_type().with_path("read metadata of", &path)?;
-        if ft.is_symlink() {
-            problems.error(
-                Some(label(&name)),
-                "is a symlink; symlinks are never followed or shipped",
-            );
-        } else if ft.is_dir() {
-            out.push((name, path, Kind::Dir));
-        } else if ft.is_file() {
-            out.push((name, path, Kind::File));
-        } else {
-            problems.error(Some(label(&name)), "is not a regular file or directory");
-        }
+        problems.error(Some(label), why);
     }
-    out.sort();
-    Ok(out)
+    Ok(entries)
 }

@@ -7,12 +7,19 @@
 pub mod arch;
 pub mod ci_packages;
 pub mod contract;
+pub mod devices_cmd;
+pub mod diagnostics;
 pub mod drivers;
 pub mod error;
+pub mod fswalk;
 pub mod guest_tools;
 pub mod hash;
 pub mod inf;
+pub mod input;
+pub mod keys;
 pub mod media;
+#[cfg(test)]
+mod module_graph;
 pub mod policy;
 pub mod ps2;
 pub mod recipe;
@@ -21,5 +28,6 @@ pub mod suggest;
 pub mod unattend;
 pub mod validate;
 pub mod virtio_win;
+pub mod winpath;
 
 pub use error::{Error, Result};

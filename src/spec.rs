@@ -19,12 +19,9 @@ use json::{child, field_name, item, Checker};
 
 /// Variables read from a `devices.cmd` file: name -> values (one for `set "VAR=value"` lines,
 /// one per quoted item for HWID lists).
-pub type DevicesCmdVars = BTreeMap<String, Vec<String>>;
+pub use crate::devices_cmd::DevicesCmdVars;
 
-/// The extensions of private key material; a spec can never re-include these.
-pub const KEY_EXTENSIONS: &[&str] = &[
-    "pfx", "p12", "pvk", "snk", "key", "pem", "p8", "pk8", "csr", "jks", "keystore", "ppk",
-];
+pub use crate::keys::KEY_EXTENSIONS;
 
 /// A loaded, checked packaging spec.
 #[derive(Debug, Clone)]
@@ -188,11 +185,7 @@ fn lookup_var<'v>(
         ))
         .with_help("render devices.cmd from a device contract and pass its variables to validation"));
     };
-    // cmd variable names are case-insensitive.
-    let found = vars
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(var))
-        .map(|(_, v)| v);
+    let found = crate::devices_cmd::devices_cmd_var(vars, var);
     match found {
         Some(v) if !v.is_empty() && v.iter().any(|s| !s.is_empty()) => Ok(v),
         Some(_) => Err(Error::invalid(format!(
@@ -221,7 +214,7 @@ pub fn driver_name_problem(name: &str) -> Option<String> {
             "driver name `{name}` contains a path separator; it must be a single directory name"
         ));
     }
-    crate::policy::windows_name_problem(name)
+    crate::winpath::windows_name_problem(name)
 }
 
 /// The key names are compared by (`eq_ignore_ascii_case`, as everywhere in a spec).

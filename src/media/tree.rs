@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{Error, IoContext, Result};
-use crate::policy;
+use crate::fswalk::{self, OddKind};
+use crate::winpath;
 
 /// A contiguous run of bytes inside an image file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +54,16 @@ impl Source {
                 }))
             }
         }
+    }
+
+    /// The first `n` bytes (fewer if the source is shorter): enough to judge content by shape.
+    pub fn head(&self, n: u64) -> Result<Vec<u8>> {
+        let mut buf = Vec::with_capacity(usize::try_from(n).unwrap_or(0).min(64 * 1024));
+        self.open()?
+            .take(n)
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::invalid(format!("cannot read {}: {e}", self.describe())))?;
+        Ok(buf)
     }
 
     /// A short human description (for error messages; never written to outputs).
@@ -196,35 +207,34 @@ impl Media {
         dir: &Path,
         mut keep: impl FnMut(&str) -> bool,
     ) -> Result<()> {
-        for entry in walkdir::WalkDir::new(dir).sort_by_file_name().min_depth(1) {
-            let entry =
-                entry.map_err(|e| Error::invalid(format!("cannot walk {}: {e}", dir.display())))?;
-            let rel = entry
-                .path()
-                .strip_prefix(dir)
-                .map_err(|_| Error::invalid("walk left its root"))?;
-            let rel = rel.to_str().ok_or_else(|| {
-                Error::invalid(format!(
-                    "{} has a name that is not UTF-8",
-                    entry.path().display()
-                ))
-            })?;
-            let rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
-            if entry.file_type().is_symlink() {
-                return Err(Error::invalid(format!(
-                    "{} is a symlink; symlinks cannot be shipped",
-                    entry.path().display()
-                )));
-            }
-            let d = if dest.is_empty() {
-                rel.clone()
+        let walk = fswalk::walk_entries(dir)?;
+        // Special files are left out; links, names that are not UTF-8 and unreadable
+        // directories refuse the tree, each named.
+        let refused: Vec<Error> = walk
+            .odd
+            .iter()
+            .filter(|o| o.kind != OddKind::Special)
+            .map(|o| o.to_error(dir))
+            .collect();
+        if !refused.is_empty() {
+            return Err(Error::many(
+                format!("{} cannot be added to the media", dir.display()),
+                refused,
+            ));
+        }
+        let under = |rel: &str| {
+            if dest.is_empty() {
+                rel.to_string()
             } else {
                 format!("{dest}/{rel}")
-            };
-            if entry.file_type().is_dir() {
-                self.add_dir(&d)?;
-            } else if entry.file_type().is_file() && keep(&rel) {
-                self.add_file(&d, entry.path())?;
+            }
+        };
+        for d in &walk.dirs {
+            self.add_dir(&under(d))?;
+        }
+        for f in &walk.files {
+            if keep(&f.rel) {
+                self.add_file(&under(&f.rel), &f.path)?;
             }
         }
         Ok(())
@@ -291,7 +301,7 @@ impl Media {
             .keys()
             .chain(self.dirs.iter())
             .map(String::as_str);
-        let problems: Vec<Error> = policy::case_collisions(all)
+        let problems: Vec<Error> = winpath::case_collisions(all)
             .into_iter()
             .map(|set| {
                 Error::invalid(format!(
@@ -318,7 +328,7 @@ impl Media {
 fn normalize(dest: &str) -> Result<String> {
     let d = dest.replace('\\', "/");
     let d = d.strip_prefix('/').unwrap_or(&d).to_string();
-    if let Some(p) = policy::windows_path_problem(&d) {
+    if let Some(p) = winpath::windows_path_problem(&d) {
         return Err(Error::invalid(format!("invalid media path: {p}")));
     }
     Ok(d)

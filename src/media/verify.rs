@@ -17,10 +17,12 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{printable, Error, IoContext, Result};
+use crate::fswalk::{self, OddKind};
 use crate::hash;
 use crate::media::iso::{IsoEntry, IsoReader};
 use crate::media::manifest::{self, FileRecord, MANIFEST_NAME};
 use crate::media::tree::read_full;
+use crate::media::zip::read::{ZipReader, MAX_ENTRIES};
 
 /// A manifest larger than this is refused (it would list millions of files).
 const MANIFEST_MAX: u64 = 256 << 20;
@@ -325,34 +327,25 @@ struct DirFiles {
 
 impl DirFiles {
     fn open(root: &Path) -> Result<DirFiles> {
+        let walk = fswalk::walk_entries(root)?;
         let mut files = BTreeMap::new();
-        for entry in walkdir::WalkDir::new(root).min_depth(1) {
-            let entry = entry
-                .map_err(|e| Error::invalid(format!("cannot list {}: {e}", root.display())))?;
-            let rel = entry
-                .path()
-                .strip_prefix(root)
-                .map_err(|_| Error::invalid("directory walk left its root"))?;
-            let rel = rel
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            let t = entry.file_type();
-            if t.is_dir() {
-                continue;
-            }
-            let found = if t.is_file() {
-                let meta = entry.metadata().map_err(|e| {
-                    Error::invalid(format!("cannot read {}: {e}", entry.path().display()))
-                })?;
-                Ok(meta.len())
-            } else if t.is_symlink() {
-                Err("is a symbolic link".to_string())
-            } else {
-                Err("is a special file".to_string())
+        for o in walk.odd {
+            let what = match o.kind {
+                OddKind::Symlink => "is a symbolic link".to_string(),
+                OddKind::Special => "is a special file".to_string(),
+                OddKind::NotUtf8 => "has a name that is not valid UTF-8".to_string(),
+                OddKind::Unreadable(e) => {
+                    return Err(
+                        Error::invalid(format!("cannot list {}: {e}", root.display())).with_help(
+                            "check the permissions of the directory and everything in it",
+                        ),
+                    )
+                }
             };
-            files.insert(rel, found);
+            files.insert(o.rel, Err(what));
+        }
+        for f in walk.files {
+            files.insert(f.rel, Ok(f.size));
         }
         Ok(DirFiles {
             root: root.to_path_buf(),
@@ -434,9 +427,10 @@ fn read_at(f: &File, buf: &mut [u8], pos: u64) -> io::Result<usize> {
     std::os::windows::fs::FileExt::seek_read(f, buf, pos)
 }
 
+/// A ZIP, read through the shared hardened reader (duplicate or unsafe entry names and
+/// inconsistent headers refuse the archive); each hash opens its own clone of the reader.
 struct ZipFiles {
-    label: String,
-    archive: zip::ZipArchive<SharedFile>,
+    reader: ZipReader<SharedFile>,
     index: BTreeMap<String, usize>,
     files: BTreeMap<String, std::result::Result<u64, String>>,
 }
@@ -450,39 +444,19 @@ impl ZipFiles {
             pos: 0,
             len,
         };
-        let mut archive = zip::ZipArchive::new(shared).map_err(|e| {
-            Error::invalid(format!(
-                "{} is not a readable ZIP archive: {e}",
-                path.display()
-            ))
-        })?;
+        let reader = ZipReader::new(shared, &path.display().to_string(), len, MAX_ENTRIES)?;
         let mut index = BTreeMap::new();
         let mut files = BTreeMap::new();
-        for i in 0..archive.len() {
-            let entry = archive.by_index_raw(i).map_err(|e| {
-                Error::invalid(format!(
-                    "{}: cannot read entry {i} of the ZIP directory: {e}",
-                    path.display()
-                ))
-            })?;
-            if entry.is_dir() {
-                continue;
-            }
-            let name = match entry.name() {
-                Ok(n) => n.trim_start_matches('/').to_string(),
-                Err(_) => String::from_utf8_lossy(entry.name_raw()).into_owned(),
+        for e in reader.entries() {
+            let found = match &e.unreadable {
+                Some(why) => Err(why.clone()),
+                None => Ok(e.size),
             };
-            let found = if entry.is_symlink() {
-                Err("is a symbolic link".to_string())
-            } else {
-                Ok(entry.size())
-            };
-            index.insert(name.clone(), i);
-            files.insert(name, found);
+            index.insert(e.name.clone(), e.index);
+            files.insert(e.name.clone(), found);
         }
         Ok(ZipFiles {
-            label: path.display().to_string(),
-            archive,
+            reader,
             index,
             files,
         })
@@ -498,10 +472,10 @@ impl MediaFiles for ZipFiles {
         let Some(&i) = self.index.get(MANIFEST_NAME) else {
             return Err(None);
         };
-        let mut archive = self.archive.clone();
-        let label = format!("{MANIFEST_NAME} in {}", self.label);
-        let entry = archive
-            .by_index(i)
+        let mut reader = self.reader.clone();
+        let label = format!("{MANIFEST_NAME} in {}", reader.label());
+        let entry = reader
+            .open(i)
             .map_err(|e| Some(Error::invalid(format!("cannot read {label}: {e}"))))?;
         read_manifest(entry, &label)
     }
@@ -511,8 +485,8 @@ impl MediaFiles for ZipFiles {
             .index
             .get(path)
             .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "not in the archive"))?;
-        let mut archive = self.archive.clone();
-        let entry = archive.by_index(i).map_err(io::Error::other)?;
+        let mut reader = self.reader.clone();
+        let entry = reader.open(i).map_err(io::Error::other)?;
         hash::sha256_reader(entry)
     }
 }

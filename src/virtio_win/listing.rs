@@ -5,27 +5,12 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::error::{Error, Result};
-use crate::media::Source;
-use crate::policy;
+use crate::fswalk;
+use crate::winpath;
 
-/// One file of a virtio-win source: its `/`-separated path, where its bytes are, and its size.
-#[derive(Debug, Clone)]
-pub struct SourceFile {
-    /// Path relative to the source root (or to a selected driver directory), `/`-separated,
-    /// in the case the source spells it.
-    pub path: String,
-    /// Where to read the bytes (a file on disk, or extents inside the ISO image).
-    pub source: Source,
-    /// Size in bytes.
-    pub size: u64,
-}
-
-impl SourceFile {
-    /// The last path component.
-    pub fn name(&self) -> &str {
-        self.path.rsplit('/').next().unwrap_or(&self.path)
-    }
-}
+/// One file of a virtio-win source (path relative to the source root, or to a selected driver
+/// directory): the shared input-listing type, under its old name.
+pub use crate::input::InputFile as SourceFile;
 
 /// Every file of a source, sorted by path, with its directories indexed case-insensitively.
 #[derive(Debug, Clone, Default)]
@@ -43,7 +28,7 @@ impl Listing {
     /// both, and lookups here are case-insensitive).
     pub(crate) fn new(mut files: Vec<SourceFile>, origin: &str) -> Result<Listing> {
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let collisions = policy::case_collisions(files.iter().map(|f| f.path.as_str()));
+        let collisions = winpath::case_collisions(files.iter().map(|f| f.path.as_str()));
         if !collisions.is_empty() {
             let problems = collisions
                 .into_iter()
@@ -87,48 +72,21 @@ impl Listing {
         })
     }
 
-    /// List every regular file under `root` (sorted; symlinks and non-UTF-8 names refused).
+    /// List every regular file under `root` ([`fswalk::walk`]); a symlink, a special file or a
+    /// name that is not UTF-8 anywhere in the tree refuses it, naming every such entry.
     pub(crate) fn from_dir(root: &Path) -> Result<Listing> {
-        let mut files = Vec::new();
-        for entry in walkdir::WalkDir::new(root).sort_by_file_name().min_depth(1) {
-            let entry = entry.map_err(|e| {
-                Error::invalid(format!("cannot read the tree {}: {e}", root.display()))
-            })?;
-            let rel = entry
-                .path()
-                .strip_prefix(root)
-                .map_err(|_| Error::invalid("directory walk left its root"))?;
-            let rel = rel.to_str().ok_or_else(|| {
-                Error::invalid(format!(
-                    "{} has a name that is not UTF-8; rename it",
-                    entry.path().display()
-                ))
-            })?;
-            let rel = rel.replace(std::path::MAIN_SEPARATOR, "/");
-            let ft = entry.file_type();
-            if ft.is_symlink() {
-                return Err(Error::invalid(format!(
-                    "{} is a symlink; a virtio-win tree must hold regular files",
-                    entry.path().display()
-                ))
-                .with_help(
-                    "copy the tree without links (e.g. `cp -rL`) or extract the ISO again",
-                ));
-            }
-            if ft.is_file() {
-                let size = entry
-                    .metadata()
-                    .map_err(|e| {
-                        Error::invalid(format!("cannot stat {}: {e}", entry.path().display()))
-                    })?
-                    .len();
-                files.push(SourceFile {
-                    path: rel,
-                    source: Source::File(entry.path().to_path_buf()),
-                    size,
-                });
-            }
+        let (files, problems) = fswalk::walk(root)?;
+        if !problems.is_empty() {
+            return Err(Error::many(
+                format!(
+                    "the virtio-win tree {} holds entries that are not regular files or directories",
+                    root.display()
+                ),
+                problems,
+            )
+            .with_help("copy the tree without links (e.g. `cp -rL`) or extract the ISO again"));
         }
+        let files = files.into_iter().map(SourceFile::from).collect();
         Listing::new(files, &root.display().to_string())
     }
 
@@ -207,11 +165,7 @@ mod tests {
     fn listing(paths: &[&str]) -> Result<Listing> {
         let files = paths
             .iter()
-            .map(|p| SourceFile {
-                path: (*p).to_string(),
-                source: Source::Bytes(Vec::new().into()),
-                size: 0,
-            })
+            .map(|p| SourceFile::new(*p, crate::media::Source::Bytes(Vec::new().into()), 0))
             .collect();
         Listing::new(files, "test")
     }

@@ -65,12 +65,7 @@ impl Selection {
             set.declare_arch(*a);
         }
         for b in &self.builds {
-            let files = b
-                .files
-                .iter()
-                .map(|f| (f.path.clone(), f.source.clone(), f.size))
-                .collect();
-            set.add_package_with_origin(b.arch, &b.driver, &b.from, files)?;
+            set.add_package_with_origin(b.arch, &b.driver, &b.from, b.files.clone())?;
         }
         Ok(set)
     }

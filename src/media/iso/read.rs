@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, IoContext, Result};
 use crate::media::tree::{Extent, Media, Source};
-use crate::policy::fold_case;
+use crate::winpath::fold_case;
 
 use super::record::{le16, le32, FLAG_ASSOCIATED, FLAG_DIR, FLAG_MULTI_EXTENT, SECTOR, SECTOR_U64};
 use super::rrip;

@@ -1,0 +1,8 @@
+//! ZIP archives: [`write`](mod@write) makes deterministic ones from a [`crate::media::Media`];
+//! [`read`](mod@read) is the one hardened reader for every ZIP the tool reads.
+
+pub mod read;
+pub mod write;
+
+pub use read::{entry_name_problem, read_sources, ZipContents, ZipEntry, ZipFile, ZipReader};
+pub use write::{write_zip, ZipOptions, IN_MEMORY_MAX, WINDOW_BYTES};
