@@ -248,6 +248,12 @@ impl Contract {
     }
 
     /// `config/devices.cmd` for this contract ([`crate::devices_cmd::render`]): CRLF line
+    /// The variables `config/devices.cmd` sets for this contract, read back from the text the
+    /// media carry (so checks see exactly what the guest scripts will).
+    pub fn devices_cmd_vars(&self) -> crate::devices_cmd::DevicesCmdVars {
+        crate::devices_cmd::parse_devices_cmd(&self.render_devices_cmd())
+    }
+
     /// endings, byte-stable for a given contract.
     pub fn render_devices_cmd(&self) -> String {
         let devices: Vec<DeviceVars> = self

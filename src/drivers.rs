@@ -377,6 +377,14 @@ impl DriverSet {
         self.arches.iter().copied().collect()
     }
 
+    /// The driver directory names in the set, sorted and unique.
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.packages.iter().map(Package::media_name).collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
     /// Every package, sorted by architecture then name.
     pub fn packages(&self) -> &[Package] {
         &self.packages

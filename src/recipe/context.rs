@@ -103,6 +103,15 @@ impl RunContext {
         self.warnings.borrow_mut().push(msg);
     }
 
+    /// Warn about each parameter left at a bundled example default, naming what to set.
+    pub fn announce_examples(&self, params: &Params) {
+        for (name, value) in params.examples_used() {
+            self.warn(format!(
+                "`{name}` is the bundled example `{value}`, not a real input: the media are for trying the tool; pass --set {name}=... for real media"
+            ));
+        }
+    }
+
     /// Record what a publish wrote, with paths as the user would type them (relative to the
     /// working directory when below it).
     pub fn record_outputs(&self, records: Vec<crate::media::output::OutputRecord>) {

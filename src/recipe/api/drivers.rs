@@ -56,12 +56,7 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         &["drivers: DriverSet", "Array"],
         "The driver directory names in the set, sorted and unique.",
         true,
-        |d: &mut DriversHandle| -> Array {
-            let mut names: Vec<String> = d.0.packages().iter().map(|p| p.media_name()).collect();
-            names.sort();
-            names.dedup();
-            names.into_iter().map(Dynamic::from).collect()
-        },
+        |d: &mut DriversHandle| -> Array { d.0.names().into_iter().map(Dynamic::from).collect() },
     );
     reg(
         &mut m,

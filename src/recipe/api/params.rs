@@ -49,11 +49,7 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
             let params = rr_at(&nc, decls.merge(&run.settings))?;
             rr_at(&nc, run.check_inputs(&decls, &params))?;
             rr_at(&nc, run.allow_outputs(&params))?;
-            for (name, value) in params.examples_used() {
-                run.warn(format!(
-                    "`{name}` is the bundled example `{value}`, not a real input: the media are for trying the tool; pass --set {name}=... for real media"
-                ));
-            }
+            run.announce_examples(&params);
             *run.params.borrow_mut() = Some(params.clone());
             Ok(params)
         },

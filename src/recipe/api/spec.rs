@@ -7,7 +7,7 @@ use rhai::{Engine, Module, NativeCallContext};
 
 use super::handles::{CheckedDrivers, ContractHandle, DriversHandle, SpecHandle};
 use super::{reg, Ctx};
-use crate::contract::{parse_devices_cmd, Contract};
+use crate::contract::Contract;
 use crate::media::manifest::input_record;
 use crate::recipe::errors::{rr, rr_at, RhaiResult};
 use crate::spec::Spec;
@@ -53,8 +53,7 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         true,
         move |s: &mut SpecHandle, d: DriversHandle, k: ContractHandle| -> RhaiResult<CheckedDrivers> {
             let run = c.get()?;
-            let vars = parse_devices_cmd(&k.contract.render_devices_cmd());
-            let report = validate(&d.0, &s.spec, Some(&vars));
+            let report = validate(&d.0, &s.spec, Some(&k.contract.devices_cmd_vars()));
             for w in rr(report.into_result())? {
                 run.warn(w.to_string());
             }
