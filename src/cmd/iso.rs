@@ -15,6 +15,9 @@ pub enum IsoCommand {
     Ls {
         /// The ISO image.
         iso: PathBuf,
+        /// Print a JSON array of {"path", "size"} instead of lines.
+        #[arg(long)]
+        json: bool,
     },
     /// Extract files (all, or the given paths and directories) below DEST; nothing escapes DEST.
     Extract {
@@ -43,7 +46,19 @@ pub enum IsoCommand {
 /// Run an `iso` subcommand.
 pub fn run(ctx: &Context, cmd: &IsoCommand) -> Result<ExitCode> {
     match cmd {
-        IsoCommand::Ls { iso } => {
+        IsoCommand::Ls { iso, json: true } => {
+            let reader = IsoReader::open(iso)?;
+            let files: Vec<serde_json::Value> = reader
+                .entries()
+                .iter()
+                .filter(|e| !e.is_dir)
+                .map(|e| serde_json::json!({ "path": format!("/{}", e.path), "size": e.size }))
+                .collect();
+            let text = serde_json::to_string_pretty(&files)
+                .map_err(|e| aero_recipe::Error::invalid(format!("cannot render JSON: {e}")))?;
+            super::outln!("{text}")?;
+        }
+        IsoCommand::Ls { iso, json: false } => {
             let reader = IsoReader::open(iso)?;
             let mut out = String::new();
             for e in reader.entries().iter().filter(|e| !e.is_dir) {

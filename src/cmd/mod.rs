@@ -59,6 +59,17 @@ macro_rules! out {
 
 pub(crate) use {out, outln};
 
+/// An error as JSON for `--json` consumers: the one-line message, every problem, and whether
+/// it was a usage error (exit status 2).
+pub fn error_json(e: &aero_recipe::Error) -> serde_json::Value {
+    let problems: Vec<String> = e.problems().iter().map(|p| p.to_string()).collect();
+    serde_json::json!({
+        "message": e.to_string(),
+        "problems": problems,
+        "usage_error": e.is_usage(),
+    })
+}
+
 /// Print an error with its source snippet, help and related problems on stderr.
 pub fn render_error(e: &Error) {
     let handler = if std::io::stderr().is_terminal() {

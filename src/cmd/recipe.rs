@@ -21,9 +21,14 @@ pub struct RunArgs {
     /// `--set` overrides its values.
     #[arg(long = "params", value_name = "FILE")]
     pub params: Option<PathBuf>,
-    /// Print a JSON summary (outputs with path, size, sha256; warnings) on stdout.
+    /// Print a JSON summary (outputs with path, size, sha256; warnings) on stdout; on
+    /// failure, an object with the error.
     #[arg(long)]
     pub json: bool,
+    /// Write into an out_dir that is `/`, the home directory, or a non-empty directory
+    /// without a run's outputs (refused otherwise).
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Arguments of `aero-recipe list`.
@@ -42,6 +47,9 @@ pub struct CheckArgs {
     /// Recipes to check (paths or bundled names).
     #[arg(required = true)]
     pub recipes: Vec<String>,
+    /// Print one JSON object per recipe (name, ok, parameters or error) as an array on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Arguments of `aero-recipe api`.
@@ -55,15 +63,25 @@ pub struct ApiArgs {
 /// Run a recipe.
 pub fn run(ctx: &Context, a: &RunArgs) -> Result<ExitCode> {
     aero_recipe::media::output::install_interrupt_handler();
-    let summary = recipe::run(
+    let summary = match recipe::run(
         &a.recipe,
         &a.set,
         a.params.as_deref(),
         RunOptions {
             quiet: ctx.quiet,
             progress: ctx.stderr_is_tty,
+            force: a.force,
         },
-    )?;
+    ) {
+        Ok(s) => s,
+        Err(e) => {
+            if a.json {
+                let v = serde_json::json!({ "recipe": a.recipe, "error": super::error_json(&e) });
+                super::outln!("{}", to_json(&v)?)?;
+            }
+            return Err(e);
+        }
+    };
     if a.json {
         super::outln!("{}", to_json(&summary)?)?;
     } else if !ctx.quiet {
@@ -122,6 +140,7 @@ pub fn list(_ctx: &Context, a: &ListArgs) -> Result<ExitCode> {
 /// Check recipes.
 pub fn check(ctx: &Context, a: &CheckArgs) -> Result<ExitCode> {
     let mut problems = Vec::new();
+    let mut results = Vec::new();
     for r in &a.recipes {
         match recipe::describe(r) {
             Ok(info) => {
@@ -134,16 +153,28 @@ pub fn check(ctx: &Context, a: &CheckArgs) -> Result<ExitCode> {
                 if !bare.is_empty() {
                     eprintln!(
                         "warning: {}: parameter(s) declared without a type and description: {}; declare each as param::<type>(default, \"what it is for\")",
-                        info.name,
+                        info.source,
                         bare.join(", ")
                     );
                 }
-                if !ctx.quiet {
+                if a.json {
+                    results.push(serde_json::json!({
+                        "recipe": r, "ok": true, "undeclared": bare, "params": info.params,
+                    }));
+                } else if !ctx.quiet {
                     super::outln!("ok: {} ({} parameters)", info.source, info.params.len())?;
                 }
             }
-            Err(e) => problems.push(e),
+            Err(e) => {
+                if a.json {
+                    results.push(serde_json::json!({ "recipe": r, "ok": false, "error": super::error_json(&e) }));
+                }
+                problems.push(e);
+            }
         }
+    }
+    if a.json {
+        super::outln!("{}", to_json(&results)?)?;
     }
     if problems.is_empty() {
         Ok(ExitCode::SUCCESS)

@@ -17,6 +17,8 @@ pub struct RunOptions {
     pub quiet: bool,
     /// Show progress lines (when stderr is a terminal).
     pub progress: bool,
+    /// Write into an output directory that looks like someone else's (`--force`).
+    pub force: bool,
 }
 
 /// One file a run wrote.
@@ -176,6 +178,9 @@ impl RunContext {
     pub fn allow_outputs(&self, params: &Params) -> Result<()> {
         for dir in params.output_dirs() {
             let abs = std::path::absolute(&dir).map_err(|e| Error::io("resolve", &dir, e))?;
+            if !self.options.force {
+                output_dir_problem(&dir, &abs)?;
+            }
             self.output_roots.borrow_mut().push(abs);
         }
         Ok(())
@@ -197,6 +202,46 @@ impl RunContext {
                 "recipes write only below their output-directory parameters (`out_dir`, declared with param::out_dir); pass --set out_dir=... to choose it",
             ))
         }
+    }
+}
+
+/// Refuse an output directory a run should not write into without `--force`: the file-system
+/// root, the home directory, or an existing directory that holds files but none of a run's
+/// outputs (manifests, the lock, temporaries): that is someone else's directory.
+fn output_dir_problem(given: &str, abs: &Path) -> Result<()> {
+    let norm = lexical_normal(abs);
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .map(|h| lexical_normal(&h));
+    let why = if norm.parent().is_none() {
+        Some("it is the root of the file system".to_string())
+    } else if home.as_deref() == Some(norm.as_path()) {
+        Some("it is the home directory".to_string())
+    } else if let Ok(entries) = std::fs::read_dir(&norm) {
+        let names: Vec<String> = entries
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect();
+        let ours = |n: &str| {
+            n == "manifest.json"
+                || n.ends_with(".manifest.json")
+                || n == crate::media::output::LOCK_FILE
+                || n.contains(".tmp-")
+        };
+        (!names.is_empty() && !names.iter().any(|n| ours(n))).then(|| {
+            format!(
+                "it already holds {} entr{} and none of a run's outputs",
+                names.len(),
+                if names.len() == 1 { "y" } else { "ies" }
+            )
+        })
+    } else {
+        None
+    };
+    match why {
+        None => Ok(()),
+        Some(why) => Err(Error::invalid(format!("refusing to write into out_dir `{given}`: {why}"))
+            .with_help("choose a new or empty directory (--set out_dir=...), or pass --force to write there anyway")),
     }
 }
 

@@ -102,6 +102,7 @@ pub fn describe(recipe: &str) -> Result<RecipeInfo> {
         RunOptions {
             quiet: true,
             progress: false,
+            force: false,
         },
     )?;
     match engine.run_ast(&ast) {
