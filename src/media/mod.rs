@@ -9,6 +9,7 @@ pub mod output;
 pub mod publish;
 pub mod tree;
 pub mod verify;
+pub mod verify_set;
 pub mod zip;
 
 pub use tree::{Entry, Media, Source};

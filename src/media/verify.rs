@@ -155,22 +155,7 @@ impl VerifyReport {
 /// Differences are reported in the result; an `Err` means the check itself could not be done
 /// (no manifest, unreadable media, unknown format).
 pub fn verify(path: &Path) -> Result<VerifyReport> {
-    let meta = std::fs::metadata(path).with_path("read", path)?;
-    let (format, media): (MediaFormat, Box<dyn MediaFiles>) = if meta.is_dir() {
-        (MediaFormat::Directory, Box::new(DirFiles::open(path)?))
-    } else {
-        match sniff(path)? {
-            MediaFormat::Zip => (MediaFormat::Zip, Box::new(ZipFiles::open(path)?)),
-            MediaFormat::Iso => (MediaFormat::Iso, Box::new(IsoFiles::open(path)?)),
-            MediaFormat::Directory => {
-                return Err(Error::invalid(format!(
-                    "{} is neither an ISO image, a ZIP archive nor a directory",
-                    path.display()
-                ))
-                .with_help("verify takes the .iso or .zip written by aero-recipe, or a directory holding the media's files with manifest.json at its root"));
-            }
-        }
-    };
+    let (format, media) = open_media(path)?;
     let manifest_text = media.manifest_text().map_err(|e| match e {
         Some(e) => e,
         None => Error::invalid(format!(
@@ -198,8 +183,30 @@ pub fn verify(path: &Path) -> Result<VerifyReport> {
     })
 }
 
+/// Open the media at `path` as the file view of its kind (ISO, ZIP or directory).
+pub(crate) fn open_media(path: &Path) -> Result<(MediaFormat, Box<dyn MediaFiles>)> {
+    let meta = std::fs::metadata(path).with_path("read", path)?;
+    if meta.is_dir() {
+        return Ok((MediaFormat::Directory, Box::new(DirFiles::open(path)?)));
+    }
+    match sniff(path)? {
+        MediaFormat::Zip => Ok((MediaFormat::Zip, Box::new(ZipFiles::open(path)?))),
+        MediaFormat::Iso => Ok((MediaFormat::Iso, Box::new(IsoFiles::open(path)?))),
+        MediaFormat::Directory => Err(Error::invalid(format!(
+            "{} is neither an ISO image, a ZIP archive nor a directory",
+            path.display()
+        ))
+        .with_help("verify takes the .iso or .zip written by aero-recipe, or a directory holding the media's files with manifest.json at its root")),
+    }
+}
+
+/// Whether `path` is an ISO image or ZIP archive (by content, not name).
+pub(crate) fn is_image(path: &Path) -> bool {
+    path.is_file() && matches!(sniff(path), Ok(MediaFormat::Iso | MediaFormat::Zip))
+}
+
 /// The file view of one kind of media.
-trait MediaFiles: Sync {
+pub(crate) trait MediaFiles: Sync {
     /// Every file path found (`/`-separated, from the root) with its size, or `Err(reason)`
     /// when the entry is not a regular file.
     fn files(&self) -> &BTreeMap<String, std::result::Result<u64, String>>;
