@@ -192,12 +192,9 @@ impl Contract {
                 }
             }
             match found.as_slice() {
-                [] => notes.push(format!(
-                    "{}: no INF declares {}; keeping the contract's service `{}`",
-                    d.device,
-                    d.hwid_base(),
-                    d.driver_service_name
-                )),
+                // No shipped INF declares the device: nothing of it ships, so nothing is said
+                // about it (the contract's values stay as they are).
+                [] => {}
                 [c] if !plain_token(&c.service) => problems.push(Error::invalid(format!(
                     "{}: service name `{}` from {} cannot be written to devices.cmd",
                     d.device,
