@@ -28,39 +28,46 @@ pub fn run(ctx: &Context, args: &Args) -> Result<ExitCode> {
     }
     let report = verify::verify(&args.media)?;
     if args.json {
-        let text = serde_json::to_string_pretty(&report)
-            .map_err(|e| Error::invalid(format!("cannot render the report as JSON: {e}")))?;
-        super::outln!("{text}")?;
+        print_json(&report)?;
     } else {
-        for p in &report.problems {
-            super::outln!("{p}")?;
-        }
-        if !ctx.quiet || !report.is_clean() {
-            super::outln!("{}", report.summary())?;
-        }
+        print_report(ctx, &report, "")?;
     }
-    Ok(if report.is_clean() {
+    Ok(exit(report.is_clean()))
+}
+
+fn print_json(v: &impl serde::Serialize) -> Result<()> {
+    let text = serde_json::to_string_pretty(v)
+        .map_err(|e| Error::invalid(format!("cannot render the report as JSON: {e}")))?;
+    super::outln!("{text}")
+}
+
+/// One line per problem (each after `prefix`), then the summary unless quiet and clean.
+fn print_report(ctx: &Context, r: &verify::VerifyReport, prefix: &str) -> Result<()> {
+    for p in &r.problems {
+        super::outln!("{prefix}{p}")?;
+    }
+    if !ctx.quiet || !r.is_clean() {
+        super::outln!("{}", r.summary())?;
+    }
+    Ok(())
+}
+
+fn exit(clean: bool) -> ExitCode {
+    if clean {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    }
 }
 
 /// A run's output directory: every media output, manifest copy and side file.
 fn run_set(ctx: &Context, args: &Args) -> Result<ExitCode> {
     let set = verify_set::verify_outputs(&args.media)?;
     if args.json {
-        let text = serde_json::to_string_pretty(&set)
-            .map_err(|e| Error::invalid(format!("cannot render the report as JSON: {e}")))?;
-        super::outln!("{text}")?;
+        print_json(&set)?;
     } else {
         for r in &set.media {
-            for p in &r.problems {
-                super::outln!("{}: {p}", r.media)?;
-            }
-            if !ctx.quiet || !r.is_clean() {
-                super::outln!("{}", r.summary())?;
-            }
+            print_report(ctx, r, &format!("{}: ", r.media))?;
         }
         for p in &set.problems {
             super::outln!("{p}")?;
@@ -69,9 +76,5 @@ fn run_set(ctx: &Context, args: &Args) -> Result<ExitCode> {
             super::outln!("{}", set.summary())?;
         }
     }
-    Ok(if set.is_clean() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(exit(set.is_clean()))
 }
