@@ -8,17 +8,17 @@
 #[path = "../../fuzz/harness.rs"]
 mod harness;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::mpsc;
 use std::time::Duration;
+
+use crate::util::repo;
 
 /// Far above any honest replay: past it, the input is taken to hang the code.
 const HANG: Duration = Duration::from_secs(120);
 
 fn inputs(target: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/fuzz")
-        .join(target);
+    let dir = repo().join("tests/data/fuzz").join(target);
     let Ok(list) = std::fs::read_dir(&dir) else {
         return Vec::new();
     };
@@ -68,7 +68,7 @@ fn every_saved_fuzz_input_replays_cleanly() {
 #[test]
 fn every_target_directory_belongs_to_a_target() {
     // A misnamed directory would silently never be replayed.
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz");
+    let root = repo().join("tests/data/fuzz");
     for e in std::fs::read_dir(&root).unwrap() {
         let name = e.unwrap().file_name().to_string_lossy().into_owned();
         assert!(

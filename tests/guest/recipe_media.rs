@@ -1,7 +1,7 @@
 //! The in-guest scripts on media a bundled recipe really produced: `aero-recipe run
 //! virtio-win-full` builds the Guest Tools ISO from `examples/virtio-win`, `aero-recipe iso
 //! extract` unpacks it, and `setup.cmd` / `uninstall.cmd` from that ISO run in Wine's cmd with
-//! the stand-ins of tests/guest/stubs (see guest-tools/TESTING.md). Unlike tests/guest_scripts.rs
+//! the stand-ins of tests/guest/stubs (see guest-tools/TESTING.md). Unlike tests/guest/scripts.rs
 //! nothing about the media is made up here: the INFs, the driver folders, `config/devices.cmd`,
 //! the certificate and manifest.json are whatever the recipe wrote, and every expectation is
 //! read from them on disk.
@@ -13,7 +13,7 @@ use crate::util::wine::{
     self, assert_boot_critical_storage, assert_test_signing_undone, cdd_key, lower_set,
     pnputil_deleted_win7, pnputil_infs, state_lines, win_path, win_set, Stubs, WinVer, Wine,
 };
-use crate::util::{aero, guest_media, run, Run};
+use crate::util::{aero, guest_media, repo, run, Run};
 
 /// The media folder's name: a space and parentheses, like a browser download folder.
 const MEDIA_DIR: &str = "Aero Guest Tools (1)";
@@ -273,7 +273,7 @@ fn virtio_win_full_media_installs_on_windows7_amd64_and_uninstall_reverses_it() 
 /// and turns test signing on (x64); uninstall deletes it by its thumbprint and turns it off.
 #[test]
 fn test_signed_virtio_win_full_media_installs_and_removes_the_certificate() {
-    let repo_cert = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/certs/aero-test.cer");
+    let repo_cert = repo().join("examples/certs/aero-test.cer");
     let m = recipe_media(&["signing_policy=test", "cert=examples/certs/aero-test.cer"]);
     let manifest: serde_json::Value =
         serde_json::from_slice(&fs::read(m.path("manifest.json")).unwrap()).unwrap();

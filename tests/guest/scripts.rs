@@ -9,6 +9,7 @@ use std::fs;
 use std::path::Path;
 
 use crate::util::guest_media::{self, MediaSpec, CERT_BYTES};
+use crate::util::repo;
 use crate::util::wine::{
     self, assert_boot_critical_storage, assert_test_signing_undone, cdd_key, lower_set,
     pnputil_deleted_win7, pnputil_infs, state_lines, win_path, win_set, Stubs, WinVer, Wine,
@@ -529,7 +530,7 @@ fn flip_byte(path: &Path, at: usize) {
 /// in LF files; PowerShell 2.0 reads a BOM-less file as ANSI; Windows 7 Notepad needs CRLF).
 #[test]
 fn shipped_files_are_ascii_and_crlf() {
-    let gt = Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-tools");
+    let gt = repo().join("guest-tools");
     for f in ROOT_FILES
         .into_iter()
         .chain(["config/README.md", "certs/README.md"])
@@ -550,7 +551,7 @@ fn shipped_files_are_ascii_and_crlf() {
 /// verify.ps1 parses as PowerShell 2.0 as far as a static check can tell.
 #[test]
 fn verify_ps1_is_powershell_2_compatible() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-tools/verify.ps1");
+    let path = repo().join("guest-tools/verify.ps1");
     let text = fs::read_to_string(&path).unwrap();
     let problems = ps2_problems(&text);
     assert!(

@@ -2,7 +2,7 @@
 //! loops and overlaps, extents and continuation areas out of range, deep nesting, huge entry
 //! counts. A refusal is exit 1 with the problem named on the first stderr line, within the
 //! watchdog and the memory limit, and nothing is ever written outside the destination.
-//! (`tests/iso_hostile.rs` covers truncation, a directory pointing at its parent, a file past
+//! (`tests/iso/hostile.rs` covers truncation, a directory pointing at its parent, a file past
 //! the end, a huge directory size, a continuation area outside the image and a `..` ISO 9660
 //! identifier, on images patched from real writers; this file crafts the rest byte by byte.)
 

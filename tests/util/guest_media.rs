@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use aero_recipe::guest_tools::ROOT_FILES;
 use serde_json::json;
 
+use super::repo;
+
 /// What to vary between media trees.
 #[derive(Clone, Debug)]
 pub struct MediaSpec {
@@ -61,7 +63,7 @@ pub fn build(spec: &MediaSpec) -> Media {
         .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
         .expect("temp dir");
     let root = dir.path().join("Aero Guest Tools (1)");
-    let gt = Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-tools");
+    let gt = repo().join("guest-tools");
     for f in ROOT_FILES {
         let from = gt.join(f);
         let bytes = fs::read(&from).unwrap_or_else(|e| panic!("{}: {e}", from.display()));

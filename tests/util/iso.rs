@@ -1,5 +1,5 @@
-//! Helpers shared by the `iso_*` integration tests: running the CLI and the external oracles,
-//! building fixture trees, and hashing trees for comparison.
+//! Helpers shared by the ISO tests (`iso::`, `hostile::iso`): creating and listing images with
+//! the CLI, building fixture trees, and hashing trees for comparison.
 
 use super::*;
 use std::collections::BTreeMap;

@@ -1,5 +1,5 @@
-//! Helpers shared by the media writer and output tests (`zip_writer`, `verify_media`,
-//! `output_atomic`, `output_interrupt`): deterministic file contents and directory snapshots.
+//! Helpers shared by the media writer and output tests (`media::zip_writer`,
+//! `media::verify`, `media::output_atomic`, `media::output_interrupt`): deterministic file contents and directory snapshots.
 
 /// Deterministic incompressible bytes (xorshift64*).
 pub fn noise(seed: u64, n: usize) -> Vec<u8> {

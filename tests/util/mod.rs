@@ -33,7 +33,7 @@ pub fn virtio_win_example() -> PathBuf {
 /// A fresh temporary directory outside the repository.
 pub fn tempdir() -> tempfile::TempDir {
     tempfile::Builder::new()
-        .prefix("aero-test-")
+        .prefix("aero-e2e-")
         .tempdir()
         .expect("create a temporary directory")
 }

@@ -1,5 +1,5 @@
-//! Helpers shared by the `recipe_*` end-to-end tests: running the installed-style binary in a
-//! chosen working directory with a private cache, reading media with external tools (xorriso,
+//! Helpers shared by the recipe end-to-end tests (`recipe::`): running the installed-style
+//! binary in a chosen working directory with a private cache, reading media with external tools (xorriso,
 //! 7z, bsdtar, unzip, isoinfo) as independent oracles, and hashing files and trees.
 
 use std::collections::{BTreeMap, BTreeSet};

@@ -1,4 +1,4 @@
-//! Helpers shared by the JSON format tests (`spec_rules`, `contract_rules`): repository files,
+//! Helpers shared by the JSON format tests (`validate::spec`, `validate::contract`): repository files,
 //! positioned error messages, and JSON Schema property lists.
 
 use super::repo;

@@ -290,7 +290,7 @@ fn aero_infs_use_aero_services_and_modern_ids() {
 fn examples_are_what_the_generator_writes() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("examples");
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/gen-examples");
+    let script = repo().join("scripts/gen-examples");
     let status = Command::new("python3")
         .arg(&script)
         .arg("--out")
