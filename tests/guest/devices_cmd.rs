@@ -1,35 +1,9 @@
 //! devices.cmd is sourced by a real cmd interpreter (Wine's) and every variable reads back
 //! exactly, `&` in hardware IDs included.
 
-use std::path::PathBuf;
-use std::process::Command;
-
 use aero_recipe::contract::{parse_devices_cmd, Contract};
 
-use crate::util::repo;
-
-/// Run `script` (a .cmd file in `dir`) with Wine's cmd and return its stdout.
-fn wine_cmd(dir: &std::path::Path, script: &str) -> String {
-    let prefix = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("wineprefix");
-    std::fs::create_dir_all(&prefix).unwrap();
-    let out = Command::new("wine")
-        .args(["cmd", "/c", script])
-        .current_dir(dir)
-        .env("WINEDEBUG", "-all")
-        .env("WINEPREFIX", &prefix)
-        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("cannot run `wine` ({e}); install it with scripts/install-deps (Debian: wine64 wine)")
-        });
-    assert!(
-        out.status.success(),
-        "wine cmd failed: {}\nstderr: {}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use crate::util::{repo, wine};
 
 #[test]
 fn cmd_sources_devices_cmd_and_reads_every_variable_back() {
@@ -55,7 +29,11 @@ fn cmd_sources_devices_cmd_and_reads_every_variable_back() {
     wrapper.push_str("echo DONE\r\n");
     std::fs::write(dir.path().join("wrapper.cmd"), wrapper).unwrap();
 
-    let stdout = wine_cmd(dir.path(), "wrapper.cmd");
+    // Through the harness like every Wine test: its lock, its prefix, its wineserver.
+    let w = wine::take();
+    let run = w.cmd_in(dir.path(), "wrapper.cmd");
+    run.expect_code(0);
+    let stdout = run.stdout;
     assert!(stdout.contains("DONE"), "wrapper did not finish: {stdout}");
     let mut seen = 0;
     for line in stdout.lines() {

@@ -1,6 +1,11 @@
 //! Runs the Guest Tools scripts in Wine's cmd: one Wine prefix under the test target dir,
 //! created once and reused, stand-ins for the Windows tools first on PATH, and a lock so the
-//! tests (which share the prefix's registry) take turns.
+//! tests (which share the prefix's registry and its wineserver) take turns.
+//!
+//! Every test that starts Wine goes through [`take`]: all tests run as threads of one test
+//! binary, and a `wine` started beside the lock would create the prefix a second time while
+//! [`take`] creates it, or start a wineserver the harness does not control (see
+//! guest-tools/TESTING.md, "Wine prefix").
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -37,7 +42,7 @@ pub struct Wine {
 
 /// What one script run did.
 #[derive(Debug)]
-pub struct Run {
+pub struct ScriptRun {
     /// The exit code `cmd /c` returned.
     pub code: i32,
     /// Standard output, CRLF folded to LF.
@@ -48,7 +53,7 @@ pub struct Run {
     pub calls: Vec<Vec<String>>,
 }
 
-impl Run {
+impl ScriptRun {
     /// The calls made to one stand-in.
     pub fn calls_to(&self, program: &str) -> Vec<&Vec<String>> {
         self.calls
@@ -100,6 +105,11 @@ pub fn take() -> Wine {
     wine
 }
 
+/// Written into the prefix once Wine created it completely (the first `wine` run and its
+/// wineserver have exited). A prefix without it is the remains of a run stopped while Wine was
+/// creating it, or of a `wine` started outside [`take`]: it is deleted and created again.
+const READY: &str = "aero-prefix-ready";
+
 fn init_prefix() -> Result<PathBuf, String> {
     let probe = Command::new("wine").arg("--version").output();
     match probe {
@@ -114,37 +124,49 @@ fn init_prefix() -> Result<PathBuf, String> {
         }
     }
     let prefix = Path::new(env!("CARGO_TARGET_TMPDIR")).join("wineprefix");
-    if prefix.join("system.reg").exists() {
+    if prefix.join(READY).exists() {
         return Ok(prefix);
+    }
+    // A half-made prefix: stop its server (if any) and start from nothing.
+    let _ = quiet(Command::new("wineserver").arg("-k"), &prefix).status();
+    if prefix.exists() {
+        fs::remove_dir_all(&prefix).map_err(|e| {
+            format!(
+                "cannot remove the unfinished prefix {}: {e}",
+                prefix.display()
+            )
+        })?;
     }
     // First use: Wine creates the prefix (10-30 s). Null stdio: Wine's background services
     // inherit it and would hold pipes open.
-    let status = Command::new("wine")
-        .args(["cmd", "/c", "exit", "0"])
-        .env("WINEPREFIX", &prefix)
-        .env("WINEDEBUG", "-all")
-        .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map_err(|e| format!("cannot start wine: {e}"))?;
+    let status = quiet(
+        Command::new("wine").args(["cmd", "/c", "exit", "0"]),
+        &prefix,
+    )
+    .env("WINEDLLOVERRIDES", "mscoree,mshtml=")
+    .status()
+    .map_err(|e| format!("cannot start wine: {e}"))?;
     // Wait for the server that started with the prefix to save the registry and exit (it also
-    // lets warm_up start a lingering one).
-    let _ = Command::new("wineserver")
-        .arg("-w")
-        .env("WINEPREFIX", &prefix)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status();
+    // lets warm_up start the lingering one the harness controls).
+    let _ = quiet(Command::new("wineserver").arg("-w"), &prefix).status();
     if !prefix.join("system.reg").exists() {
         return Err(format!(
             "wine ({status}) did not create its prefix at {}",
             prefix.display()
         ));
     }
+    fs::write(prefix.join(READY), b"")
+        .map_err(|e| format!("cannot mark the prefix {} ready: {e}", prefix.display()))?;
     Ok(prefix)
+}
+
+/// `cmd` for `prefix`, without Wine's debug output and with null stdio.
+fn quiet<'a>(cmd: &'a mut Command, prefix: &Path) -> &'a mut Command {
+    cmd.env("WINEPREFIX", prefix)
+        .env("WINEDEBUG", "-all")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
 }
 
 /// `Z:\...` for a host path: Wine maps the host root to drive Z.
@@ -171,7 +193,7 @@ pub fn cdd_key(hwid: &str) -> String {
 }
 
 /// The INF paths pnputil was asked to add, in call order.
-pub fn pnputil_infs(run: &Run) -> Vec<String> {
+pub fn pnputil_infs(run: &ScriptRun) -> Vec<String> {
     run.calls_to("pnputil")
         .iter()
         .filter_map(|c| {
@@ -184,7 +206,7 @@ pub fn pnputil_infs(run: &Run) -> Vec<String> {
 
 /// The oem INFs a Windows 7 uninstall asked pnputil to delete (`pnputil -f -d oemN.inf`), in
 /// call order; any call in another syntax fails the test.
-pub fn pnputil_deleted_win7(run: &Run) -> Vec<String> {
+pub fn pnputil_deleted_win7(run: &ScriptRun) -> Vec<String> {
     run.calls_to("pnputil")
         .iter()
         .map(|c| {
@@ -228,7 +250,7 @@ pub fn assert_boot_critical_storage<S: AsRef<str>>(w: &Wine, svc: &str, sys: &st
 
 /// An uninstall after a test-signed install removed the certificate `thumb` from both stores
 /// and turned test signing off again.
-pub fn assert_test_signing_undone(un: &Run, thumb: &str) {
+pub fn assert_test_signing_undone(un: &ScriptRun, thumb: &str) {
     for store in ["Root", "TrustedPublisher"] {
         assert!(
             un.calls_to("certutil")
@@ -252,7 +274,7 @@ pub fn state_lines(w: &Wine, file: &str) -> Vec<String> {
 
 /// The stand-ins' directory in the repository.
 pub fn stubs_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/guest/stubs")
+    super::repo().join("tests/guest/stubs")
 }
 
 impl Wine {
@@ -284,22 +306,12 @@ impl Wine {
     /// services with null stdio. Otherwise the first `wine` of a test starts them holding that
     /// run's output pipes open, and reading the output waits until the server exits.
     fn warm_up(&self) {
-        let quiet = |c: &mut Command| {
-            c.env("WINEPREFIX", &self.prefix)
-                .env("WINEDEBUG", "-all")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null());
-        };
-        let mut server = Command::new("wineserver");
-        server.arg("-p60");
-        quiet(&mut server);
-        // Fails harmlessly when a server for the prefix already runs.
-        let _ = server.status();
+        // Fails harmlessly when a server for the prefix already runs (started here by an
+        // earlier test: no Wine process of these tests starts one outside `take`).
+        let _ = quiet(Command::new("wineserver").arg("-p60"), &self.prefix).status();
         let mut boot = self.wine();
         boot.args(["cmd", "/c", "exit", "0"]);
-        quiet(&mut boot);
-        let _ = boot.status();
+        let _ = quiet(&mut boot, &self.prefix).status();
     }
 
     fn reset_guest(&self) {
@@ -317,7 +329,7 @@ impl Wine {
 
     /// Deletes these registry keys (and their subkeys) in the guest in one cmd run, ignoring
     /// absent ones. `take` resets the fixture's keys with it; tests on media they did not build
-    /// (tests/guest_recipe_media.rs) name the keys that media's devices.cmd implies.
+    /// (tests/guest/recipe_media.rs) name the keys that media's devices.cmd implies.
     pub fn reg_delete_keys(&self, keys: &[String]) {
         let mut script = String::from("@echo off\r\n");
         for key in keys {
@@ -365,7 +377,7 @@ impl Wine {
     }
 
     /// Runs `media/<script> args...` through cmd with the stand-ins first on PATH.
-    pub fn run(&self, media: &Path, script: &str, args: &[&str], stubs: &Stubs) -> Run {
+    pub fn run(&self, media: &Path, script: &str, args: &[&str], stubs: &Stubs) -> ScriptRun {
         let work = tempfile::Builder::new()
             .prefix("run-")
             .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
@@ -420,11 +432,30 @@ impl Wine {
                     .collect()
             })
             .unwrap_or_default();
-        Run {
+        ScriptRun {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"),
             stderr: String::from_utf8_lossy(&out.stderr).replace("\r\n", "\n"),
             calls,
+        }
+    }
+
+    /// Runs `script` (a .cmd file in `dir`) with cmd in `dir`, without the stand-ins.
+    pub fn cmd_in(&self, dir: &Path, script: &str) -> ScriptRun {
+        let child = self
+            .wine()
+            .args(["cmd", "/c", script])
+            .current_dir(dir)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start wine");
+        let out = wait_guarded(child);
+        ScriptRun {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n"),
+            stderr: String::from_utf8_lossy(&out.stderr).replace("\r\n", "\n"),
+            calls: Vec::new(),
         }
     }
 
