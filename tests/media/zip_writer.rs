@@ -7,7 +7,6 @@ use std::fs;
 use std::io::BufWriter;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 use aero_recipe::hash::sha256_file;
@@ -15,35 +14,19 @@ use aero_recipe::media::zip::{write_zip, ZipOptions, IN_MEMORY_MAX};
 use aero_recipe::media::Media;
 
 use crate::util::media::noise;
+use crate::util::{ok, tool};
 
 const SDE: i64 = 1_700_000_000; // 2023-11-14 22:13:20 UTC
 const SDE_ZIPINFO: &str = "20231114.221320";
 
-/// Run an external oracle; fail loudly (never skip) when it is not installed.
-fn tool(name: &str, args: &[&str], dir: &Path) -> std::process::Output {
-    let out = Command::new(name)
+/// An external oracle's stdout, run in `dir` with the C.UTF-8 locale; it must succeed and
+/// print UTF-8 (util::tool fails loudly, never skips, when it is not installed).
+fn ok_stdout(name: &str, args: &[&str], dir: &Path) -> String {
+    let out = ok(tool(name)
         .args(args)
         .current_dir(dir)
-        .env("LC_ALL", "C.UTF-8")
-        .output()
-        .unwrap_or_else(|e| {
-            panic!(
-                "cannot run `{name}` ({e}); it is required by this test: run scripts/install-deps"
-            )
-        });
-    out
-}
-
-fn ok_stdout(name: &str, args: &[&str], dir: &Path) -> String {
-    let out = tool(name, args, dir);
-    assert!(
-        out.status.success(),
-        "`{name} {}` failed: {}\n{}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("tool output is UTF-8")
+        .env("LC_ALL", "C.UTF-8"));
+    String::from_utf8(out).expect("tool output is UTF-8")
 }
 
 /// Deterministic compressible text.

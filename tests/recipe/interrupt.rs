@@ -39,7 +39,8 @@ fn big_driver_tree(root: &Path) -> PathBuf {
     dest
 }
 
-fn run(cwd: &Path, out: &Path, drivers: &Path, epoch: &str) -> Command {
+/// `aero-recipe run aero-virtio` in `cwd` into `out` from `drivers`, with a private cache.
+fn run_aero_virtio(cwd: &Path, out: &Path, drivers: &Path, epoch: &str) -> Command {
     let mut c = aero();
     c.current_dir(cwd)
         .env("SOURCE_DATE_EPOCH", epoch)
@@ -74,7 +75,7 @@ fn sigint_mid_write_keeps_the_previous_outputs() {
     let tmp = tempfile::tempdir().unwrap();
     let drivers = big_driver_tree(tmp.path());
     let out = tmp.path().join("out");
-    let first = run(tmp.path(), &out, &drivers, "1700000000")
+    let first = run_aero_virtio(tmp.path(), &out, &drivers, "1700000000")
         .output()
         .unwrap();
     assert!(
@@ -86,7 +87,7 @@ fn sigint_mid_write_keeps_the_previous_outputs() {
     assert_eq!(before.len(), 4, "{:?}", before.keys());
 
     // A second run with another epoch would change every output; interrupt it mid-write.
-    let mut child = run(tmp.path(), &out, &drivers, "1800000000")
+    let mut child = run_aero_virtio(tmp.path(), &out, &drivers, "1800000000")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
@@ -115,7 +116,7 @@ fn a_second_run_into_a_busy_output_directory_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let drivers = big_driver_tree(tmp.path());
     let out = tmp.path().join("out");
-    let mut first = run(tmp.path(), &out, &drivers, "0")
+    let mut first = run_aero_virtio(tmp.path(), &out, &drivers, "0")
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
@@ -124,7 +125,9 @@ fn a_second_run_into_a_busy_output_directory_is_refused() {
         wait_for_temporary(&mut first, &out),
         "the first run ended before the second started"
     );
-    let second = run(tmp.path(), &out, &drivers, "0").output().unwrap();
+    let second = run_aero_virtio(tmp.path(), &out, &drivers, "0")
+        .output()
+        .unwrap();
     let stderr = String::from_utf8_lossy(&second.stderr);
     assert_eq!(second.status.code(), Some(1), "{stderr}");
     assert!(
