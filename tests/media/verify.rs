@@ -4,7 +4,7 @@
 use std::fs;
 use std::io::BufWriter;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 use aero_recipe::media::iso::{write_iso_file, IsoOptions};
 use aero_recipe::media::manifest::{hash_media, Manifest, Package, MANIFEST_NAME};
@@ -12,6 +12,7 @@ use aero_recipe::media::zip::{write_zip, ZipOptions};
 use aero_recipe::media::Media;
 
 use crate::util::media::noise;
+use crate::util::{aero, ok, output, tool};
 
 /// The media's files (without manifest).
 fn files() -> Vec<(&'static str, Vec<u8>)> {
@@ -56,12 +57,9 @@ fn write(media: &Media, path: &Path) {
     write_zip(media, BufWriter::new(f), &ZipOptions::default()).unwrap();
 }
 
+/// `aero-recipe verify ARGS`, whatever its exit status.
 fn verify(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aero-recipe"))
-        .arg("verify")
-        .args(args)
-        .output()
-        .unwrap()
+    output(aero().arg("verify").args(args))
 }
 
 fn stdout(o: &Output) -> String {
@@ -240,11 +238,7 @@ fn directory_clean_then_changed_missing_and_extra_are_reported() {
     let dir = work.path().join("media");
     let z = work.path().join("m.zip");
     write(&media_with_manifest(&files()), &z);
-    let un = Command::new("unzip")
-        .args(["-q", z.to_str().unwrap(), "-d", dir.to_str().unwrap()])
-        .output()
-        .expect("unzip is required by this test: run scripts/install-deps");
-    assert!(un.status.success());
+    ok(tool("unzip").args(["-q", z.to_str().unwrap(), "-d", dir.to_str().unwrap()]));
     assert_clean(&verify(&[dir.to_str().unwrap()]));
 
     let sys = dir.join("drivers/x86/viostor/viostor.sys");

@@ -46,7 +46,7 @@ impl User {
 
     /// `aero-recipe ARGS` run in `cwd` with the given SOURCE_DATE_EPOCH (None: unset).
     pub fn cmd_sde(&self, cwd: &Path, sde: Option<i64>, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_aero-recipe"));
+        let mut c = aero();
         c.current_dir(cwd)
             .args(args)
             .env("XDG_CACHE_HOME", self.cache.path())
