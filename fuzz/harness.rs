@@ -1,5 +1,5 @@
 //! What each fuzz target does with one input, shared by the fuzzers (`fuzz_targets/*.rs`) and
-//! the regression test that replays every saved crashing input (`tests/fuzz_regressions.rs`),
+//! the regression test that replays every saved crashing input (`tests/cli/fuzz_regressions.rs`),
 //! so a regression input always runs through exactly the code path that found it.
 //!
 //! Every function takes raw bytes, must never panic, and asserts the invariants a user relies

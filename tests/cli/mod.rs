@@ -1,0 +1,3 @@
+mod bench_payload;
+mod fuzz_regressions;
+mod inf;

@@ -1,0 +1,3 @@
+mod devices_cmd;
+mod recipe_media;
+mod scripts;

@@ -1,0 +1,3 @@
+mod inf;
+mod iso;
+mod json;

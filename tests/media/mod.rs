@@ -1,0 +1,4 @@
+mod output_atomic;
+mod output_interrupt;
+mod verify;
+mod zip_writer;

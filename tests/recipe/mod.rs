@@ -1,0 +1,6 @@
+mod bundled;
+mod errors;
+mod interrupt;
+mod sandbox;
+mod unattend;
+mod virtio_win;

@@ -1,0 +1,202 @@
+//! The recipe sandbox, tried from the outside: imports that leave the recipe tree, `eval`, and
+//! writes outside the output directories the run was given are each refused with a clear
+//! message, and nothing appears where the recipe aimed.
+
+use std::path::Path;
+
+use crate::util::recipe::*;
+use crate::util::*;
+
+/// Write a recipe into `dir` and run it there; it must fail with exit 1 and say `needles`.
+fn refused(user: &User, dir: &Path, name: &str, text: &str, needles: &[&str]) -> Run {
+    let p = dir.join(name);
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(&p, text).unwrap();
+    user.run(dir, &["run", name]).exits(1).says(needles)
+}
+
+#[test]
+fn imports_cannot_leave_the_recipe_tree() {
+    let user = User::new();
+    let w = tempdir();
+    // A module one level up exists, so only the rule can stop the import.
+    std::fs::write(w.path().join("x.rhai"), "fn f() { 1 }\n").unwrap();
+    std::fs::create_dir_all(w.path().join("team/lib")).unwrap();
+
+    let tail = "let p = params(#{ out_dir: \"out\" });\n";
+    refused(
+        &user,
+        w.path(),
+        "team/abs.rhai",
+        &format!("import \"/etc/passwd\" as x;\n{tail}"),
+        &["team/abs.rhai:1:", "/etc/passwd", "refused"],
+    );
+    refused(
+        &user,
+        w.path(),
+        "team/up.rhai",
+        &format!("import \"../x\" as x;\n{tail}"),
+        &["team/up.rhai:1:", "../x", "refused"],
+    );
+    refused(
+        &user,
+        w.path(),
+        "team/sneaky.rhai",
+        &format!("import \"lib/../../x\" as x;\n{tail}"),
+        &["team/sneaky.rhai:1:", "refused"],
+    );
+    // A module a shared module imports is held to the same rule.
+    std::fs::write(
+        w.path().join("team/lib/evil.rhai"),
+        "import \"../../x\" as x;\nfn f() { 1 }\n",
+    )
+    .unwrap();
+    refused(
+        &user,
+        w.path(),
+        "team/via-lib.rhai",
+        &format!("import \"lib/evil\" as e;\n{tail}"),
+        &["refused", "../../x"],
+    );
+    // And eval is not there to get around it.
+    refused(
+        &user,
+        w.path(),
+        "team/eval.rhai",
+        &format!("{tail}eval(\"1 + 1\");\n"),
+        &["team/eval.rhai:2:", "eval", "disabled"],
+    );
+    assert!(!w.path().join("out").exists() && !w.path().join("team/out").exists());
+}
+
+/// A recipe that declares `out_dir = given` and then writes with `write_args`.
+fn writer(given: &Path, prelude: &str, write_args: &str) -> String {
+    format!(
+        "let p = params(#{{ out_dir: \"{}\" }});\n{prelude}\
+         let m = media::empty();\n\
+         m.add_text(\"hello.txt\", \"hello\");\n\
+         m.write(#{{ package_name: \"x\", version: \"1\", build_id: \"b\", source_date_epoch: 0, {write_args} }});\n",
+        given.display()
+    )
+}
+
+#[test]
+fn writes_stay_in_the_output_directories_the_run_was_given() {
+    let user = User::new();
+    let w = tempdir();
+    let given = w.path().join("given");
+    let elsewhere = w.path().join("elsewhere");
+    let e = elsewhere.display();
+
+    let cases = [
+        // Straight to another directory.
+        ("", format!("out_dir: \"{e}\", zip: \"x.zip\"")),
+        // Changing the parameter after params() does not widen what was given.
+        (
+            "p.out_dir = \"ELSEWHERE\";\n",
+            "out_dir: p.out_dir, zip: \"x.zip\"".to_string(),
+        ),
+        // Climbing out of the given directory.
+        (
+            "",
+            "out_dir: p.out_dir + \"/../elsewhere\", zip: \"x.zip\"".to_string(),
+        ),
+        // Output names that climb out.
+        (
+            "",
+            "out_dir: p.out_dir, zip: \"../elsewhere/x.zip\"".to_string(),
+        ),
+        ("", "out_dir: p.out_dir, dir: \"../elsewhere\"".to_string()),
+        (
+            "",
+            "out_dir: p.out_dir, zip: \"x.zip\", manifest_copies: [\"../elsewhere/m.json\"]"
+                .to_string(),
+        ),
+        (
+            "",
+            "out_dir: p.out_dir, zip: \"x.zip\", side_files: #{ \"../elsewhere/s.txt\": \"x\" }"
+                .to_string(),
+        ),
+        (
+            "",
+            format!("out_dir: p.out_dir, iso: \"{e}/x.iso\", volume_id: \"X\""),
+        ),
+    ];
+    for (i, (prelude, args)) in cases.iter().enumerate() {
+        let prelude = prelude.replace("ELSEWHERE", &e.to_string());
+        let name = format!("w{i}.rhai");
+        let r = refused(&user, w.path(), &name, &writer(&given, &prelude, args), &[]);
+        let line = line_of(&writer(&given, &prelude, args), "m.write(");
+        assert!(
+            r.stderr.contains(&format!("{name}:{line}:"))
+                && (r.stderr.contains("outside") || r.stderr.contains("invalid output name")),
+            "case {i} ({args}): the refusal should name the recipe line and why:\n{}",
+            r.stderr
+        );
+        assert!(
+            !elsewhere.exists(),
+            "case {i} ({args}): something was written to {e}"
+        );
+    }
+
+    // Media paths that climb out of a directory output are refused too.
+    for dest in ["../../escape.txt", "a/../../../escape.txt"] {
+        let text = format!(
+            "let p = params(#{{ out_dir: \"{}\" }});\n\
+             let m = media::empty();\n\
+             m.add_text(\"{dest}\", \"x\");\n\
+             m.write(#{{ out_dir: p.out_dir, package_name: \"x\", version: \"1\", build_id: \"b\", source_date_epoch: 0, dir: \"d\" }});\n",
+            given.display()
+        );
+        refused(
+            &user,
+            w.path(),
+            "climb.rhai",
+            &text,
+            &["climb.rhai:3:", ".."],
+        );
+        assert!(!w.path().join("escape.txt").exists() && !given.join("escape.txt").exists());
+    }
+
+    // The Guest Tools writer obeys the same rule.
+    let text = format!(
+        "import \"lib/guest_tools\" as gt;\n\
+         let p = params(gt::defaults(\"x\") + #{{ spec: \"specs/win7-aero-virtio.json\", cert: \"examples/certs/aero-test.cer\", out_dir: \"{}\" }});\n\
+         let drivers = drivers::packager(\"examples/aero-virtio-drivers\");\n\
+         let contract = contract::load(p.contract);\n\
+         p.out_dir = \"{e}\";\n\
+         gt::build(p, drivers, contract, #{{}}, #{{}});\n",
+        given.display()
+    );
+    refused(
+        &user,
+        w.path(),
+        "gt.rhai",
+        &text,
+        &["gt.rhai:6:", "outside"],
+    );
+    assert!(!elsewhere.exists());
+
+    // The same recipe writing where it was told succeeds, so the refusals above are the rule
+    // and not a broken writer.
+    let ok = writer(&given, "", "out_dir: p.out_dir, zip: \"x.zip\"");
+    std::fs::write(w.path().join("fine.rhai"), ok).unwrap();
+    user.run(w.path(), &["run", "fine.rhai"]).ok();
+    assert!(given.join("x.zip").is_file());
+    let other = w.path().join("other");
+    user.run(
+        w.path(),
+        &[
+            "run",
+            "fine.rhai",
+            "--set",
+            &format!("out_dir={}", other.display()),
+        ],
+    )
+    .ok();
+    assert!(
+        other.join("x.zip").is_file(),
+        "--set out_dir moves the outputs"
+    );
+    assert!(!elsewhere.exists());
+}

@@ -1,0 +1,2 @@
+mod answer;
+mod first_logon;

@@ -1,0 +1,5 @@
+mod ci_packages;
+mod contract;
+mod rules;
+mod spec;
+mod virtio_win;
