@@ -27,26 +27,7 @@ const MAX_INF_BYTES: u64 = 32 * 1024 * 1024;
 
 /// One file of a driver package, as stored in a [`Package`]: an [`InputFile`] whose path is
 /// relative to the package directory, checked and normalised when the package was added.
-// TODO(merge): becomes `pub type PackageFile = InputFile;` once tests/ci_packages.rs reads
-// `f.path` instead of `f.rel` (the only caller of the old field name).
-#[derive(Debug, Clone)]
-pub struct PackageFile {
-    /// `/`-separated path relative to the package directory.
-    pub rel: String,
-    /// Where the bytes are.
-    pub source: Source,
-    /// Size in bytes.
-    pub size: u64,
-}
-
-impl PackageFile {
-    /// Whether policy ships, skips or refuses this file, with `allow`'s re-includes.
-    pub fn decision(&self, allow: &Allow) -> Result<Decision> {
-        policy::decide(&self.rel, allow, || {
-            self.source.head(crate::keys::HEAD_BYTES)
-        })
-    }
-}
+pub type PackageFile = InputFile;
 
 /// An INF of a package, parsed when the package was added.
 #[derive(Debug, Clone)]
@@ -93,7 +74,7 @@ impl Package {
         if let Some(i) = self.infs.iter().find(|i| i.rel == rel) {
             return i.parsed.clone();
         }
-        match self.files.iter().find(|f| f.rel == rel) {
+        match self.files.iter().find(|f| f.path == rel) {
             Some(f) => parse_inf(&self.label(rel), f),
             None => Err(format!("{}: no such file", self.label(rel))),
         }
@@ -328,17 +309,17 @@ impl DriverSet {
                 continue;
             }
             out.push(PackageFile {
-                rel: r,
+                path: r,
                 source,
                 size,
             });
         }
-        out.sort_by(|a, b| a.rel.cmp(&b.rel));
+        out.sort_by(|a, b| a.path.cmp(&b.path));
         for w in out.windows(2) {
-            if w[0].rel == w[1].rel {
+            if w[0].path == w[1].path {
                 bad.push(Error::invalid(format!(
                     "{origin}: file `{}` is listed twice",
-                    w[0].rel
+                    w[0].path
                 )));
             }
         }
@@ -358,10 +339,10 @@ impl DriverSet {
         pkg.infs = pkg
             .files
             .iter()
-            .filter(|f| is_inf(&f.rel) && !fswalk::in_junk_location(&f.rel))
+            .filter(|f| is_inf(&f.path) && !fswalk::in_junk_location(&f.path))
             .map(|f| PackageInf {
-                rel: f.rel.clone(),
-                parsed: parse_inf(&pkg.label(&f.rel), f),
+                rel: f.path.clone(),
+                parsed: parse_inf(&pkg.label(&f.path), f),
             })
             .collect();
         self.arches.insert(arch);
@@ -488,13 +469,13 @@ impl DriverSet {
             for (f, decision) in pkg.decisions(&allow) {
                 match decision? {
                     Decision::Ship => media.add(
-                        &format!("{}/{}", dir_of(pkg.arch, &name), f.rel),
+                        &format!("{}/{}", dir_of(pkg.arch, &name), f.path),
                         f.source.clone(),
                         f.size,
                     )?,
                     Decision::Skip(_) => {}
                     Decision::Refuse(why) => {
-                        refused.push(Error::invalid(format!("{}: {why}", pkg.label(&f.rel))))
+                        refused.push(Error::invalid(format!("{}: {why}", pkg.label(&f.path))))
                     }
                 }
             }

@@ -149,12 +149,12 @@ fn check_package(
     let mut skipped: BTreeMap<String, String> = BTreeMap::new();
     for (f, decision) in pkg.decisions(&allow) {
         match decision {
-            Ok(Decision::Ship) => shipped.push(&f.rel),
+            Ok(Decision::Ship) => shipped.push(&f.path),
             Ok(Decision::Skip(why)) => {
-                skipped.insert(base_name(&f.rel).to_lowercase(), why);
+                skipped.insert(base_name(&f.path).to_lowercase(), why);
             }
-            Ok(Decision::Refuse(why)) => r.error(Some(pkg.label(&f.rel)), why),
-            Err(e) => r.error(Some(pkg.label(&f.rel)), e.to_string()),
+            Ok(Decision::Refuse(why)) => r.error(Some(pkg.label(&f.path)), why),
+            Err(e) => r.error(Some(pkg.label(&f.path)), e.to_string()),
         }
     }
 

@@ -86,7 +86,12 @@ pub fn run(ctx: &Context, a: &RunArgs) -> Result<ExitCode> {
         super::outln!("{}", to_json(&summary)?)?;
     } else if !ctx.quiet {
         for o in &summary.outputs {
-            eprintln!("wrote {} ({} bytes, sha256 {})", o.path, o.size, o.sha256);
+            eprintln!(
+                "wrote {} ({}, sha256 {})",
+                o.path,
+                aero_recipe::media::publish::human_size(o.size),
+                o.sha256
+            );
         }
         if !summary.warnings.is_empty() {
             eprintln!("{} warning(s)", summary.warnings.len());

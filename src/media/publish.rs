@@ -63,6 +63,22 @@ impl Publish {
     }
 }
 
+/// `bytes` in the unit a person reads at a glance: `812 B`, `4.2 KB`, `1.6 GB` (powers of 1000).
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    while v >= 1000.0 && unit + 1 < UNITS.len() {
+        v /= 1000.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else {
+        format!("{v:.1} {}", UNITS[unit])
+    }
+}
+
 /// Write every output of `req` for `media`; all become visible together or none does.
 /// `progress` hears one line per phase (hashing, each output).
 pub fn publish(
@@ -84,9 +100,9 @@ pub fn publish(
     }
     media.check()?;
     progress(&format!(
-        "hashing {} files ({:.1} MB)",
+        "hashing {} files ({})",
         media.len(),
-        media.total_size() as f64 / 1e6
+        human_size(media.total_size())
     ));
     let files = manifest::hash_media(&media)?;
     let mut m = Manifest::new(
@@ -158,4 +174,16 @@ pub fn publish(
         out.write_bytes(name, bytes)?;
     }
     out.commit()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::human_size;
+
+    #[test]
+    fn sizes_read_at_a_glance() {
+        assert_eq!(human_size(812), "812 B");
+        assert_eq!(human_size(4_200), "4.2 KB");
+        assert_eq!(human_size(1_600_000_000), "1.6 GB");
+    }
 }

@@ -65,6 +65,8 @@ pub struct RunContext {
     pub warnings: RefCell<Vec<String>>,
     /// Outputs written so far.
     pub outputs: RefCell<Vec<OutputFile>>,
+    /// The phase shown by [`RunContext::progress`], if any.
+    pub spinner: RefCell<Option<indicatif::ProgressBar>>,
     /// Directories the run may write into (from `out_dir` and `*_out_dir` parameters).
     pub output_roots: RefCell<Vec<PathBuf>>,
 }
@@ -90,11 +92,13 @@ impl RunContext {
             warnings: RefCell::default(),
             outputs: RefCell::default(),
             output_roots: RefCell::default(),
+            spinner: RefCell::default(),
         }
     }
 
     /// Record a warning (printed on stderr unless quiet, and listed in the summary).
     pub fn warn(&self, msg: impl Into<String>) {
+        self.progress_done();
         let msg = msg.into();
         if self.warnings.borrow().contains(&msg) {
             return;
@@ -134,15 +138,37 @@ impl RunContext {
             }));
     }
 
-    /// Print a progress line on stderr when progress is on (a terminal) and not quiet.
+    /// Show a long phase (hashing, writing an image) on stderr when progress is on (a
+    /// terminal) and not quiet: a spinner with the phase and its elapsed time, replaced by the
+    /// next phase and cleared by [`RunContext::progress_done`].
     pub fn progress(&self, msg: &str) {
-        if self.options.progress && !self.options.quiet {
-            eprintln!("  .. {msg}");
+        if !self.options.progress || self.options.quiet {
+            return;
+        }
+        let mut slot = self.spinner.borrow_mut();
+        if let Some(old) = slot.take() {
+            old.finish_and_clear();
+        }
+        let pb = indicatif::ProgressBar::new_spinner();
+        if let Ok(style) = indicatif::ProgressStyle::with_template("  {spinner} {msg} ({elapsed})")
+        {
+            pb.set_style(style);
+        }
+        pb.set_message(msg.to_string());
+        pb.enable_steady_tick(std::time::Duration::from_millis(120));
+        *slot = Some(pb);
+    }
+
+    /// End the phase shown by [`RunContext::progress`].
+    pub fn progress_done(&self) {
+        if let Some(pb) = self.spinner.borrow_mut().take() {
+            pb.finish_and_clear();
         }
     }
 
     /// Print an informational line on stderr unless quiet.
     pub fn info(&self, msg: impl AsRef<str>) {
+        self.progress_done();
         if !self.options.quiet {
             eprintln!("{}", msg.as_ref());
         }

@@ -226,7 +226,7 @@ fn unknown_settings_list_the_known_ones_and_bad_usage_exits_2() {
         assert!(known.contains(&"out_dir"), "{recipe}: {known:?}");
         let r = user
             .run(w.path(), &["run", recipe, "--set", "no_such_key=1"])
-            .exits(1)
+            .exits(2)
             .says(&["no_such_key"]);
         for k in known {
             assert!(

@@ -1,3 +1,4 @@
+mod boundary;
 mod bundled;
 mod errors;
 mod interrupt;

@@ -81,11 +81,11 @@ fn content(set: &DriverSet) -> Vec<(String, String, String, u64, Vec<u8>)> {
         for f in &p.files {
             let mut bytes = Vec::new();
             f.source.open().unwrap().read_to_end(&mut bytes).unwrap();
-            assert_eq!(bytes.len() as u64, f.size, "{}", p.label(&f.rel));
+            assert_eq!(bytes.len() as u64, f.size, "{}", p.label(&f.path));
             out.push((
                 p.arch.media_dir().to_string(),
                 p.name.clone(),
-                f.rel.clone(),
+                f.path.clone(),
                 f.size,
                 bytes,
             ));

@@ -63,8 +63,9 @@ fn package_rules(run: &RunContext, d: &DriversHandle) -> Result<()> {
 
 /// Publish `media` per `req` and record the outputs in the run.
 fn publish_recorded(run: &RunContext, media: &Media, req: &Publish) -> Result<()> {
-    let records = publish(media.clone(), req, &|m| run.progress(m))?;
-    run.record_outputs(records);
+    let records = publish(media.clone(), req, &|m| run.progress(m));
+    run.progress_done();
+    run.record_outputs(records?);
     Ok(())
 }
 

@@ -55,7 +55,10 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
             let run = c.get()?;
             let p = rr_at(&nc, run.paths.input(path))?;
             run.info(format!("reading {path}"));
-            Ok(VirtioWinHandle(Rc::new(rr_at(&nc, VirtioWin::open(&p))?)))
+            run.progress(&format!("hashing and indexing {path}"));
+            let vw = VirtioWin::open(&p);
+            run.progress_done();
+            Ok(VirtioWinHandle(Rc::new(rr_at(&nc, vw)?)))
         },
     );
     reg(
