@@ -323,15 +323,27 @@ fn check_finds_unknown_functions_methods_and_parameters_before_running() {
          print(p.mytools);\n\
          d.mergee(d);\n",
     );
-    for cmd in ["check", "run"] {
-        user.run(w.path(), &[cmd, "typos.rhai"]).exits(1).says(&[
-            "typos.rhai:3:",
-            "did you mean `drivers::packager`?",
-            "`contract::load` takes 1 argument(s), not 2",
-            "`p.mytools`",
-            "did you mean `.merge(...)`?",
-        ]);
-    }
+    let calls = [
+        "typos.rhai:3:",
+        "did you mean `drivers::packager`?",
+        "`contract::load` takes 1 argument(s), not 2",
+        "did you mean `.merge(...)`?",
+    ];
+    // `check` knows the declarations too; a run stops at the calls, before reading anything.
+    let r = user.run(w.path(), &["check", "typos.rhai"]).exits(1).says(&calls).says(&["`p.mytools`"]);
+    assert!(r.stderr.contains("typos.rhai:5:"), "{}", r.stderr);
+    user.run(w.path(), &["run", "typos.rhai"]).exits(1).says(&calls);
+    // With the calls right, a run stops at `params()` on the undeclared name.
+    write(
+        w.path(),
+        "key.rhai",
+        "import \"lib/guest_tools\" as gt;\n\
+         let p = params(gt::declarations(\"x\", \"none\"));\n\
+         let vw = virtio_win::open(p.virtio_wim);\n",
+    );
+    user.run(w.path(), &["run", "key.rhai"])
+        .exits(1)
+        .says(&["key.rhai:3:", "`p.virtio_wim`", "no parameter `virtio_wim`"]);
 }
 
 #[test]

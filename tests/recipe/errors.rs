@@ -247,7 +247,7 @@ fn unknown_settings_list_the_known_ones_and_bad_usage_exits_2() {
         user.run(w.path(), args).exits(2);
     }
     user.run(w.path(), &["run", "no-such-recipe"])
-        .exits(1)
+        .exits(2)
         .says(&["no-such-recipe", "virtio-win-full"]);
 }
 
