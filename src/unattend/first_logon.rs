@@ -705,7 +705,7 @@ namespace AeroRecipe {
 '@
 
 function Clear-AutoLogon {
-    $winlogon = 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon'
+    $winlogon = 'Registry::HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon'
     Set-ItemProperty -Path $winlogon -Name 'AutoAdminLogon' -Value '0'
     foreach ($value in @('DefaultPassword', 'AutoLogonCount')) {
         if ((Get-ItemProperty -Path $winlogon -Name $value -ErrorAction SilentlyContinue) -ne $null) {
