@@ -61,7 +61,9 @@ fn tree_sitter_parses(what: &str, script: &str) {
     parser
         .set_language(&tree_sitter_powershell::LANGUAGE.into())
         .expect("the PowerShell grammar loads");
-    let tree = parser.parse(script, None).expect("tree-sitter returns a tree");
+    let tree = parser
+        .parse(script, None)
+        .expect("tree-sitter returns a tree");
     let root = tree.root_node();
     if root.has_error() {
         let mut bad = Vec::new();
@@ -77,7 +79,10 @@ fn tree_sitter_parses(what: &str, script: &str) {
             }
             stack.extend(n.children(&mut cursor));
         }
-        panic!("{what}: tree-sitter-powershell finds errors:\n{}", bad.join("\n"));
+        panic!(
+            "{what}: tree-sitter-powershell finds errors:\n{}",
+            bad.join("\n")
+        );
     }
 }
 
@@ -126,9 +131,7 @@ fn every_version_arch_and_firmware_renders_per_the_version_table() {
                     a.os = v.os.into();
                     a.win11_bypass = Setting::Win11Bypass.applies_to(v);
                     a.product_key = product_key.map(str::to_string);
-                    let xml = a
-                        .render()
-                        .unwrap_or_else(|e| panic!("{what}: {e:?}"));
+                    let xml = a.render().unwrap_or_else(|e| panic!("{what}: {e:?}"));
                     xmllint(&xml);
                     let doc = Document::parse(&xml).expect("the answer file parses");
                     for s in Setting::ALL {
@@ -281,10 +284,18 @@ fn first_logon_models() -> Vec<(String, FirstLogon, AfterSetup)> {
                 ..FirstLogon::default()
             };
             let after = AfterSetup {
-                drivers: ["vioserial", "balloon", "viorng", "vioinput", "viofs", "pvpanic", "viogpudo"]
-                    .iter()
-                    .map(|d| MediaDriver::new(*d, format!("drivers/{d}")))
-                    .collect(),
+                drivers: [
+                    "vioserial",
+                    "balloon",
+                    "viorng",
+                    "vioinput",
+                    "viofs",
+                    "pvpanic",
+                    "viogpudo",
+                ]
+                .iter()
+                .map(|d| MediaDriver::new(*d, format!("drivers/{d}")))
+                .collect(),
                 builtin_sshd: builtin,
             };
             out.push((format!("{}/{shape}", v.os), f, after));
@@ -325,7 +336,9 @@ fn first_logon_passes_the_ps2_check_and_the_tree_sitter_grammar_for_every_shape(
             assert!(s.contains("localport=22"));
         }
         if f.openssh.as_ref().map(|o| o.kind) == Some(OpenSshKind::Zip) {
-            assert!(s.contains("Install-OpenSshZip (Join-Path $MediaRoot 'openssh\\OpenSSH-Win64.zip')"));
+            assert!(s.contains(
+                "Install-OpenSshZip (Join-Path $MediaRoot 'openssh\\OpenSSH-Win64.zip')"
+            ));
             // Synchronous: no shell copy that returns before the files are there.
             assert!(!s.contains("-ComObject Shell.Application"), "{what}");
             assert!(s.contains("System.IO.Compression.DeflateStream"), "{what}");
@@ -333,7 +346,10 @@ fn first_logon_passes_the_ps2_check_and_the_tree_sitter_grammar_for_every_shape(
         }
     }
     let verify = std::fs::read_to_string(repo().join("guest-tools/verify.ps1")).unwrap();
-    check_script("guest-tools/verify.ps1", verify.trim_start_matches('\u{feff}'));
+    check_script(
+        "guest-tools/verify.ps1",
+        verify.trim_start_matches('\u{feff}'),
+    );
 }
 
 #[test]
@@ -428,14 +444,21 @@ impl Run {
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         let mut out = BTreeMap::new();
         for e in walk(&dest) {
-            let rel = e.strip_prefix(&dest).unwrap().to_string_lossy().replace('\\', "/");
+            let rel = e
+                .strip_prefix(&dest)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/");
             out.insert(rel, std::fs::read(&e).unwrap());
         }
         out
     }
 
     fn script(&self) -> String {
-        let bytes = self.media().remove("first_logon.ps1").expect("first_logon.ps1");
+        let bytes = self
+            .media()
+            .remove("first_logon.ps1")
+            .expect("first_logon.ps1");
         let s = String::from_utf8(bytes).unwrap();
         let s = s.trim_start_matches('\u{feff}').to_string();
         check_script("recipe first_logon.ps1", &s);
@@ -473,12 +496,19 @@ fn windows_11_defaults_bypass_the_checks_and_install_pro() {
     let r = unattend(&[]).ok();
     let xml = r.xml();
     for key in ["TPM", "SecureBoot", "RAM", "CPU", "Storage"] {
-        assert!(xml.contains(&format!("/v Bypass{key}Check ")), "Bypass{key}Check");
+        assert!(
+            xml.contains(&format!("/v Bypass{key}Check ")),
+            "Bypass{key}Check"
+        );
     }
     let doc = Document::parse(&xml).unwrap();
     assert_eq!(texts(&doc, "Key"), ["/IMAGE/NAME"]);
     assert!(texts(&doc, "Value").contains(&"Windows 11 Pro".to_string()));
-    assert!(r.stderr.contains("change-me"), "default password warning:\n{}", r.stderr);
+    assert!(
+        r.stderr.contains("change-me"),
+        "default password warning:\n{}",
+        r.stderr
+    );
 
     let off = unattend(&["win11_bypass=false", "password=pw1"]).ok();
     assert!(!off.xml().contains("LabConfig"));
@@ -499,11 +529,20 @@ fn windows_11_defaults_bypass_the_checks_and_install_pro() {
 fn a_setting_windows_7_lacks_is_refused_and_its_file_fits_its_setup() {
     let r = unattend(&["os=w7", "win11_bypass=true"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains("win11_bypass") && r.stderr.contains("w11"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("win11_bypass") && r.stderr.contains("w11"),
+        "{}",
+        r.stderr
+    );
 
     let r = unattend(&["os=w7", "arch=x86", "firmware=bios"]).ok();
     let xml = r.xml();
-    for absent in ["HideLocalAccountScreen", "HideOnlineAccountScreens", "HideOEMRegistrationScreen", "LabConfig"] {
+    for absent in [
+        "HideLocalAccountScreen",
+        "HideOnlineAccountScreens",
+        "HideOEMRegistrationScreen",
+        "LabConfig",
+    ] {
         assert!(!xml.contains(absent), "{absent}");
     }
     assert!(xml.contains("<NetworkLocation>Home</NetworkLocation>"));
@@ -514,12 +553,23 @@ fn a_setting_windows_7_lacks_is_refused_and_its_file_fits_its_setup() {
 fn the_guest_agent_gets_vioserial_first_and_non_boot_drivers_follow_setup() {
     let r = unattend(&["os=w10", "arch=amd64", "password=pw1"]).ok();
     let media = r.media();
-    for (name, dir) in [("vioserial", "vioserial"), ("balloon", "Balloon"), ("viorng", "viorng"), ("vioinput", "vioinput"), ("viofs", "viofs"), ("pvpanic", "pvpanic"), ("viogpudo", "viogpudo")] {
+    for (name, dir) in [
+        ("vioserial", "vioserial"),
+        ("balloon", "Balloon"),
+        ("viorng", "viorng"),
+        ("vioinput", "vioinput"),
+        ("viofs", "viofs"),
+        ("pvpanic", "pvpanic"),
+        ("viogpudo", "viogpudo"),
+    ] {
         for (path, bytes) in example_driver(&format!("drivers/{name}"), dir, "w10", "amd64") {
             if !path.ends_with(".inf") && !path.ends_with(".sys") && !path.ends_with(".cat") {
                 continue;
             }
-            assert!(media.get(&path) == Some(&bytes), "{path} is not the example's w10/amd64 build");
+            assert!(
+                media.get(&path) == Some(&bytes),
+                "{path} is not the example's w10/amd64 build"
+            );
         }
     }
     let s = r.script();
@@ -529,13 +579,28 @@ fn the_guest_agent_gets_vioserial_first_and_non_boot_drivers_follow_setup() {
     let agent = position(&st, "install the guest agent", "w10");
     assert!(vioserial < balloon && balloon < agent, "{st:?}");
     assert!(s.contains("Install-DriverFolder (Join-Path $MediaRoot 'drivers\\vioserial')"));
-    assert!(!media.keys().any(|k| k.starts_with("$WinPEDriver$/viogpudo")));
+    assert!(!media
+        .keys()
+        .any(|k| k.starts_with("$WinPEDriver$/viogpudo")));
 
     // A set of one, by parameter; no agent, no vioserial.
-    let r = unattend(&["os=w10", "guest_agent=false", "after_setup_drivers=Balloon", "password=pw1"]).ok();
+    let r = unattend(&[
+        "os=w10",
+        "guest_agent=false",
+        "after_setup_drivers=Balloon",
+        "password=pw1",
+    ])
+    .ok();
     let st = steps(&r.script());
-    assert!(st.contains(&"install driver balloon (pnputil)".to_string()), "{st:?}");
-    assert!(!st.iter().any(|s| s.contains("vioserial") || s.contains("viorng")), "{st:?}");
+    assert!(
+        st.contains(&"install driver balloon (pnputil)".to_string()),
+        "{st:?}"
+    );
+    assert!(
+        !st.iter()
+            .any(|s| s.contains("vioserial") || s.contains("viorng")),
+        "{st:?}"
+    );
 }
 
 #[test]
@@ -546,11 +611,25 @@ fn ssh_needs_a_server_the_package_or_the_one_2025_ships() {
     let msi = w.path().join("OpenSSH-Win64-v9.8.msi");
     std::fs::write(&msi, b"not really an msi").unwrap();
     let key = format!("ssh_public_key={KEY}");
-    for (pkg, step) in [(&zip, "install OpenSSH server (ZIP)"), (&msi, "install OpenSSH server (MSI)")] {
-        let r = unattend(&["os=w10", &key, &format!("openssh={}", pkg.display()), "password=pw1"]).ok();
+    for (pkg, step) in [
+        (&zip, "install OpenSSH server (ZIP)"),
+        (&msi, "install OpenSSH server (MSI)"),
+    ] {
+        let r = unattend(&[
+            "os=w10",
+            &key,
+            &format!("openssh={}", pkg.display()),
+            "password=pw1",
+        ])
+        .ok();
         let s = r.script();
         let st = steps(&s);
-        for want in [step, "open TCP port 22 for sshd", "start sshd automatically", "write administrators_authorized_keys"] {
+        for want in [
+            step,
+            "open TCP port 22 for sshd",
+            "start sshd automatically",
+            "write administrators_authorized_keys",
+        ] {
             position(&st, want, "ssh");
         }
         assert!(s.contains("Set-Service -Name 'sshd' -StartupType Automatic"));
@@ -572,8 +651,14 @@ fn arm64_on_defaults_builds_without_the_agent_and_keeps_viogpudo_out_of_winpe() 
     let r = unattend(&["os=w11", "arch=arm64"]).ok();
     assert!(r.stderr.contains("no ARM64 guest agent"), "{}", r.stderr);
     let media = r.media();
-    assert!(!media.keys().any(|k| k.starts_with("guest-agent/")), "{:?}", media.keys());
-    assert!(!media.keys().any(|k| k.starts_with("$WinPEDriver$/viogpudo/")));
+    assert!(
+        !media.keys().any(|k| k.starts_with("guest-agent/")),
+        "{:?}",
+        media.keys()
+    );
+    assert!(!media
+        .keys()
+        .any(|k| k.starts_with("$WinPEDriver$/viogpudo/")));
     assert!(media.keys().any(|k| k.starts_with("drivers/viogpudo/")));
     let xml = r.xml();
     assert!(xml.contains("processorArchitecture=\"arm64\""));
@@ -583,8 +668,15 @@ fn arm64_on_defaults_builds_without_the_agent_and_keeps_viogpudo_out_of_winpe() 
 
 #[test]
 fn a_comma_inside_a_json_list_item_survives_into_the_script() {
-    let r = unattend(&[r#"extra_commands=["reg add HKLM\\Software\\A /v X /d 1,2 /f","ver"]"#, "password=pw1"]).ok();
+    let r = unattend(&[
+        r#"extra_commands=["reg add HKLM\\Software\\A /v X /d 1,2 /f","ver"]"#,
+        "password=pw1",
+    ])
+    .ok();
     let s = r.script();
-    assert!(s.contains(r"Invoke-CommandLine 'reg add HKLM\Software\A /v X /d 1,2 /f'"), "{s}");
+    assert!(
+        s.contains(r"Invoke-CommandLine 'reg add HKLM\Software\A /v X /d 1,2 /f'"),
+        "{s}"
+    );
     assert!(steps(&s).contains(&"extra command 2 of 2".to_string()));
 }

@@ -231,15 +231,22 @@ impl AnswerFile {
                     );
                 }
             }
-            (None, None) => out.push(Error::invalid(format!("os `{}` is not a known Windows version", self.os))
-                .with_help(format!("use the upstream directory name: {supported}"))),
+            (None, None) => out.push(
+                Error::invalid(format!("os `{}` is not a known Windows version", self.os))
+                    .with_help(format!("use the upstream directory name: {supported}")),
+            ),
             (Some("xp" | "2k3"), None) => out.push(
-                Error::invalid(format!("os `{}`: Windows XP and Server 2003 do not read autounattend.xml", self.os))
-                    .with_help("unattended media need Windows 7 / Server 2008 R2 or later"),
+                Error::invalid(format!(
+                    "os `{}`: Windows XP and Server 2003 do not read autounattend.xml",
+                    self.os
+                ))
+                .with_help("unattended media need Windows 7 / Server 2008 R2 or later"),
             ),
             (Some(other), None) => out.push(
-                Error::invalid(format!("os `{other}` is not supported by the unattend media"))
-                    .with_help(format!("supported: {supported}")),
+                Error::invalid(format!(
+                    "os `{other}` is not supported by the unattend media"
+                ))
+                .with_help(format!("supported: {supported}")),
             ),
         }
         if self.win11_bypass && self.version().is_some() && !self.has(Setting::Win11Bypass) {

@@ -1,19 +1,25 @@
-//! The first-logon provisioning script (`first_logon.ps1`): guest agent, OpenSSH server,
-//! authorized keys and the user's commands, each a logged step, stopping at the first failure.
+//! The first-logon provisioning script (`first_logon.ps1`): drivers after Setup, guest agent,
+//! OpenSSH server, authorized keys and the user's commands, each a logged step, stopping at
+//! the first failure, and ending with automatic logon turned off.
 //!
 //! The script runs from the unattend media (see [`super::first_logon_command_line`]) on any
 //! Windows from 7 on, so it keeps to PowerShell 2.0 ([`super::ps2_problems`] checks it). What
 //! it does, in order:
 //! 1. stop at once (exit 0) if the done marker exists, so a second run changes nothing;
 //! 2. verify the SHA-256 of every installer it will use before it changes anything;
-//! 3. install the guest agent MSI (`msiexec /i /qn /norestart`, exit code 0 or 3010);
-//! 4. install OpenSSH server from an MSI, or from a ZIP (expanded to
-//!    `%ProgramFiles%\OpenSSH`, then its `install-sshd.ps1`), open TCP 22 in the firewall with
-//!    netsh, and start `sshd` automatically;
-//! 5. write `%ProgramData%\ssh\administrators_authorized_keys`, readable only by
+//! 3. install each driver folder of [`AfterSetup::drivers`] with `pnputil -i -a` (vioserial,
+//!    the guest agent's channel, first);
+//! 4. install the guest agent MSI (`msiexec /i /qn /norestart`, exit code 0 or 3010);
+//! 5. install OpenSSH server from an MSI, or from a ZIP (expanded synchronously to
+//!    `%ProgramFiles%\OpenSSH` by the script's own reader, then its `install-sshd.ps1`), or
+//!    check the server Windows ships ([`AfterSetup::builtin_sshd`]); open TCP 22 in the
+//!    firewall with netsh, and start `sshd` automatically;
+//! 6. write `%ProgramData%\ssh\administrators_authorized_keys`, readable only by
 //!    Administrators and SYSTEM (as sshd demands);
-//! 6. run each extra command with `cmd.exe /d /s /c`, requiring exit code 0;
-//! 7. write the done marker.
+//! 7. run each extra command with `cmd.exe /d /s /c`, requiring exit code 0;
+//! 8. turn automatic logon off and clear the stored password (Winlogon values and the LSA
+//!    secret `DefaultPassword`), which a failing step also does before it exits;
+//! 9. write the done marker.
 //!
 //! Every step is logged with its outcome to the log file (default
 //! `%SystemRoot%\Temp\aero-first-logon.log`, i.e. `C:\Windows\Temp\aero-first-logon.log`), and
@@ -195,10 +201,16 @@ impl FirstLogon {
     pub fn problems_with(&self, after: &AfterSetup) -> Vec<Error> {
         let mut out = Vec::new();
         for (i, d) in after.drivers.iter().enumerate() {
-            out.extend(required_value_problem(&format!("drivers[{i}] name"), &d.name));
+            out.extend(required_value_problem(
+                &format!("drivers[{i}] name"),
+                &d.name,
+            ));
             let unix = d.dir.replace('\\', "/");
             if let Some(p) = policy::windows_path_problem(&unix) {
-                out.push(Error::invalid(format!("drivers[{i}] folder `{}`: {p}", d.dir.escape_debug())));
+                out.push(Error::invalid(format!(
+                    "drivers[{i}] folder `{}`: {p}",
+                    d.dir.escape_debug()
+                )));
             } else if unix.contains(':') || unix.starts_with('/') {
                 out.push(Error::invalid(format!(
                     "drivers[{i}] folder `{}` must be relative to the media root",

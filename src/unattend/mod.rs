@@ -11,10 +11,14 @@
 //!   media (Windows Setup scans attached media for it), `DriverPaths` lists only the paths the
 //!   user passed, and the first-logon command finds its media at run time
 //!   ([`first_logon_command_line`]).
+//! - [`versions`] is the table of supported Windows versions, their architectures and default
+//!   editions, and which answer-file settings each version's Setup has; [`AnswerFile`] writes a
+//!   setting only where the table says it exists and refuses one asked of a version without it.
 //! - [`FirstLogon`] renders `first_logon.ps1`, PowerShell 2.0 compatible (checked by
 //!   [`ps2_problems`]): it verifies the SHA-256 of every installer on the media before changing
-//!   anything, installs the guest agent and OpenSSH, writes authorized keys, runs the user's
-//!   commands, logs each step and stops at the first failure.
+//!   anything, installs drivers after Setup ([`AfterSetup`]), the guest agent and OpenSSH,
+//!   writes authorized keys, runs the user's commands, logs each step, stops at the first
+//!   failure and ends with automatic logon turned off.
 
 pub mod answer;
 pub mod first_logon;
@@ -23,8 +27,8 @@ pub mod xml;
 
 pub use crate::ps2::{ps2_problems, PS3_PLUS_CONSTRUCTS};
 pub use answer::{
-    encode_password, first_logon_command_line, processor_architecture, setting_problem,
-    AnswerFile, Firmware, ImageSelector, ANSWER_FILE_NAME, DEFAULT_FIRST_LOGON_SCRIPT,
+    encode_password, first_logon_command_line, processor_architecture, setting_problem, AnswerFile,
+    Firmware, ImageSelector, ANSWER_FILE_NAME, DEFAULT_FIRST_LOGON_SCRIPT,
 };
 pub use first_logon::{
     ps_quote, AfterSetup, FirstLogon, MediaDriver, MediaFile, OpenSsh, OpenSshKind,
@@ -52,8 +56,9 @@ pub fn winpe_drivers(arch: Arch) -> &'static [&'static str] {
 /// driver kept out of WinPE. Each is best effort: one the media lacks for the OS/arch is a
 /// warning. The guest agent's channel driver [`GUEST_AGENT_CHANNEL_DRIVER`] comes on top
 /// whenever the agent is installed, whatever this list says.
-pub const AFTER_SETUP_DRIVERS: [&str; 6] =
-    ["Balloon", "viorng", "vioinput", "viofs", "pvpanic", "viogpudo"];
+pub const AFTER_SETUP_DRIVERS: [&str; 6] = [
+    "Balloon", "viorng", "vioinput", "viofs", "pvpanic", "viogpudo",
+];
 
 /// The driver the QEMU guest agent needs to talk to the host (virtio-serial): installed before
 /// the agent whenever the agent is.

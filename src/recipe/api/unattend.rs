@@ -33,10 +33,9 @@ fn answer_file(p: &Params) -> Result<AnswerFile> {
             },
             _ => {
                 let idx = p.int("image_index")?;
-                let idx = u32::try_from(idx)
-                    .ok()
-                    .filter(|i| *i >= 1)
-                    .ok_or_else(|| Error::invalid(format!("image_index {idx} must be 1 or more")))?;
+                let idx = u32::try_from(idx).ok().filter(|i| *i >= 1).ok_or_else(|| {
+                    Error::invalid(format!("image_index {idx} must be 1 or more"))
+                })?;
                 ImageSelector::Index(idx)
             }
         },
@@ -169,7 +168,11 @@ fn first_logon(spec: &Map) -> Result<(FirstLogon, AfterSetup)> {
     f.extra_commands = string_list(spec, "extra_commands")?;
     let os = match spec.get("os") {
         Some(v) if v.is_string() => v.to_string(),
-        _ => return Err(Error::invalid("first-logon `os` (the Windows version) is missing or not a string")),
+        _ => {
+            return Err(Error::invalid(
+                "first-logon `os` (the Windows version) is missing or not a string",
+            ))
+        }
     };
     let mut after = AfterSetup {
         builtin_sshd: versions::has(&os, Setting::BuiltinSshd),
