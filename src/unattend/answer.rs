@@ -160,8 +160,9 @@ pub struct AnswerFile {
 }
 
 impl AnswerFile {
-    /// An answer file with defaults: `en-US`, `UTC`, encoded passwords, no product key, no
-    /// bypass, no driver paths, one automatic logon, `first_logon.ps1`.
+    /// An answer file for Windows 11 (`os` `w11`; set `os` for another version) with
+    /// defaults: `en-US`, `UTC`, encoded passwords, no product key, no bypass, no driver paths,
+    /// one automatic logon, `first_logon.ps1`.
     pub fn new(
         arch: Arch,
         firmware: Firmware,

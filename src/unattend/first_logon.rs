@@ -589,7 +589,7 @@ function Expand-Zip([string]$ZipPath, [string]$Destination) {
         $local = [int][BitConverter]::ToUInt32($bytes, $at + 42)
         $name = [System.Text.Encoding]::UTF8.GetString($bytes, $at + 46, $nameLength)
         $at = $at + 46 + $nameLength + $skip
-        $target = [System.IO.Path]::GetFullPath((Join-Path $root $name.Replace('/', '\')))
+        $target = [System.IO.Path]::GetFullPath((Join-Path $root ($name.Replace('/', '\'))))
         if (-not $target.StartsWith($root + '\', [System.StringComparison]::OrdinalIgnoreCase)) {
             throw ('ZIP entry outside the destination: ' + $name)
         }

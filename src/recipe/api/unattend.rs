@@ -245,7 +245,7 @@ pub(super) fn register(engine: &mut Engine, _ctx: &Ctx) {
     );
     reg(
         &mut m,
-        "after_setup_drivers",
+        "first_logon_drivers",
         &["drivers: Array", "guest_agent: bool", "Array"],
         "The drivers to install at first logon: `drivers`, with vioserial (the guest agent's virtio-serial channel) first when `guest_agent` is true; each once.",
         false,
