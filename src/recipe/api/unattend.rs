@@ -267,3 +267,19 @@ pub(super) fn register(engine: &mut Engine, _ctx: &Ctx) {
     );
     engine.register_static_module("unattend", m.into());
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_agent_channel_comes_first_and_once() {
+        let given: Vec<String> = ["Balloon", "VIOSERIAL", "balloon", " "]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(after_setup_drivers(&given, true), ["vioserial", "Balloon"]);
+        assert_eq!(after_setup_drivers(&given, false), ["Balloon", "VIOSERIAL"]);
+        assert!(after_setup_drivers(&[], false).is_empty());
+    }
+}
