@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 use base64::Engine as _;
 use regex::Regex;
 
+use super::versions::{self, Setting, WindowsVersion};
 use super::xml::{required_value_problem, value_problem, XmlWriter};
 use crate::arch::Arch;
 use crate::error::{Error, Result};
@@ -32,12 +33,14 @@ pub const WCM_NS: &str = "http://schemas.microsoft.com/WMIConfig/2002/State";
 /// The `publicKeyToken` every Microsoft-Windows-* component carries.
 pub const PUBLIC_KEY_TOKEN: &str = "31bf3856ad364e35";
 
-/// The `HKLM\SYSTEM\Setup\LabConfig` values set to 1 when Win11 hardware checks are bypassed.
-pub const LAB_CONFIG_BYPASSES: [&str; 4] = [
+/// The `HKLM\SYSTEM\Setup\LabConfig` values set to 1 when Win11 hardware checks are bypassed
+/// (the ones every peer sets, plus Lima's `BypassStorageCheck`).
+pub const LAB_CONFIG_BYPASSES: [&str; 5] = [
     "BypassTPMCheck",
     "BypassSecureBootCheck",
     "BypassRAMCheck",
     "BypassCPUCheck",
+    "BypassStorageCheck",
 ];
 
 /// Names of built-in accounts that a new local account must not take.
@@ -145,7 +148,8 @@ pub struct AnswerFile {
     pub password_plaintext: bool,
     /// Product key (`XXXXX-XXXXX-XXXXX-XXXXX-XXXXX`), if any.
     pub product_key: Option<String>,
-    /// Set the Win11 LabConfig bypasses (TPM, Secure Boot, RAM, CPU) during windowsPE.
+    /// Set the Win11 LabConfig bypasses (TPM, Secure Boot, RAM, CPU, storage) during
+    /// windowsPE; only Windows 11 has them (see [`versions::Setting::Win11Bypass`]).
     pub win11_bypass: bool,
     /// Extra WinPE driver folders, written verbatim: only paths the user gave.
     pub driver_paths: Vec<String>,
@@ -156,8 +160,9 @@ pub struct AnswerFile {
 }
 
 impl AnswerFile {
-    /// An answer file with defaults: `en-US`, `UTC`, encoded passwords, no product key, no
-    /// bypass, no driver paths, one automatic logon, `first_logon.ps1`.
+    /// An answer file for Windows 11 (`os` `w11`; set `os` for another version) with
+    /// defaults: `en-US`, `UTC`, encoded passwords, no product key, no bypass, no driver paths,
+    /// one automatic logon, `first_logon.ps1`.
     pub fn new(
         arch: Arch,
         firmware: Firmware,
@@ -197,17 +202,58 @@ impl AnswerFile {
         matches!(self.os.as_str(), "w7" | "2k8R2" | "2k8" | "xp" | "2k3")
     }
 
+    /// The supported version `os` names, if it is one.
+    pub fn version(&self) -> Option<&'static WindowsVersion> {
+        versions::version(&self.os)
+    }
+
+    /// Whether the version being installed has `setting` (false for an unsupported `os`).
+    pub fn has(&self, setting: Setting) -> bool {
+        versions::has(&self.os, setting)
+    }
+
     /// Every problem with the model, each naming its field; empty when it can be rendered.
     pub fn problems(&self) -> Vec<Error> {
         let mut out = Vec::new();
-        match crate::virtio_win::canonical_os(&self.os) {
-            None => out.push(Error::invalid(format!("os `{}` is not a known Windows version", self.os))
-                .with_help("use the upstream directory name: w7, w8, w8.1, w10, w11, 2k8R2, 2k12, 2k16, 2k19, 2k22, 2k25")),
-            Some("xp" | "2k3") => out.push(
-                Error::invalid(format!("os `{}`: Windows XP and Server 2003 do not read autounattend.xml", self.os))
-                    .with_help("unattended media need Windows 7 / Server 2008 R2 or later"),
+        let supported = versions::supported_os_names().join(", ");
+        match (crate::virtio_win::canonical_os(&self.os), self.version()) {
+            (_, Some(v)) => {
+                if !v.arches.contains(&self.arch) {
+                    let have: Vec<String> = v.arches.iter().map(|a| a.to_string()).collect();
+                    out.push(
+                        Error::invalid(format!(
+                            "arch `{}`: {} ({}) exists only for {}",
+                            self.arch,
+                            v.name,
+                            v.os,
+                            have.join(", ")
+                        ))
+                        .with_help("pick an architecture Microsoft ships that version for"),
+                    );
+                }
+            }
+            (None, None) => out.push(
+                Error::invalid(format!("os `{}` is not a known Windows version", self.os))
+                    .with_help(format!("use the upstream directory name: {supported}")),
             ),
-            Some(_) => {}
+            (Some("xp" | "2k3"), None) => out.push(
+                Error::invalid(format!(
+                    "os `{}`: Windows XP and Server 2003 do not read autounattend.xml",
+                    self.os
+                ))
+                .with_help("unattended media need Windows 7 / Server 2008 R2 or later"),
+            ),
+            (Some(other), None) => out.push(
+                Error::invalid(format!(
+                    "os `{other}` is not supported by the unattend media"
+                ))
+                .with_help(format!("supported: {supported}")),
+            ),
+        }
+        if self.win11_bypass && self.version().is_some() && !self.has(Setting::Win11Bypass) {
+            out.push(setting_problem(&self.os, Setting::Win11Bypass).with_help(
+                "only Windows 11 Setup checks TPM, Secure Boot, RAM, CPU and storage; drop win11_bypass",
+            ));
         }
         if self.arch == Arch::Arm64 && self.firmware == Firmware::Bios {
             out.push(
@@ -365,13 +411,17 @@ impl AnswerFile {
             }
             w.element("UserData", &[], |w| {
                 w.leaf("AcceptEula", "true")?;
-                if let Some(key) = &self.product_key {
-                    w.element("ProductKey", &[], |w| {
+                // Without a key, Windows 10 / 11 client Setup skips its key page only with
+                // `Never` (Lima); elsewhere `OnError` lets evaluation media go on (rgl,
+                // packer-windows) and shows the page only when Setup cannot proceed.
+                w.element("ProductKey", &[], |w| match &self.product_key {
+                    Some(key) => {
                         w.leaf("Key", &key.to_ascii_uppercase())?;
                         w.leaf("WillShowUI", "OnError")
-                    })?;
-                }
-                Ok(())
+                    }
+                    None if self.has(Setting::WillShowUiNever) => w.leaf("WillShowUI", "Never"),
+                    None => w.leaf("WillShowUI", "OnError"),
+                })
             })
         })
     }
@@ -405,17 +455,19 @@ impl AnswerFile {
                 })
             })?;
             w.element("OOBE", &[], |w| {
+                // Alphabetical, each only where the version's OOBE component has it: Setup
+                // stops on a setting it does not know (see `versions`).
                 w.leaf("HideEULAPage", "true")?;
-                if self.before_windows_8() {
-                    // Windows 7's OOBE has no account or OEM registration pages (Setup stops
-                    // on settings it does not know), and asks for the network location.
-                    w.leaf("HideWirelessSetupInOOBE", "true")?;
-                    w.leaf("NetworkLocation", "Home")?;
-                } else {
-                    w.leaf("HideLocalAccountScreen", "true")?;
-                    w.leaf("HideOEMRegistrationScreen", "true")?;
-                    w.leaf("HideOnlineAccountScreens", "true")?;
-                    w.leaf("HideWirelessSetupInOOBE", "true")?;
+                for (setting, value) in [
+                    (Setting::HideLocalAccountScreen, "true"),
+                    (Setting::HideOemRegistrationScreen, "true"),
+                    (Setting::HideOnlineAccountScreens, "true"),
+                    (Setting::HideWirelessSetupInOobe, "true"),
+                    (Setting::NetworkLocation, "Home"),
+                ] {
+                    if self.has(setting) {
+                        w.leaf(setting.name(), value)?;
+                    }
                 }
                 w.leaf("ProtectYourPC", "3")
             })?;
@@ -485,6 +537,15 @@ pub fn processor_architecture(arch: Arch) -> &'static str {
         Arch::Amd64 => "amd64",
         Arch::Arm64 => "arm64",
     }
+}
+
+/// The error for `setting` asked of `os`, which lacks it, naming the versions that have it.
+pub fn setting_problem(os: &str, setting: Setting) -> Error {
+    Error::invalid(format!(
+        "{} is not available for os `{os}`; only {} have it",
+        setting.name(),
+        setting.versions().join(", ")
+    ))
 }
 
 fn component(

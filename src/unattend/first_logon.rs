@@ -1,19 +1,25 @@
-//! The first-logon provisioning script (`first_logon.ps1`): guest agent, OpenSSH server,
-//! authorized keys and the user's commands, each a logged step, stopping at the first failure.
+//! The first-logon provisioning script (`first_logon.ps1`): drivers after Setup, guest agent,
+//! OpenSSH server, authorized keys and the user's commands, each a logged step, stopping at
+//! the first failure, and ending with automatic logon turned off.
 //!
 //! The script runs from the unattend media (see [`super::first_logon_command_line`]) on any
 //! Windows from 7 on, so it keeps to PowerShell 2.0 ([`super::ps2_problems`] checks it). What
 //! it does, in order:
 //! 1. stop at once (exit 0) if the done marker exists, so a second run changes nothing;
 //! 2. verify the SHA-256 of every installer it will use before it changes anything;
-//! 3. install the guest agent MSI (`msiexec /i /qn /norestart`, exit code 0 or 3010);
-//! 4. install OpenSSH server from an MSI, or from a ZIP (expanded to
-//!    `%ProgramFiles%\OpenSSH`, then its `install-sshd.ps1`), open TCP 22 in the firewall with
-//!    netsh, and start `sshd` automatically;
-//! 5. write `%ProgramData%\ssh\administrators_authorized_keys`, readable only by
+//! 3. install each driver folder of [`AfterSetup::drivers`] with `pnputil -i -a` (vioserial,
+//!    the guest agent's channel, first);
+//! 4. install the guest agent MSI (`msiexec /i /qn /norestart`, exit code 0 or 3010);
+//! 5. install OpenSSH server from an MSI, or from a ZIP (expanded synchronously to
+//!    `%ProgramFiles%\OpenSSH` by the script's own reader, then its `install-sshd.ps1`), or
+//!    check the server Windows ships ([`AfterSetup::builtin_sshd`]); open TCP 22 in the
+//!    firewall with netsh, and start `sshd` automatically;
+//! 6. write `%ProgramData%\ssh\administrators_authorized_keys`, readable only by
 //!    Administrators and SYSTEM (as sshd demands);
-//! 6. run each extra command with `cmd.exe /d /s /c`, requiring exit code 0;
-//! 7. write the done marker.
+//! 7. run each extra command with `cmd.exe /d /s /c`, requiring exit code 0;
+//! 8. turn automatic logon off and clear the stored password (Winlogon values and the LSA
+//!    secret `DefaultPassword`), which a failing step also does before it exits;
+//! 9. write the done marker.
 //!
 //! Every step is logged with its outcome to the log file (default
 //! `%SystemRoot%\Temp\aero-first-logon.log`, i.e. `C:\Windows\Temp\aero-first-logon.log`), and
@@ -113,6 +119,37 @@ impl OpenSsh {
     }
 }
 
+/// A driver folder on the media, installed at first logon with pnputil (every `.inf` in it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MediaDriver {
+    /// The driver's name, for the log (`vioserial`).
+    pub name: String,
+    /// Its folder relative to the media root, `/` or `\` separated (`drivers/vioserial`).
+    pub dir: String,
+}
+
+impl MediaDriver {
+    /// The driver `name` in the media folder `dir`.
+    pub fn new(name: impl Into<String>, dir: impl Into<String>) -> Self {
+        MediaDriver {
+            name: name.into(),
+            dir: dir.into(),
+        }
+    }
+}
+
+/// What first logon does besides [`FirstLogon`]'s installers, keys and commands: drivers
+/// after Setup and the OpenSSH server Windows ships. Given to [`FirstLogon::render_with`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AfterSetup {
+    /// Driver folders installed with pnputil before anything else, in order (the guest
+    /// agent's vioserial first).
+    pub drivers: Vec<MediaDriver>,
+    /// Enable the OpenSSH server that comes with Windows (Server 2025) when no package is
+    /// given: the service is checked, set to start automatically, started, TCP 22 opened.
+    pub builtin_sshd: bool,
+}
+
 /// Everything `first_logon.ps1` does; build with `FirstLogon::default()`, set fields, render.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FirstLogon {
@@ -157,7 +194,38 @@ const KEY_TYPES: [&str; 8] = [
 impl FirstLogon {
     /// Every problem with the model, each naming its field; empty when it can be rendered.
     pub fn problems(&self) -> Vec<Error> {
+        self.problems_with(&AfterSetup::default())
+    }
+
+    /// Every problem with the model and `after`, each naming its field.
+    pub fn problems_with(&self, after: &AfterSetup) -> Vec<Error> {
         let mut out = Vec::new();
+        for (i, d) in after.drivers.iter().enumerate() {
+            out.extend(required_value_problem(
+                &format!("drivers[{i}] name"),
+                &d.name,
+            ));
+            let unix = d.dir.replace('\\', "/");
+            if let Some(p) = policy::windows_path_problem(&unix) {
+                out.push(Error::invalid(format!(
+                    "drivers[{i}] folder `{}`: {p}",
+                    d.dir.escape_debug()
+                )));
+            } else if unix.contains(':') || unix.starts_with('/') {
+                out.push(Error::invalid(format!(
+                    "drivers[{i}] folder `{}` must be relative to the media root",
+                    d.dir.escape_debug()
+                )));
+            }
+        }
+        if !self.authorized_keys.is_empty() && self.openssh.is_none() && !after.builtin_sshd {
+            out.push(
+                Error::invalid(
+                    "authorized_keys are written but nothing installs or enables an OpenSSH server",
+                )
+                .with_help("give `openssh` (the Win32-OpenSSH .msi or .zip); of the supported versions only Windows Server 2025 ships a server"),
+            );
+        }
         if let Some(agent) = &self.guest_agent {
             media_file_problems("guest_agent", agent, ".msi", &mut out);
         }
@@ -184,10 +252,16 @@ impl FirstLogon {
         super::validated("the first-logon script", self.problems())
     }
 
-    /// The script text (LF line endings, deterministic). Write [`FirstLogon::render_bytes`]
-    /// to the media: PowerShell 2.0 needs the BOM to read non-ASCII text as UTF-8.
+    /// The script text (LF line endings, deterministic), with no drivers after Setup and no
+    /// built-in server. Write [`FirstLogon::render_bytes`] to the media: PowerShell 2.0 needs
+    /// the BOM to read non-ASCII text as UTF-8.
     pub fn render(&self) -> Result<String> {
-        self.validate()?;
+        self.render_with(&AfterSetup::default())
+    }
+
+    /// The script text with the drivers and built-in server of `after`.
+    pub fn render_with(&self, after: &AfterSetup) -> Result<String> {
+        super::validated("the first-logon script", self.problems_with(after))?;
         let mut s = String::new();
         s.push_str(PRELUDE);
         let _ = writeln!(
@@ -218,6 +292,15 @@ impl FirstLogon {
             s.push_str("}\n");
         }
 
+        for d in &after.drivers {
+            let _ = write!(
+                s,
+                "\nInvoke-Step {} {{\n    Install-DriverFolder (Join-Path $MediaRoot {})\n}}\n",
+                ps_quote(&format!("install driver {} (pnputil)", d.name)),
+                ps_quote(&media_path(&d.dir))
+            );
+        }
+
         if let Some(agent) = &self.guest_agent {
             let _ = write!(
                 s,
@@ -242,6 +325,9 @@ impl FirstLogon {
                     );
                 }
             }
+            s.push_str(OPENSSH_SERVICE);
+        } else if after.builtin_sshd && !self.authorized_keys.is_empty() {
+            s.push_str("\nInvoke-Step 'check the OpenSSH server shipped with Windows' {\n    Assert-BuiltinSshd\n}\n");
             s.push_str(OPENSSH_SERVICE);
         }
 
@@ -274,7 +360,12 @@ impl FirstLogon {
 
     /// The script as the bytes to put on the media: UTF-8 with a byte-order mark.
     pub fn render_bytes(&self) -> Result<Vec<u8>> {
-        let text = self.render()?;
+        self.render_bytes_with(&AfterSetup::default())
+    }
+
+    /// [`FirstLogon::render_with`] as the bytes to put on the media (UTF-8 with a BOM).
+    pub fn render_bytes_with(&self, after: &AfterSetup) -> Result<Vec<u8>> {
+        let text = self.render_with(after)?;
         let mut bytes = Vec::with_capacity(text.len() + 3);
         bytes.extend_from_slice("\u{feff}".as_bytes());
         bytes.extend_from_slice(text.as_bytes());
@@ -401,6 +492,13 @@ function Invoke-Step([string]$Name, [scriptblock]$Action) {
         & $Action
     } catch {
         Write-Log ('FAILED ' + $Name + ': ' + $_.Exception.Message)
+        # Never leave the account logging on by itself with its password stored.
+        try {
+            Clear-AutoLogon
+            Write-Log 'automatic logon turned off, stored password cleared'
+        } catch {
+            Write-Log ('could not turn off automatic logon: ' + $_.Exception.Message)
+        }
         exit 1
     }
     Write-Log ('OK ' + $Name)
@@ -456,34 +554,89 @@ function Install-Msi([string]$Path) {
 }
 
 function Expand-Zip([string]$ZipPath, [string]$Destination) {
+    # A ZIP reader on .NET 2.0's DeflateStream, so expansion is finished when this returns:
+    # Shell.Application's CopyHere returns before its copy is done, and
+    # [IO.Compression.ZipFile] needs .NET 4.5, which PowerShell 2.0 cannot load.
+    # Sizes and offsets come from the central directory (right even with data descriptors).
+    $bytes = [System.IO.File]::ReadAllBytes($ZipPath)
+    $eocd = -1
+    $lowest = [Math]::Max(0, $bytes.Length - 65557)
+    for ($i = $bytes.Length - 22; $i -ge $lowest; $i--) {
+        if ([BitConverter]::ToUInt32($bytes, $i) -eq 0x06054b50) {
+            $eocd = $i
+            break
+        }
+    }
+    if ($eocd -lt 0) {
+        throw ('not a ZIP file: ' + $ZipPath)
+    }
+    $count = [int][BitConverter]::ToUInt16($bytes, $eocd + 10)
+    $at = [int][BitConverter]::ToUInt32($bytes, $eocd + 16)
     if (-not (Test-Path -LiteralPath $Destination)) {
         [void](New-Item -ItemType Directory -Path $Destination -Force)
     }
-    # Shell.Application is the ZIP reader every PowerShell 2.0 system has.
-    $shell = New-Object -ComObject Shell.Application
-    $zip = $shell.NameSpace($ZipPath)
-    if ($zip -eq $null) {
-        throw ('cannot open ZIP ' + $ZipPath)
+    $root = [System.IO.Path]::GetFullPath($Destination).TrimEnd('\')
+    $written = 0
+    for ($n = 0; $n -lt $count; $n++) {
+        if ([BitConverter]::ToUInt32($bytes, $at) -ne 0x02014b50) {
+            throw ('corrupt ZIP central directory in ' + $ZipPath)
+        }
+        $method = [int][BitConverter]::ToUInt16($bytes, $at + 10)
+        $packed = [int][BitConverter]::ToUInt32($bytes, $at + 20)
+        $size = [long][BitConverter]::ToUInt32($bytes, $at + 24)
+        $nameLength = [int][BitConverter]::ToUInt16($bytes, $at + 28)
+        $skip = [int][BitConverter]::ToUInt16($bytes, $at + 30) + [int][BitConverter]::ToUInt16($bytes, $at + 32)
+        $local = [int][BitConverter]::ToUInt32($bytes, $at + 42)
+        $name = [System.Text.Encoding]::UTF8.GetString($bytes, $at + 46, $nameLength)
+        $at = $at + 46 + $nameLength + $skip
+        $target = [System.IO.Path]::GetFullPath((Join-Path $root ($name.Replace('/', '\'))))
+        if (-not $target.StartsWith($root + '\', [System.StringComparison]::OrdinalIgnoreCase)) {
+            throw ('ZIP entry outside the destination: ' + $name)
+        }
+        if ($name.EndsWith('/')) {
+            [void](New-Item -ItemType Directory -Path $target -Force)
+            continue
+        }
+        $parent = Split-Path -Parent $target
+        if (-not (Test-Path -LiteralPath $parent)) {
+            [void](New-Item -ItemType Directory -Path $parent -Force)
+        }
+        if ([BitConverter]::ToUInt32($bytes, $local) -ne 0x04034b50) {
+            throw ('corrupt ZIP local header for ' + $name)
+        }
+        $data = $local + 30 + [int][BitConverter]::ToUInt16($bytes, $local + 26) + [int][BitConverter]::ToUInt16($bytes, $local + 28)
+        $out = [System.IO.File]::Create($target)
+        try {
+            if ($method -eq 0) {
+                $out.Write($bytes, $data, $packed)
+            } elseif ($method -eq 8) {
+                $in = New-Object System.IO.MemoryStream -ArgumentList $bytes, $data, $packed
+                $inflate = New-Object System.IO.Compression.DeflateStream -ArgumentList $in, ([System.IO.Compression.CompressionMode]::Decompress)
+                $buffer = New-Object byte[] 65536
+                $read = $inflate.Read($buffer, 0, $buffer.Length)
+                while ($read -gt 0) {
+                    $out.Write($buffer, 0, $read)
+                    $read = $inflate.Read($buffer, 0, $buffer.Length)
+                }
+                $inflate.Close()
+            } else {
+                throw ('ZIP entry ' + $name + ' uses compression method ' + $method + '; only stored and deflated entries are read')
+            }
+            if ($out.Length -ne $size) {
+                throw ('ZIP entry ' + $name + ': expected ' + $size + ' bytes, got ' + $out.Length)
+            }
+        } finally {
+            $out.Close()
+        }
+        $written++
     }
-    $target = $shell.NameSpace($Destination)
-    if ($target -eq $null) {
-        throw ('cannot open folder ' + $Destination)
-    }
-    # 0x614: no progress UI, yes to all, no directory confirmation, no error UI.
-    $target.CopyHere($zip.Items(), 0x614)
+    Write-Log ('  expanded ' + $written + ' files to ' + $root)
 }
 
 function Install-OpenSshZip([string]$ZipPath) {
     $dest = Join-Path $env:ProgramFiles 'OpenSSH'
     Expand-Zip $ZipPath $dest
-    $installer = $null
-    for ($i = 0; $i -lt 60; $i++) {
-        $installer = Get-ChildItem -Path $dest -Recurse -Filter 'install-sshd.ps1' | Select-Object -First 1
-        if ($installer -ne $null) {
-            break
-        }
-        Start-Sleep -Seconds 2
-    }
+    $installer = Get-ChildItem -Path $dest -Recurse -Filter 'install-sshd.ps1' | Select-Object -First 1
     if ($installer -eq $null) {
         throw ('install-sshd.ps1 not found after expanding ' + $ZipPath + ' to ' + $dest)
     }
@@ -492,6 +645,89 @@ function Install-OpenSshZip([string]$ZipPath) {
     if ($code -ne 0) {
         throw ('install-sshd.ps1 failed with exit code ' + $code)
     }
+}
+
+function Assert-BuiltinSshd {
+    if ((Get-Service -Name 'sshd' -ErrorAction SilentlyContinue) -eq $null) {
+        throw 'this Windows has no sshd service; put an OpenSSH package on the media (the openssh parameter)'
+    }
+}
+
+function Install-DriverFolder([string]$Folder) {
+    $infs = @(Get-ChildItem -LiteralPath $Folder -Filter '*.inf' | Sort-Object Name)
+    if ($infs.Count -eq 0) {
+        throw ('no .inf file in ' + $Folder)
+    }
+    foreach ($inf in $infs) {
+        # -i -a (add to the driver store, install on matching devices) is the syntax every
+        # pnputil from Windows 7 on accepts.
+        $code = Invoke-Program 'pnputil.exe' ('-i -a "' + $inf.FullName + '"')
+        if ($code -eq 3010) {
+            Write-Log '  installed; Windows wants a restart (3010)'
+        } elseif ($code -eq 259) {
+            Write-Log '  added to the driver store; no device uses it now (259)'
+        } elseif ($code -ne 0) {
+            throw ('pnputil failed with exit code ' + $code + ' for ' + $inf.FullName)
+        }
+    }
+}
+
+# Windows Setup keeps the AutoLogon password as the LSA secret DefaultPassword (older
+# releases in the Winlogon key); storing nothing under that name deletes the secret.
+$LsaSecretSource = @'
+using System;
+using System.ComponentModel;
+using System.Runtime.InteropServices;
+namespace AeroRecipe {
+    public static class LsaSecret {
+        [StructLayout(LayoutKind.Sequential)]
+        struct UnicodeString { public ushort Length; public ushort MaximumLength; public IntPtr Buffer; }
+        [StructLayout(LayoutKind.Sequential)]
+        struct ObjectAttributes { public int Length; public IntPtr RootDirectory; public IntPtr ObjectName; public uint Attributes; public IntPtr SecurityDescriptor; public IntPtr SecurityQualityOfService; }
+        [DllImport("advapi32.dll")]
+        static extern uint LsaOpenPolicy(IntPtr systemName, ref ObjectAttributes attributes, uint access, out IntPtr policy);
+        [DllImport("advapi32.dll")]
+        static extern uint LsaStorePrivateData(IntPtr policy, ref UnicodeString keyName, IntPtr privateData);
+        [DllImport("advapi32.dll")]
+        static extern int LsaNtStatusToWinError(uint status);
+        [DllImport("advapi32.dll")]
+        static extern uint LsaClose(IntPtr policy);
+        public static void Delete(string name) {
+            ObjectAttributes attributes = new ObjectAttributes();
+            attributes.Length = Marshal.SizeOf(typeof(ObjectAttributes));
+            IntPtr policy;
+            uint status = LsaOpenPolicy(IntPtr.Zero, ref attributes, 0x000F0FFF, out policy);
+            if (status != 0) { throw new Win32Exception(LsaNtStatusToWinError(status)); }
+            IntPtr buffer = Marshal.StringToHGlobalUni(name);
+            try {
+                UnicodeString key = new UnicodeString();
+                key.Buffer = buffer;
+                key.Length = (ushort)(name.Length * 2);
+                key.MaximumLength = (ushort)((name.Length + 1) * 2);
+                status = LsaStorePrivateData(policy, ref key, IntPtr.Zero);
+                // 0xC0000034, STATUS_OBJECT_NAME_NOT_FOUND: no secret, nothing to delete.
+                if (status != 0 && status != 0xC0000034) { throw new Win32Exception(LsaNtStatusToWinError(status)); }
+            } finally {
+                Marshal.FreeHGlobal(buffer);
+                LsaClose(policy);
+            }
+        }
+    }
+}
+'@
+
+function Clear-AutoLogon {
+    $winlogon = 'Registry::HKEY_LOCAL_MACHINE\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon'
+    Set-ItemProperty -Path $winlogon -Name 'AutoAdminLogon' -Value '0'
+    foreach ($value in @('DefaultPassword', 'AutoLogonCount')) {
+        if ((Get-ItemProperty -Path $winlogon -Name $value -ErrorAction SilentlyContinue) -ne $null) {
+            Remove-ItemProperty -Path $winlogon -Name $value
+        }
+    }
+    if (-not ('AeroRecipe.LsaSecret' -as [type])) {
+        Add-Type -TypeDefinition $LsaSecretSource
+    }
+    [AeroRecipe.LsaSecret]::Delete('DefaultPassword')
 }
 
 function Write-AuthorizedKeys([string[]]$Keys) {
@@ -550,8 +786,12 @@ Invoke-Step 'start sshd automatically' {
 }
 "#;
 
-/// The done marker and a clean exit.
+/// Autologon off, the stored password gone, the done marker and a clean exit.
 const FINISH: &str = r#"
+Invoke-Step 'turn off automatic logon and clear the stored password' {
+    Clear-AutoLogon
+}
+
 Invoke-Step 'write the done marker' {
     [System.IO.File]::WriteAllText($DoneMarker, "done`r`n")
 }

@@ -11,36 +11,58 @@
 //!   media (Windows Setup scans attached media for it), `DriverPaths` lists only the paths the
 //!   user passed, and the first-logon command finds its media at run time
 //!   ([`first_logon_command_line`]).
+//! - [`versions`] is the table of supported Windows versions, their architectures and default
+//!   editions, and which answer-file settings each version's Setup has; [`AnswerFile`] writes a
+//!   setting only where the table says it exists and refuses one asked of a version without it.
 //! - [`FirstLogon`] renders `first_logon.ps1`, PowerShell 2.0 compatible (checked by
 //!   [`ps2_problems`]): it verifies the SHA-256 of every installer on the media before changing
-//!   anything, installs the guest agent and OpenSSH, writes authorized keys, runs the user's
-//!   commands, logs each step and stops at the first failure.
+//!   anything, installs drivers after Setup ([`AfterSetup`]), the guest agent and OpenSSH,
+//!   writes authorized keys, runs the user's commands, logs each step, stops at the first
+//!   failure and ends with automatic logon turned off.
 
 pub mod answer;
 pub mod first_logon;
+pub mod versions;
 pub mod xml;
 
 pub use crate::ps2::{ps2_problems, PS3_PLUS_CONSTRUCTS};
 pub use answer::{
-    encode_password, first_logon_command_line, processor_architecture, AnswerFile, Firmware,
-    ImageSelector, ANSWER_FILE_NAME, DEFAULT_FIRST_LOGON_SCRIPT,
+    encode_password, first_logon_command_line, processor_architecture, setting_problem, AnswerFile,
+    Firmware, ImageSelector, ANSWER_FILE_NAME, DEFAULT_FIRST_LOGON_SCRIPT,
 };
 pub use first_logon::{
-    ps_quote, FirstLogon, MediaFile, OpenSsh, OpenSshKind, DEFAULT_DONE_MARKER, DEFAULT_LOG_PATH,
+    ps_quote, AfterSetup, FirstLogon, MediaDriver, MediaFile, OpenSsh, OpenSshKind,
+    DEFAULT_DONE_MARKER, DEFAULT_LOG_PATH,
 };
+pub use versions::{Setting, WindowsVersion, VERSIONS};
 
 use crate::arch::Arch;
 use crate::error::{Error, Result};
 
 /// The virtio drivers Windows Setup loads from `$WinPEDriver$` for `arch` when the user names
-/// none: storage and network, and on ARM64 the display driver instead of vioscsi (loading every
-/// virtio driver in WinPE made ARM64 Setup fail; these sets are known to work).
+/// none: storage and network (loading every virtio driver in WinPE made ARM64 Setup fail).
+/// The display driver viogpudo is never among them: dockur removes it from WinPE on every
+/// version after Windows 7, ARM64 included, so it cannot disrupt Setup; it is installed after
+/// Setup instead ([`after_setup_drivers`]).
 pub fn winpe_drivers(arch: Arch) -> &'static [&'static str] {
     match arch {
-        Arch::Arm64 => &["viostor", "netkvm", "viogpudo"],
+        Arch::Arm64 => &["viostor", "netkvm"],
         Arch::X86 | Arch::Amd64 => &["viostor", "vioscsi", "netkvm"],
     }
 }
+
+/// The virtio drivers installed at first logon with pnputil unless the user names others: the
+/// non-boot devices (memory balloon, entropy, input, virtio-fs, pvpanic) and the display
+/// driver kept out of WinPE. Each is best effort: one the media lacks for the OS/arch is a
+/// warning. The guest agent's channel driver [`GUEST_AGENT_CHANNEL_DRIVER`] comes on top
+/// whenever the agent is installed, whatever this list says.
+pub const AFTER_SETUP_DRIVERS: [&str; 6] = [
+    "Balloon", "viorng", "vioinput", "viofs", "pvpanic", "viogpudo",
+];
+
+/// The driver the QEMU guest agent needs to talk to the host (virtio-serial): installed before
+/// the agent whenever the agent is.
+pub const GUEST_AGENT_CHANNEL_DRIVER: &str = "vioserial";
 
 /// `Ok` when `problems` is empty, else one error (`{what} has N problem(s)`) listing them all.
 fn validated(what: &str, problems: Vec<Error>) -> Result<()> {

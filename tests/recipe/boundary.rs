@@ -330,9 +330,15 @@ fn check_finds_unknown_functions_methods_and_parameters_before_running() {
         "did you mean `.merge(...)`?",
     ];
     // `check` knows the declarations too; a run stops at the calls, before reading anything.
-    let r = user.run(w.path(), &["check", "typos.rhai"]).exits(1).says(&calls).says(&["`p.mytools`"]);
+    let r = user
+        .run(w.path(), &["check", "typos.rhai"])
+        .exits(1)
+        .says(&calls)
+        .says(&["`p.mytools`"]);
     assert!(r.stderr.contains("typos.rhai:5:"), "{}", r.stderr);
-    user.run(w.path(), &["run", "typos.rhai"]).exits(1).says(&calls);
+    user.run(w.path(), &["run", "typos.rhai"])
+        .exits(1)
+        .says(&calls);
     // With the calls right, a run stops at `params()` on the undeclared name.
     write(
         w.path(),
@@ -341,9 +347,11 @@ fn check_finds_unknown_functions_methods_and_parameters_before_running() {
          let p = params(gt::declarations(\"x\", \"none\"));\n\
          let vw = virtio_win::open(p.virtio_wim);\n",
     );
-    user.run(w.path(), &["run", "key.rhai"])
-        .exits(1)
-        .says(&["key.rhai:3:", "`p.virtio_wim`", "no parameter `virtio_wim`"]);
+    user.run(w.path(), &["run", "key.rhai"]).exits(1).says(&[
+        "key.rhai:3:",
+        "`p.virtio_wim`",
+        "no parameter `virtio_wim`",
+    ]);
 }
 
 #[test]

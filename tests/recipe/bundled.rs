@@ -190,6 +190,17 @@ fn expected(recipe: &str) -> Expected {
                     &vw.join(format!("{dir}/w11/amd64")),
                 );
             }
+            for (name, dir) in [
+                ("balloon", "Balloon"),
+                ("vioinput", "vioinput"),
+                ("viofs", "viofs"),
+                ("viogpudo", "viogpudo"),
+            ] {
+                e.driver(
+                    &format!("drivers/{name}"),
+                    &vw.join(format!("{dir}/w11/amd64")),
+                );
+            }
             e.copied.insert(
                 "guest-agent/qemu-ga-x86_64.msi".into(),
                 vw.join("guest-agent/qemu-ga-x86_64.msi"),

@@ -185,7 +185,13 @@ fn bios_answer_file_has_three_passes_mbr_layout_and_image_index() {
     // Nothing the user did not ask for: no driver paths, bypasses, product key or drive letter.
     assert!(named(&doc, "DriverPaths").is_empty());
     assert!(named(&doc, "RunSynchronous").is_empty());
-    assert!(named(&doc, "ProductKey").is_empty());
+    assert_eq!(
+        texts(&doc, "WillShowUI").last().map(String::as_str),
+        Some("Never")
+    );
+    assert!(named(&doc, "Key")
+        .iter()
+        .all(|k| k.parent().unwrap().tag_name().name() != "ProductKey"));
     assert_eq!(drive_letters(&xml), Vec::<String>::new());
 }
 
@@ -197,7 +203,11 @@ fn uefi_layout_for_every_architecture() {
         (Arch::Arm64, "arm64"),
     ] {
         let image = ImageSelector::Name("Windows 11 Pro".into());
-        let xml = render(&model(arch, Firmware::Uefi, image));
+        let mut a = model(arch, Firmware::Uefi, image);
+        if arch == Arch::X86 {
+            a.os = "w10".into();
+        }
+        let xml = render(&a);
         let doc = Document::parse(&xml).unwrap();
         assert_eq!(passes(&doc), ["windowsPE", "specialize", "oobeSystem"]);
         assert!(named(&doc, "component")
@@ -368,18 +378,24 @@ fn win11_bypass_and_product_key() {
         .filter(|n| n.tag_name().name() == "RunSynchronousCommand")
         .map(|n| (child_text(n, "Order"), child_text(n, "Path")))
         .collect();
-    let expected: Vec<(Option<String>, Option<String>)> = ["TPM", "SecureBoot", "RAM", "CPU"]
-        .iter()
-        .enumerate()
-        .map(|(i, what)| {
-            (
-                Some((i + 1).to_string()),
-                Some(format!(
-                    r"reg add HKLM\SYSTEM\Setup\LabConfig /v Bypass{what}Check /t REG_DWORD /d 1 /f"
-                )),
-            )
-        })
-        .collect();
+    let expected: Vec<(Option<String>, Option<String>)> = [
+        "TPM",
+        "SecureBoot",
+        "RAM",
+        "CPU",
+        "Storage",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, what)| {
+        (
+            Some((i + 1).to_string()),
+            Some(format!(
+                r"reg add HKLM\SYSTEM\Setup\LabConfig /v Bypass{what}Check /t REG_DWORD /d 1 /f"
+            )),
+        )
+    })
+    .collect();
     assert_eq!(commands, expected);
     let key = named(&doc, "ProductKey")[0];
     assert_eq!(

@@ -121,6 +121,7 @@ fn msi_script_verifies_hashes_before_installing_and_runs_steps_in_order() {
             "write administrators_authorized_keys",
             "extra command 1 of 2",
             "extra command 2 of 2",
+            "turn off automatic logon and clear the stored password",
             "write the done marker",
         ]
     );
@@ -144,7 +145,7 @@ fn msi_script_verifies_hashes_before_installing_and_runs_steps_in_order() {
 #[test]
 fn zip_script_expands_with_shell_application_and_runs_install_sshd() {
     let s = render(&full(OpenSshKind::Zip));
-    assert!(s.contains("New-Object -ComObject Shell.Application"));
+    assert!(s.contains("System.IO.Compression.DeflateStream"));
     assert!(s.contains("Install-OpenSshZip (Join-Path $MediaRoot 'OpenSSH-Win64.zip')"));
     assert!(s.contains("'install-sshd.ps1'"));
     assert!(steps(&s).contains(&"install OpenSSH server (ZIP)".to_string()));
@@ -153,7 +154,13 @@ fn zip_script_expands_with_shell_application_and_runs_install_sshd() {
 #[test]
 fn minimal_script_only_writes_the_done_marker() {
     let s = render(&FirstLogon::default());
-    assert_eq!(steps(&s), ["write the done marker"]);
+    assert_eq!(
+        steps(&s),
+        [
+            "turn off automatic logon and clear the stored password",
+            "write the done marker"
+        ]
+    );
     assert!(!s.contains("Invoke-Step 'verify"));
 }
 

@@ -1,2 +1,3 @@
 mod answer;
 mod first_logon;
+mod versions;

@@ -9,8 +9,10 @@ use crate::error::{Error, Result};
 use crate::recipe::errors::{rr, rr_at, RhaiResult};
 use crate::recipe::params::Params;
 use crate::recipe::strict;
+use crate::unattend::versions::{self, Setting};
 use crate::unattend::{
-    AnswerFile, Firmware, FirstLogon, ImageSelector, MediaFile, OpenSsh, OpenSshKind,
+    AfterSetup, AnswerFile, Firmware, FirstLogon, ImageSelector, MediaDriver, MediaFile, OpenSsh,
+    OpenSshKind, AFTER_SETUP_DRIVERS, GUEST_AGENT_CHANNEL_DRIVER,
 };
 
 /// The answer file described by the recipe's parameters (see `windows-unattend`).
@@ -19,16 +21,24 @@ fn answer_file(p: &Params) -> Result<AnswerFile> {
     let fw = p.str("firmware")?;
     let firmware = Firmware::parse(&fw)
         .ok_or_else(|| Error::invalid(format!("firmware `{fw}` is unknown; use bios or uefi")))?;
+    let os = p.str("os")?;
     let image = match p.opt_str("image_name")? {
         Some(name) => ImageSelector::Name(name),
-        None => {
-            let idx = p.int("image_index")?;
-            let idx = u32::try_from(idx)
-                .ok()
-                .filter(|i| *i >= 1)
-                .ok_or_else(|| Error::invalid(format!("image_index {idx} must be 1 or more")))?;
-            ImageSelector::Index(idx)
-        }
+        None => match p.get("image_index")? {
+            // Neither given: the version's Pro / Standard (Desktop Experience) edition by name;
+            // index 1 is Home on consumer ISOs and Server Core on Server ISOs.
+            v if v.is_unit() => match versions::version(&os) {
+                Some(v) => ImageSelector::Name(v.default_image_name.to_string()),
+                None => ImageSelector::Index(1),
+            },
+            _ => {
+                let idx = p.int("image_index")?;
+                let idx = u32::try_from(idx).ok().filter(|i| *i >= 1).ok_or_else(|| {
+                    Error::invalid(format!("image_index {idx} must be 1 or more"))
+                })?;
+                ImageSelector::Index(idx)
+            }
+        },
     };
     let mut a = AnswerFile::new(
         arch,
@@ -38,14 +48,31 @@ fn answer_file(p: &Params) -> Result<AnswerFile> {
         p.str("username")?,
         p.str("password")?,
     );
-    a.os = p.str("os")?;
+    a.win11_bypass = win11_bypass(p, &os)?;
+    a.os = os;
     a.password_plaintext = p.flag("password_plaintext")?;
-    a.win11_bypass = p.flag("win11_bypass")?;
     a.locale = p.str("locale")?;
     a.timezone = p.str("timezone")?;
     a.driver_paths = p.list("driver_paths")?;
     a.product_key = p.opt_str("product_key")?;
     Ok(a)
+}
+
+/// `win11_bypass`: `auto` (the default) bypasses where the version checks the hardware
+/// (Windows 11), `true` asks for it (an error elsewhere), `false` never; a flag is taken as is.
+fn win11_bypass(p: &Params, os: &str) -> Result<bool> {
+    let v = p.get("win11_bypass")?;
+    if let Ok(b) = v.as_bool() {
+        return Ok(b);
+    }
+    match v.to_string().to_ascii_lowercase().as_str() {
+        "auto" => Ok(versions::has(os, Setting::Win11Bypass)),
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(Error::invalid(format!(
+            "win11_bypass `{other}` is not auto, true or false"
+        ))),
+    }
 }
 
 /// The media path and SHA-256 of the single file in `files` placed under `dir`.
@@ -60,13 +87,16 @@ fn media_file(dir: &str, files: &Files) -> Result<MediaFile> {
 }
 
 /// Keys of the first-logon map.
-const FIRST_LOGON_KEYS: [&str; 6] = [
+const FIRST_LOGON_KEYS: [&str; 9] = [
+    "os",
     "guest_agent",
     "guest_agent_dir",
     "openssh",
     "openssh_dir",
     "authorized_keys",
     "extra_commands",
+    "drivers",
+    "drivers_dir",
 ];
 
 /// A list of strings from a list, one string, or `()` (none).
@@ -115,9 +145,10 @@ fn dir_of(spec: &Map, key: &str) -> Result<String> {
     }
 }
 
-/// The first-logon script: `spec` has `guest_agent` and `openssh` (Files or ()), with the media
-/// folders they are placed in (`guest_agent_dir`, `openssh_dir`), `authorized_keys`, `extra_commands`.
-fn first_logon(spec: &Map) -> Result<FirstLogon> {
+/// The first-logon script: `spec` has `os`, `guest_agent` and `openssh` (Files or ()), with
+/// the media folders they are placed in (`guest_agent_dir`, `openssh_dir`), `authorized_keys`,
+/// `extra_commands`, and `drivers` (names) installed from `<drivers_dir>/<name>` after Setup.
+fn first_logon(spec: &Map) -> Result<(FirstLogon, AfterSetup)> {
     strict::check_keys("unattend::first_logon", spec, &FIRST_LOGON_KEYS)?;
     let mut f = FirstLogon::default();
     if let Some(ga) = optional_files(spec, "guest_agent")? {
@@ -135,7 +166,52 @@ fn first_logon(spec: &Map) -> Result<FirstLogon> {
     }
     f.authorized_keys = string_list(spec, "authorized_keys")?;
     f.extra_commands = string_list(spec, "extra_commands")?;
-    Ok(f)
+    let os = match spec.get("os") {
+        Some(v) if v.is_string() => v.to_string(),
+        _ => {
+            return Err(Error::invalid(
+                "first-logon `os` (the Windows version) is missing or not a string",
+            ))
+        }
+    };
+    let mut after = AfterSetup {
+        builtin_sshd: versions::has(&os, Setting::BuiltinSshd),
+        ..AfterSetup::default()
+    };
+    let drivers = string_list(spec, "drivers")?;
+    if !drivers.is_empty() {
+        let dir = dir_of(spec, "drivers_dir")?;
+        after.drivers = drivers
+            .into_iter()
+            .map(|name| {
+                let folder = format!("{dir}/{name}");
+                MediaDriver::new(name, folder)
+            })
+            .collect();
+    }
+    if !f.authorized_keys.is_empty() && f.openssh.is_none() && !after.builtin_sshd {
+        return Err(Error::invalid(format!(
+            "ssh_public_key is set, but os `{os}` ships no OpenSSH server and no `openssh` package was given"
+        ))
+        .with_help(format!(
+            "pass --set openssh=<the Win32-OpenSSH .msi or .zip> (only {} ship a server), or drop ssh_public_key",
+            Setting::BuiltinSshd.versions().join(", ")
+        )));
+    }
+    Ok((f, after))
+}
+
+/// `drivers` (or, when empty, none) with the guest agent's channel driver first when
+/// `guest_agent` is set; each name once, compared case-insensitively.
+fn after_setup_drivers(drivers: &[String], guest_agent: bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let first = guest_agent.then(|| GUEST_AGENT_CHANNEL_DRIVER.to_string());
+    for d in first.into_iter().chain(drivers.iter().cloned()) {
+        if !d.trim().is_empty() && !out.iter().any(|o| o.eq_ignore_ascii_case(&d)) {
+            out.push(d);
+        }
+    }
+    out
 }
 
 pub(super) fn register(engine: &mut Engine, _ctx: &Ctx) {
@@ -144,7 +220,7 @@ pub(super) fn register(engine: &mut Engine, _ctx: &Ctx) {
         &mut m,
         "answer_file",
         &["p: Params", "String"],
-        "Render autounattend.xml from the parameters os, arch, firmware, image_index|image_name, hostname, username, password, password_plaintext, locale, timezone, win11_bypass, driver_paths, product_key; every problem reported at once.",
+        "Render autounattend.xml from the parameters os, arch, firmware, image_index|image_name (neither: the version's Pro / Server Standard edition by name), hostname, username, password, password_plaintext, locale, timezone, win11_bypass (auto|true|false), driver_paths, product_key; settings only where the version has them; every problem reported at once.",
         false,
         |nc: NativeCallContext, p: Params| -> RhaiResult<String> { rr_at(&nc, answer_file(&p).and_then(|a| a.render())) },
     );
@@ -152,7 +228,7 @@ pub(super) fn register(engine: &mut Engine, _ctx: &Ctx) {
         &mut m,
         "winpe_drivers",
         &["arch: String", "Array"],
-        "The virtio drivers Windows Setup loads from $WinPEDriver$ by default for the architecture (storage and network; ARM64: viostor, netkvm, viogpudo).",
+        "The virtio drivers Windows Setup loads from $WinPEDriver$ by default for the architecture (storage and network; ARM64: viostor, netkvm; never viogpudo).",
         false,
         |arch: &str| -> RhaiResult<Array> {
             let a = rr(Arch::from_user(arch))?;
@@ -161,14 +237,49 @@ pub(super) fn register(engine: &mut Engine, _ctx: &Ctx) {
     );
     reg(
         &mut m,
+        "after_setup_drivers",
+        &["Array"],
+        "The virtio drivers installed at first logon by default: Balloon, viorng, vioinput, viofs, pvpanic, viogpudo (each only where the media has a build).",
+        false,
+        || -> Array { AFTER_SETUP_DRIVERS.iter().map(|n| Dynamic::from(n.to_string())).collect() },
+    );
+    reg(
+        &mut m,
+        "first_logon_drivers",
+        &["drivers: Array", "guest_agent: bool", "Array"],
+        "The drivers to install at first logon: `drivers`, with vioserial (the guest agent's virtio-serial channel) first when `guest_agent` is true; each once.",
+        false,
+        |drivers: Array, guest_agent: bool| -> Array {
+            let names: Vec<String> = drivers.iter().map(|d| d.to_string()).collect();
+            after_setup_drivers(&names, guest_agent).into_iter().map(Dynamic::from).collect()
+        },
+    );
+    reg(
+        &mut m,
         "first_logon",
         &["spec: Map", "Blob"],
-        "Render first_logon.ps1 (PowerShell 2.0; UTF-8 with BOM) from guest_agent/openssh (Files or ()), guest_agent_dir/openssh_dir, authorized_keys, extra_commands: hash-checked installs, keys, then commands. Unknown keys are refused.",
+        "Render first_logon.ps1 (PowerShell 2.0; UTF-8 with BOM) from os, guest_agent/openssh (Files or ()), guest_agent_dir/openssh_dir, authorized_keys, extra_commands, drivers (names under drivers_dir): hash checks, drivers with pnputil, installs, sshd (package or built in), keys, commands, autologon off. Keys without any OpenSSH server are refused, naming `openssh`. Unknown keys are refused.",
         false,
         |nc: NativeCallContext, spec: Map| -> RhaiResult<Dynamic> {
-            let bytes = rr_at(&nc, first_logon(&spec).and_then(|f| f.render_bytes()))?;
+            let bytes = rr_at(&nc, first_logon(&spec).and_then(|(f, after)| f.render_bytes_with(&after)))?;
             Ok(Dynamic::from_blob(bytes))
         },
     );
     engine.register_static_module("unattend", m.into());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_agent_channel_comes_first_and_once() {
+        let given: Vec<String> = ["Balloon", "VIOSERIAL", "balloon", " "]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(after_setup_drivers(&given, true), ["vioserial", "Balloon"]);
+        assert_eq!(after_setup_drivers(&given, false), ["Balloon", "VIOSERIAL"]);
+        assert!(after_setup_drivers(&[], false).is_empty());
+    }
 }
