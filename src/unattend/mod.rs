@@ -64,6 +64,53 @@ pub const AFTER_SETUP_DRIVERS: [&str; 6] = [
 /// the agent whenever the agent is.
 pub const GUEST_AGENT_CHANNEL_DRIVER: &str = "vioserial";
 
+/// The drivers installed at first logon: `drivers`, with [`GUEST_AGENT_CHANNEL_DRIVER`] first
+/// when the guest agent is installed; each name once (case-insensitively), blanks dropped.
+pub fn first_logon_drivers(drivers: &[String], guest_agent: bool) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let first = guest_agent.then(|| GUEST_AGENT_CHANNEL_DRIVER.to_string());
+    for d in first.into_iter().chain(drivers.iter().cloned()) {
+        if !d.trim().is_empty() && !out.iter().any(|o| o.eq_ignore_ascii_case(&d)) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// Whether to bypass the Windows 11 hardware checks: `auto` where the version checks the
+/// hardware (Windows 11), `true` (an error later for a version without the checks), `false`.
+pub fn win11_bypass(choice: &str, os: &str) -> Result<bool> {
+    match choice.trim().to_ascii_lowercase().as_str() {
+        "auto" => Ok(versions::has(os, versions::Setting::Win11Bypass)),
+        "true" => Ok(true),
+        "false" => Ok(false),
+        other => Err(Error::invalid(format!(
+            "win11_bypass `{other}` is not auto, true or false"
+        ))),
+    }
+}
+
+/// Whether the guest agent is installed for `arch`: virtio-win ships none for ARM64, so there
+/// it is left out with a warning when it was only the default, and refused when the user
+/// asked for it (`user_set`). Returns the decision and the warning to raise, if any.
+pub fn guest_agent_for(arch: Arch, wanted: bool, user_set: bool) -> Result<(bool, Option<String>)> {
+    if !wanted || arch != Arch::Arm64 {
+        return Ok((wanted, None));
+    }
+    if user_set {
+        return Err(Error::invalid(
+            "guest_agent=true with arch arm64: virtio-win ships no ARM64 guest agent",
+        )
+        .with_help(
+            "drop --set guest_agent=true for arm64 (the default leaves it out with a warning)",
+        ));
+    }
+    Ok((
+        false,
+        Some("virtio-win ships no ARM64 guest agent: leaving it out (guest_agent=false silences this)".into()),
+    ))
+}
+
 /// `Ok` when `problems` is empty, else one error (`{what} has N problem(s)`) listing them all.
 fn validated(what: &str, problems: Vec<Error>) -> Result<()> {
     if problems.is_empty() {
@@ -74,4 +121,34 @@ fn validated(what: &str, problems: Vec<Error>) -> Result<()> {
         format!("{what} has {n} problem{}", if n == 1 { "" } else { "s" }),
         problems,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_agent_channel_comes_first_and_once() {
+        let given: Vec<String> = ["Balloon", "VIOSERIAL", "balloon", " "]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        assert_eq!(first_logon_drivers(&given, true), ["vioserial", "Balloon"]);
+        assert_eq!(first_logon_drivers(&given, false), ["Balloon", "VIOSERIAL"]);
+        assert!(first_logon_drivers(&[], false).is_empty());
+    }
+
+    #[test]
+    fn the_arm64_agent_is_left_out_by_default_and_refused_when_asked_for() {
+        assert_eq!(
+            guest_agent_for(Arch::Amd64, true, true).unwrap(),
+            (true, None)
+        );
+        let (agent, warning) = guest_agent_for(Arch::Arm64, true, false).unwrap();
+        assert!(!agent && warning.is_some_and(|w| w.contains("ARM64")));
+        assert!(guest_agent_for(Arch::Arm64, true, true).is_err());
+        assert!(win11_bypass("auto", "w11").unwrap());
+        assert!(!win11_bypass("AUTO", "w10").unwrap());
+        assert!(win11_bypass("maybe", "w11").is_err());
+    }
 }

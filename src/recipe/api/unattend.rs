@@ -12,7 +12,7 @@ use crate::recipe::strict;
 use crate::unattend::versions::{self, Setting};
 use crate::unattend::{
     AfterSetup, AnswerFile, Firmware, FirstLogon, ImageSelector, MediaDriver, MediaFile, OpenSsh,
-    OpenSshKind, AFTER_SETUP_DRIVERS, GUEST_AGENT_CHANNEL_DRIVER,
+    OpenSshKind, AFTER_SETUP_DRIVERS,
 };
 
 /// The answer file described by the recipe's parameters (see `windows-unattend`).
@@ -58,21 +58,14 @@ fn answer_file(p: &Params) -> Result<AnswerFile> {
     Ok(a)
 }
 
-/// `win11_bypass`: `auto` (the default) bypasses where the version checks the hardware
-/// (Windows 11), `true` asks for it (an error elsewhere), `false` never; a flag is taken as is.
+/// `win11_bypass` as declared (`auto|true|false`, or a flag in an older recipe).
 fn win11_bypass(p: &Params, os: &str) -> Result<bool> {
     let v = p.get("win11_bypass")?;
-    if let Ok(b) = v.as_bool() {
-        return Ok(b);
-    }
-    match v.to_string().to_ascii_lowercase().as_str() {
-        "auto" => Ok(versions::has(os, Setting::Win11Bypass)),
-        "true" => Ok(true),
-        "false" => Ok(false),
-        other => Err(Error::invalid(format!(
-            "win11_bypass `{other}` is not auto, true or false"
-        ))),
-    }
+    let choice = match v.as_bool() {
+        Ok(b) => b.to_string(),
+        Err(_) => v.to_string(),
+    };
+    crate::unattend::win11_bypass(&choice, os)
 }
 
 /// The media path and SHA-256 of the single file in `files` placed under `dir`.
@@ -201,21 +194,26 @@ fn first_logon(spec: &Map) -> Result<(FirstLogon, AfterSetup)> {
     Ok((f, after))
 }
 
-/// `drivers` (or, when empty, none) with the guest agent's channel driver first when
-/// `guest_agent` is set; each name once, compared case-insensitively.
-fn after_setup_drivers(drivers: &[String], guest_agent: bool) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let first = guest_agent.then(|| GUEST_AGENT_CHANNEL_DRIVER.to_string());
-    for d in first.into_iter().chain(drivers.iter().cloned()) {
-        if !d.trim().is_empty() && !out.iter().any(|o| o.eq_ignore_ascii_case(&d)) {
-            out.push(d);
-        }
-    }
-    out
-}
-
-pub(super) fn register(engine: &mut Engine, _ctx: &Ctx) {
+pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
     let mut m = Module::new();
+    let c = ctx.clone();
+    reg(
+        &mut m,
+        "guest_agent",
+        &["p: Params", "bool"],
+        "Whether to install the QEMU guest agent for p.arch: p.guest_agent, except on ARM64 (virtio-win ships none there): left out with a warning by default, refused when the user set guest_agent=true.",
+        false,
+        move |nc: NativeCallContext, p: Params| -> RhaiResult<bool> {
+            let run = c.get()?;
+            let arch = rr_at(&nc, p.str("arch").and_then(|a| Arch::from_user(&a)))?;
+            let wanted = rr_at(&nc, p.flag("guest_agent"))?;
+            let (agent, warning) = rr_at(&nc, crate::unattend::guest_agent_for(arch, wanted, p.user_set("guest_agent")))?;
+            if let Some(w) = warning {
+                run.warn(w);
+            }
+            Ok(agent)
+        },
+    );
     reg(
         &mut m,
         "answer_file",
@@ -251,7 +249,7 @@ pub(super) fn register(engine: &mut Engine, _ctx: &Ctx) {
         false,
         |drivers: Array, guest_agent: bool| -> Array {
             let names: Vec<String> = drivers.iter().map(|d| d.to_string()).collect();
-            after_setup_drivers(&names, guest_agent).into_iter().map(Dynamic::from).collect()
+            crate::unattend::first_logon_drivers(&names, guest_agent).into_iter().map(Dynamic::from).collect()
         },
     );
     reg(
@@ -266,20 +264,4 @@ pub(super) fn register(engine: &mut Engine, _ctx: &Ctx) {
         },
     );
     engine.register_static_module("unattend", m.into());
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_agent_channel_comes_first_and_once() {
-        let given: Vec<String> = ["Balloon", "VIOSERIAL", "balloon", " "]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
-        assert_eq!(after_setup_drivers(&given, true), ["vioserial", "Balloon"]);
-        assert_eq!(after_setup_drivers(&given, false), ["Balloon", "VIOSERIAL"]);
-        assert!(after_setup_drivers(&[], false).is_empty());
-    }
 }
