@@ -261,8 +261,6 @@ fn a_params_file_sets_typed_values_under_the_command_line() {
         "p.json",
         r#"{"os": "w10", "arches": ["amd64"], "version": "9.9"}"#,
     );
-    let s = user.recipe(w.path(), "virtio-win-full", &w.path().join("o"), &[]);
-    drop(s);
     let out = w.path().join("pj");
     let r = user
         .run(
@@ -289,6 +287,15 @@ fn a_params_file_sets_typed_values_under_the_command_line() {
     assert!(
         !files.iter().any(|f| f.starts_with("drivers/x86/")),
         "{files:?}"
+    );
+    // The w10 build, not the recipe's default w7 one.
+    let media = w.path().join("media");
+    extract_iso(&s.get("aero-guest-tools.iso").path, &media);
+    let shipped = std::fs::read(media.join("drivers/amd64/viostor/viostor.inf")).unwrap();
+    let w10 = std::fs::read(virtio_win_example().join("viostor/w10/amd64/viostor.inf")).unwrap();
+    assert!(
+        shipped == w10,
+        "the params file's os=w10 must choose the w10 build"
     );
     let manifest = std::fs::read_to_string(&s.get("manifest.json").path).unwrap();
     assert!(
