@@ -67,9 +67,7 @@ pub fn run(
 ) -> Result<RunSummary> {
     let mut all = Vec::new();
     if let Some(path) = params_file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| Error::io("read the params file", path, e).usage())?;
-        all = params::settings_from_json(path, &text)?;
+        all = params::settings_from_file(path)?;
     }
     all.extend(params::parse_settings(settings)?);
     let settings = all;

@@ -51,6 +51,37 @@ impl Setting {
     }
 }
 
+/// A params file larger than this is refused (parameters are a few hundred bytes).
+const PARAMS_FILE_MAX: u64 = 1 << 20;
+
+/// Read a `--params` file (at most 1 MiB, a regular file) and return its members.
+pub fn settings_from_file(path: &std::path::Path) -> Result<Vec<Setting>> {
+    use std::io::Read;
+    let usage = |e: Error| e.usage();
+    let f =
+        std::fs::File::open(path).map_err(|e| usage(Error::io("open the params file", path, e)))?;
+    let meta = f
+        .metadata()
+        .map_err(|e| usage(Error::io("read the params file", path, e)))?;
+    if !meta.is_file() {
+        return Err(usage(Error::invalid(format!(
+            "params file {} is not a regular file",
+            path.display()
+        ))));
+    }
+    let mut text = String::new();
+    f.take(PARAMS_FILE_MAX + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| usage(Error::io("read the params file", path, e)))?;
+    if text.len() as u64 > PARAMS_FILE_MAX {
+        return Err(usage(Error::invalid(format!(
+            "params file {} is over 1 MiB; a params file holds a few parameters",
+            path.display()
+        ))));
+    }
+    settings_from_json(path, &text)
+}
+
 /// The members of a `--params` file: a JSON object of parameter names to values (strings,
 /// numbers, booleans, arrays, `null` for none). `what` names the file in messages.
 pub fn settings_from_json(what: &std::path::Path, text: &str) -> Result<Vec<Setting>> {

@@ -529,3 +529,24 @@ fn the_readme_recipe_table_names_every_declared_parameter() {
         previous = input;
     }
 }
+
+#[test]
+fn hostile_params_files_are_usage_errors_naming_the_file() {
+    let user = User::new();
+    let w = tempdir();
+    let big = w.path().join("big.json");
+    std::fs::write(&big, " ".repeat(2 << 20)).unwrap();
+    let truncated = write(w.path(), "trunc.json", "{\"os\": ");
+    let list = write(w.path(), "list.json", "[\"os=w10\"]");
+    for (file, says) in [
+        (big.display().to_string(), "over 1 MiB"),
+        (truncated, "trunc.json:"),
+        (list, "a JSON object"),
+        ("/dev/zero".to_string(), "not a regular file"),
+    ] {
+        user.run(w.path(), &["run", "virtio-win-full", "--params", &file])
+            .exits(2)
+            .says(&[says]);
+    }
+    assert!(!w.path().join("out").exists());
+}
