@@ -1,6 +1,6 @@
 //! autounattend.xml: parsed back with an XML parser (roxmltree) and checked by xmllint.
 
-use std::process::Command;
+use crate::util::xmllint;
 
 use aero_recipe::arch::Arch;
 use aero_recipe::unattend::{AnswerFile, Firmware, ImageSelector};
@@ -25,24 +25,6 @@ fn render(a: &AnswerFile) -> String {
     );
     xmllint(&xml);
     xml
-}
-
-fn xmllint(xml: &str) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("autounattend.xml");
-    std::fs::write(&path, xml).unwrap();
-    let out = Command::new("xmllint")
-        .arg("--noout")
-        .arg(&path)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("xmllint is needed by this test ({e}); install it with scripts/install-deps")
-        });
-    assert!(
-        out.status.success(),
-        "xmllint rejected the answer file:\n{}\n{xml}",
-        String::from_utf8_lossy(&out.stderr)
-    );
 }
 
 fn named<'a, 'i>(doc: &'a Document<'i>, name: &str) -> Vec<Node<'a, 'i>> {

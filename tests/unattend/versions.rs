@@ -8,7 +8,6 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::Command;
 
 use aero_recipe::arch::Arch;
 use aero_recipe::unattend::{
@@ -17,32 +16,13 @@ use aero_recipe::unattend::{
 };
 use roxmltree::Document;
 
-use crate::util::{aero, repo, tempdir, tree};
+use crate::util::{aero, repo, tempdir, tree, xmllint};
 
 const SHA_A: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 const SHA_B: &str = "fedcba9876543210fedcba9876543210fedcba9876543210fedcba9876543210";
 const KEY: &str =
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGhsd2Jlc3RrZXlldmVyZm9ydGVzdGluZ3M= user@host";
 const PRODUCT_KEY: &str = "VK7JG-NPHTM-C97JM-9MPGT-3V66T";
-
-/// xmllint must accept `xml`; a missing xmllint fails the test (scripts/install-deps has it).
-fn xmllint(xml: &str) {
-    let dir = tempdir();
-    let path = dir.path().join("autounattend.xml");
-    std::fs::write(&path, xml).unwrap();
-    let out = Command::new("xmllint")
-        .arg("--noout")
-        .arg(&path)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("xmllint is needed by this test ({e}); install it with scripts/install-deps")
-        });
-    assert!(
-        out.status.success(),
-        "xmllint rejected the answer file:\n{}\n{xml}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
 
 /// tree-sitter-powershell must parse `script` without an error or missing node.
 fn tree_sitter_parses(what: &str, script: &str) {

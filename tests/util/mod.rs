@@ -118,3 +118,23 @@ pub fn sha256sum(p: &Path) -> String {
     let out = tool_ok(tool("sha256sum").arg(p));
     out.split_whitespace().next().unwrap().to_string()
 }
+
+/// xmllint must accept `xml` as well-formed; a missing xmllint fails the test loudly
+/// (scripts/install-deps installs it).
+pub fn xmllint(xml: &str) {
+    let dir = tempdir();
+    let path = dir.path().join("document.xml");
+    fs::write(&path, xml).unwrap();
+    let out = std::process::Command::new("xmllint")
+        .arg("--noout")
+        .arg(&path)
+        .output()
+        .unwrap_or_else(|e| {
+            panic!("xmllint is needed by this test ({e}); install it with scripts/install-deps")
+        });
+    assert!(
+        out.status.success(),
+        "xmllint rejected the document:\n{}\n{xml}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
