@@ -70,7 +70,8 @@ pub fn error_json(e: &aero_recipe::Error) -> serde_json::Value {
     })
 }
 
-/// Print an error with its source snippet, help and related problems on stderr.
+/// Print an error on stderr as one block: its line, then each of its problems (with source
+/// snippet and help) indented below it, every problem shown, none cut.
 pub fn render_error(e: &Error) {
     let handler = if std::io::stderr().is_terminal() {
         miette::GraphicalReportHandler::new()
@@ -79,9 +80,25 @@ pub fn render_error(e: &Error) {
         miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
             .with_wrap_lines(false)
     };
-    let mut out = String::new();
-    if handler.render_report(&mut out, e).is_err() {
-        out = e.to_string();
+    let render = |d: &dyn miette::Diagnostic| {
+        let mut out = String::new();
+        if handler.render_report(&mut out, d).is_err() {
+            out = d.to_string();
+        }
+        out
+    };
+    let problems = e.problems();
+    if problems.len() <= 1 {
+        eprintln!("error: {}", render(e).trim_start());
+        return;
     }
-    eprintln!("error: {}", out.trim_start());
+    let mut block = format!("error: {e}\n");
+    for p in problems {
+        for line in render(p).trim().lines() {
+            block.push_str("    ");
+            block.push_str(line);
+            block.push('\n');
+        }
+    }
+    eprint!("{block}");
 }
