@@ -338,6 +338,14 @@ fn check_finds_unknown_functions_methods_and_parameters_before_running() {
         .says(&calls)
         .says(&["`p.mytools`"]);
     assert!(r.stderr.contains("typos.rhai:5:"), "{}", r.stderr);
+    // One block: one error line, every problem indented below it.
+    assert_eq!(
+        r.stderr.lines().filter(|l| l.starts_with("error:")).count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("Error:"), "{}", r.stderr);
     user.run(w.path(), &["run", "typos.rhai"])
         .exits(1)
         .says(&calls);
