@@ -207,9 +207,11 @@ pub fn input_record(path: &Path) -> Result<Value> {
     Ok(serde_json::json!({ "path": name, "sha256": sha256 }))
 }
 
-/// This tool as an input: `{"name": "aero-recipe", "version": "<crate version>"}`.
+/// This tool as an input: `{"name": "aero-recipe", "release": "<crate version>"}`. Not
+/// `version`: that key is the package's alone, because Aero's `setup.cmd` falls back to reading
+/// every `"version"` line of manifest.json when PowerShell is missing.
 pub fn tool_record() -> Value {
-    serde_json::json!({ "name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION") })
+    serde_json::json!({ "name": env!("CARGO_PKG_NAME"), "release": env!("CARGO_PKG_VERSION") })
 }
 
 #[cfg(test)]

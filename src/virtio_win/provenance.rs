@@ -37,7 +37,9 @@ pub struct Provenance {
     /// For a directory: SHA-256 over the sorted lines `path NUL sha256-of-file LF` of every
     /// file, so the same tree gives the same digest anywhere.
     pub tree_sha256: Option<String>,
-    /// Upstream version, where one is known.
+    /// Upstream version, where one is known. Recorded as `upstream_version`: in manifest.json
+    /// the key `version` is the package's alone (guest scripts read every `"version"` line).
+    #[serde(rename = "upstream_version")]
     pub version: Option<String>,
     /// Where the version came from: `data/info.json`, `volume label` or `name`.
     pub version_from: Option<String>,

@@ -553,3 +553,27 @@ fn hostile_params_files_are_usage_errors_naming_the_file() {
     }
     assert!(!w.path().join("out").exists());
 }
+
+#[test]
+fn every_version_line_of_the_manifest_is_the_package_version() {
+    // Aero's setup.cmd, without PowerShell, reads every line with a "version" key.
+    let user = User::new();
+    let w = tempdir();
+    let s = user.recipe(
+        w.path(),
+        "virtio-win-full",
+        &w.path().join("o"),
+        &["version=4.5.6"],
+    );
+    let manifest = std::fs::read_to_string(&s.get("manifest.json").path).unwrap();
+    let lines: Vec<&str> = manifest
+        .lines()
+        .filter(|l| l.contains("\"version\""))
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(lines[0].contains("\"4.5.6\""), "{lines:?}");
+    assert!(
+        manifest.contains("\"upstream_version\"") && manifest.contains("\"release\""),
+        "{manifest}"
+    );
+}

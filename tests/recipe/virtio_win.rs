@@ -85,7 +85,7 @@ fn virtio_win_full_on_an_iso_gives_the_media_it_gives_on_the_tree() {
         assert_eq!(vw["kind"], "iso", "{maker}: provenance {vw}");
         assert_eq!(vw["sha256"], sha256sum(&iso).as_str(), "{maker}: {vw}");
         assert_eq!(vw["volume_id"], LABEL, "{maker}: {vw}");
-        assert_eq!(vw["version"], "0.1.285", "{maker}: {vw}");
+        assert_eq!(vw["upstream_version"], "0.1.285", "{maker}: {vw}");
         assert_eq!(
             vw["size"],
             std::fs::metadata(&iso).unwrap().len(),
@@ -213,7 +213,7 @@ fn any_os_and_architecture_including_arm64_and_aliases() {
     let vw = &read_json(&out.join("manifest.json"))["inputs"]["virtio_win"];
     assert_eq!(vw["volume_id"], LABEL);
     assert_eq!(vw["sha256"], sha256sum(&iso).as_str());
-    assert_eq!(vw["version"], "0.1.285");
+    assert_eq!(vw["upstream_version"], "0.1.285");
 
     // 2k22 has no directory of its own in the example: the w10 builds stand in.
     for (a, b) in [("w10", "w11"), ("w10", "2k25")] {
