@@ -5,6 +5,7 @@
 //! Recipes ([`recipe`]) orchestrate these pieces from Rhai.
 
 pub mod arch;
+pub mod build_date;
 pub mod ci_packages;
 pub mod contract;
 pub mod devices_cmd;

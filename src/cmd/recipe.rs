@@ -93,6 +93,9 @@ pub fn run(ctx: &Context, a: &RunArgs) -> Result<ExitCode> {
                 o.sha256
             );
         }
+        if let Some(from) = &summary.source_date_epoch_from {
+            eprintln!("timestamps from {from}");
+        }
         if !summary.warnings.is_empty() {
             eprintln!("{} warning(s)", summary.warnings.len());
         }

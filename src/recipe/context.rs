@@ -41,6 +41,9 @@ pub struct RunSummary {
     pub outputs: Vec<OutputFile>,
     /// Every warning raised.
     pub warnings: Vec<String>,
+    /// Where the timestamps came from (`--set source_date_epoch`, the environment, git HEAD).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_date_epoch_from: Option<String>,
 }
 
 /// State shared by the API functions during one run.
@@ -65,6 +68,8 @@ pub struct RunContext {
     pub warnings: RefCell<Vec<String>>,
     /// Outputs written so far.
     pub outputs: RefCell<Vec<OutputFile>>,
+    /// Where `source_date_epoch()` took the default timestamp from.
+    pub date_from: RefCell<Option<String>>,
     /// The phase shown by [`RunContext::progress`], if any.
     pub spinner: RefCell<Option<indicatif::ProgressBar>>,
     /// Directories the run may write into (from `out_dir` and `*_out_dir` parameters).
@@ -93,6 +98,7 @@ impl RunContext {
             outputs: RefCell::default(),
             output_roots: RefCell::default(),
             spinner: RefCell::default(),
+            date_from: RefCell::default(),
         }
     }
 

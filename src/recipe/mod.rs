@@ -83,10 +83,18 @@ pub fn run(
             ));
         }
     }
+    let params = ctx.params.borrow();
+    let date_from = match params.as_ref() {
+        Some(p) if p.user_set("source_date_epoch") => {
+            Some("the source_date_epoch parameter".to_string())
+        }
+        _ => ctx.date_from.borrow().clone(),
+    };
     let summary = RunSummary {
         recipe: ctx.recipe.display.clone(),
         outputs: ctx.outputs.borrow().clone(),
         warnings: ctx.warnings.borrow().clone(),
+        source_date_epoch_from: date_from,
     };
     Ok(summary)
 }

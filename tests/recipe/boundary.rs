@@ -577,3 +577,54 @@ fn every_version_line_of_the_manifest_is_the_package_version() {
         "{manifest}"
     );
 }
+
+#[test]
+fn without_an_epoch_the_dates_come_from_the_git_head_commit_and_the_summary_says_so() {
+    let user = User::new();
+    let w = tempdir();
+    let repo_dir = w.path().join("team");
+    std::fs::create_dir_all(&repo_dir).unwrap();
+    let git = |args: &[&str]| {
+        tool_ok(
+            tool("git")
+                .args(args)
+                .current_dir(&repo_dir)
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+                .env("GIT_COMMITTER_DATE", "@1712345678 +0000")
+                .env("GIT_AUTHOR_DATE", "@1712345678 +0000"),
+        )
+    };
+    git(&["init", "-q"]);
+    std::fs::write(repo_dir.join("README"), "x").unwrap();
+    git(&["add", "README"]);
+    git(&["commit", "-q", "-m", "first"]);
+    let out = repo_dir.join("out");
+    let mut cmd = user.cmd_sde(
+        &repo_dir,
+        None,
+        &[
+            "run",
+            "virtio-win-full",
+            "--json",
+            "--set",
+            &format!("out_dir={}", out.display()),
+        ],
+    );
+    let r = run(&mut cmd).ok();
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(
+        v["source_date_epoch_from"]
+            .as_str()
+            .unwrap()
+            .contains("git"),
+        "{v}"
+    );
+    let manifest = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+    assert!(
+        manifest.contains("\"source_date_epoch\": 1712345678"),
+        "{manifest}"
+    );
+}

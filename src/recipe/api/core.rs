@@ -6,28 +6,22 @@ use super::{reg, Ctx};
 use crate::error::Error;
 use crate::recipe::errors::{rr, RhaiResult};
 
-/// `SOURCE_DATE_EPOCH` from the environment, 0 when unset.
-pub fn env_source_date_epoch() -> crate::Result<i64> {
-    match std::env::var("SOURCE_DATE_EPOCH") {
-        Ok(v) if !v.trim().is_empty() => v.trim().parse::<i64>().map_err(|_| {
-            Error::invalid(format!(
-                "SOURCE_DATE_EPOCH=`{v}` is not a number of seconds since 1970"
-            ))
-            .with_help("set it to an integer such as 1700000000, or unset it (0 is used)")
-        }),
-        _ => Ok(0),
-    }
-}
-
 pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
     let mut m = Module::new();
+    let c = ctx.clone();
     reg(
         &mut m,
         "source_date_epoch",
         &["i64"],
-        "The build timestamp: the SOURCE_DATE_EPOCH environment variable, or 0 when unset.",
+        "The default build timestamp: the SOURCE_DATE_EPOCH environment variable, else the HEAD commit time of the working directory's git repository, else 0 (the run summary says which).",
         true,
-        || -> RhaiResult<i64> { rr(env_source_date_epoch()) },
+        move || -> RhaiResult<i64> {
+            let run = c.get()?;
+            let cwd = rr(std::env::current_dir().map_err(|e| Error::io("read", "the working directory", e)))?;
+            let (n, from) = rr(crate::build_date::default_epoch(&cwd))?;
+            *run.date_from.borrow_mut() = Some(from);
+            Ok(n)
+        },
     );
     let c = ctx.clone();
     reg(
