@@ -25,8 +25,10 @@ pub const ROOT_FILES: [&str; 6] = [
     "THIRD_PARTY_NOTICES.md",
 ];
 
-/// Top-level directories of the guest-tools tree that ship (besides the root files).
-pub const SHIPPED_DIRS: [&str; 4] = ["config", "certs", "licenses", "tools"];
+/// Top-level directories of the guest-tools tree that ship (besides the root files). `drivers/`
+/// is there for notes such as Aero's `drivers/README.md` (the earlier packager ships them); a
+/// file there that a driver package also ships is an error naming the path.
+pub const SHIPPED_DIRS: [&str; 5] = ["config", "certs", "drivers", "licenses", "tools"];
 
 /// The file the recipes generate from the device contract; a copy in the tree is replaced.
 pub const DEVICES_CMD: &str = "config/devices.cmd";
@@ -247,6 +249,7 @@ mod tests {
             ("certs/README.md", "x"),
             ("certs/old.cer", "cert"),
             ("licenses/a.txt", "l"),
+            ("drivers/README.md", "about the drivers"),
             ("tools/t.exe", "t"),
             ("tools/t.pdb", "symbols"),
             ("stray.txt", "not shipped"),
@@ -270,6 +273,7 @@ mod tests {
         assert!(!p.iter().any(|p| p.ends_with(".cer")), "{p:?}");
         assert!(
             p.contains(&"certs/README.md")
+                && p.contains(&"drivers/README.md")
                 && p.contains(&"tools/t.exe")
                 && p.contains(&"licenses/a.txt")
         );
