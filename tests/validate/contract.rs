@@ -169,7 +169,7 @@ fn every_contract_mistake_is_reported_at_its_field() {
       "virtio_device_type": 1
     },
     {
-      "device": "gpu",
+      "device": "virtio-gpu",
       "pci_vendor_id": "0x1AF4",
       "pci_device_id": "0x1050",
       "hardware_id_patterns": ["PCI\\VEN_1AF4&DEV_1050"],
@@ -204,6 +204,31 @@ fn every_contract_mistake_is_reported_at_its_field() {
     has(&errs, "c.json:27:5:", "needs `virtio_device_type`");
     has(&errs, "c.json:36:17:", "same devices.cmd variables");
     assert_eq!(errs.len(), 15, "{errs:#?}");
+}
+
+/// Aero's current contract has an `aero-virtio-input-tablet` entry (vendor 0x1AF4) without
+/// `virtio_device_type`: its schema does not require it, and its validator asks it only of
+/// devices named `virtio-*`.
+#[test]
+fn a_virtio_vendor_device_not_named_virtio_may_omit_its_type() {
+    let text = r#"{
+  "schema_version": 1,
+  "contract_name": "aero",
+  "contract_version": "1.0.6",
+  "devices": [
+    {
+      "device": "aero-virtio-input-tablet",
+      "pci_vendor_id": "0x1AF4",
+      "pci_device_id": "0x1052",
+      "hardware_id_patterns": ["PCI\\VEN_1AF4&DEV_1052&SUBSYS_00121AF4&REV_01"],
+      "driver_service_name": "aero_virtio_input",
+      "inf_name": "aero_virtio_tablet.inf"
+    }
+  ]
+}"#;
+    let c = Contract::parse(Path::new("c.json"), text).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(c.devices.len(), 1);
+    assert_eq!(c.devices[0].virtio_device_type, None);
 }
 
 #[test]
