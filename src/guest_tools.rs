@@ -186,6 +186,10 @@ pub fn media(dir: &Path, policy: SigningPolicy, cert: Option<&Path>) -> Result<M
             continue;
         }
         if top == "certs" && is_cert(&f.rel) {
+            if let Some(why) = crate::keys::check_certificate_file(&f.path)? {
+                problems.push(Error::invalid(why));
+                continue;
+            }
             if policy != SigningPolicy::Test {
                 continue;
             }
@@ -200,6 +204,12 @@ pub fn media(dir: &Path, policy: SigningPolicy, cert: Option<&Path>) -> Result<M
                 "certificate {} must be a .cer, .crt or .p7b file",
                 c.display()
             )));
+        } else if let Some(why) = crate::keys::check_certificate_file(c)? {
+            problems.push(Error::invalid(why).with_help(
+                "pass the signing certificate alone (export it without its private key)",
+            ));
+            // Given but refused: that is the problem to report, not a missing certificate.
+            certs += 1;
         } else if m.get(&format!("certs/{name}")).is_some() {
             problems.push(Error::invalid(format!(
                 "certificate `{name}` is both in {}/certs and given as cert",
@@ -238,6 +248,9 @@ pub fn media(dir: &Path, policy: SigningPolicy, cert: Option<&Path>) -> Result<M
 mod tests {
     use super::*;
 
+    /// A minimal DER certificate shape (the certificate check reads certs/ files).
+    const CERT: &[u8] = &[0x30, 0x06, 0x30, 0x04, 0xa0, 0x02, 0x02, 0x00];
+
     fn tree() -> tempfile::TempDir {
         let d = tempfile::tempdir().unwrap();
         for f in ROOT_FILES {
@@ -247,7 +260,6 @@ mod tests {
             ("config/README.md", "x"),
             ("config/devices.cmd", "stale"),
             ("certs/README.md", "x"),
-            ("certs/old.cer", "cert"),
             ("licenses/a.txt", "l"),
             ("drivers/README.md", "about the drivers"),
             ("tools/t.exe", "t"),
@@ -258,6 +270,7 @@ mod tests {
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, body).unwrap();
         }
+        std::fs::write(d.path().join("certs/old.cer"), CERT).unwrap();
         d
     }
 
@@ -284,7 +297,7 @@ mod tests {
         );
 
         let extra = d.path().join("given.cer");
-        std::fs::write(&extra, "c").unwrap();
+        std::fs::write(&extra, CERT).unwrap();
         let m = media(d.path(), SigningPolicy::Test, Some(&extra)).unwrap();
         assert!(paths(&m).contains(&"certs/old.cer") && paths(&m).contains(&"certs/given.cer"));
         assert_eq!(
@@ -310,5 +323,25 @@ mod tests {
         assert!(all.iter().any(|p| p.contains("setup.cmd")));
         assert!(all.iter().any(|p| p.contains("signing.pfx")));
         assert!(all.iter().any(|p| p.contains("needs a certificate")));
+    }
+
+    #[test]
+    fn the_certificate_slot_and_certs_dir_take_only_certificates() {
+        let d = tree();
+        let combined = d.path().join("combined.crt");
+        std::fs::write(
+            &combined,
+            "-----BEGIN CERTIFICATE-----\nMAYwBKACAgA=\n-----END CERTIFICATE-----\n-----BEGIN PRIVATE KEY-----\nAA==\n-----END PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        let e = media(d.path(), SigningPolicy::Test, Some(&combined)).unwrap_err();
+        let all = format!("{:?}", e.problems());
+        assert!(
+            all.contains("combined.crt") && all.contains("after the certificate"),
+            "{all}"
+        );
+        std::fs::write(d.path().join("certs/bad.cer"), "not a certificate").unwrap();
+        let e = media(d.path(), SigningPolicy::None, None).unwrap_err();
+        assert!(format!("{:?}", e.problems()).contains("bad.cer"));
     }
 }

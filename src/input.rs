@@ -41,12 +41,10 @@ impl InputFile {
         self.path.rsplit('/').next().unwrap_or(&self.path)
     }
 
-    /// Whether policy ships, skips or refuses this file (only `.der` files are read, their
-    /// first bytes), with `allow`'s re-includes.
+    /// Whether policy ships, skips or refuses this file, with `allow`'s re-includes (a file
+    /// that would ship is streamed once to look for private keys by content).
     pub fn decision(&self, allow: &Allow) -> Result<Decision> {
-        policy::decide(&self.path, allow, || {
-            self.source.head(crate::keys::HEAD_BYTES)
-        })
+        policy::decide(&self.path, allow, || self.source.open())
     }
 }
 

@@ -92,20 +92,48 @@ pub fn extension(rel: &str) -> Option<String> {
 
 /// Decide whether the file at the `/`-separated tree-relative `rel` ships.
 ///
-/// Refusals win over everything (a key is refused even inside a skipped directory); `.der`
-/// files are judged by content through `head`, which returns the file's first bytes.
-pub fn decide(
+/// Refusals win over everything: a key extension is refused even inside a skipped directory.
+/// A file that would ship is then judged by content ([`crate::keys::content_refusal`]): `open`
+/// gives its bytes, which are streamed once (skipped files are not read).
+pub fn decide<R: Read>(
     rel: &str,
     allow: &Allow,
-    head: impl FnOnce() -> Result<Vec<u8>>,
+    open: impl FnOnce() -> Result<R>,
 ) -> Result<Decision> {
     let ext = extension(rel);
-    if let Some(e) = ext.as_deref() {
-        if let Some(why) = crate::keys::key_refusal(rel, e, head)? {
-            return Ok(Decision::Refuse(why));
-        }
+    if let Some(why) = ext
+        .as_deref()
+        .and_then(|e| crate::keys::extension_refusal(rel, e))
+    {
+        return Ok(Decision::Refuse(why));
     }
+    let decision = decide_by_name(rel, allow, ext.as_deref());
+    if decision != Decision::Ship {
+        return Ok(decision);
+    }
+    Ok(
+        match crate::keys::content_refusal(rel, ext.as_deref(), open)? {
+            Some(why) => Decision::Refuse(why),
+            None => Decision::Ship,
+        },
+    )
+}
 
+/// Why the file at `rel` must never ship, by name or by content, if so (for files the user
+/// names one by one, to which the skip rules do not apply).
+pub fn refusal<R: Read>(rel: &str, open: impl FnOnce() -> Result<R>) -> Result<Option<String>> {
+    let ext = extension(rel);
+    if let Some(why) = ext
+        .as_deref()
+        .and_then(|e| crate::keys::extension_refusal(rel, e))
+    {
+        return Ok(Some(why));
+    }
+    crate::keys::content_refusal(rel, ext.as_deref(), open)
+}
+
+/// [`decide`] by name only: ship or skip (junk, build outputs, sources), with re-includes.
+fn decide_by_name(rel: &str, allow: &Allow, ext: Option<&str>) -> Decision {
     // The one junk rule (fswalk), on every component: the first junk component says why.
     let junk = rel
         .split('/')
@@ -118,7 +146,7 @@ pub fn decide(
         };
         Some((why, false))
     } else {
-        match ext.as_deref() {
+        match ext {
             Some(e) if BUILD_OUTPUT_EXTENSIONS.contains(&e) => {
                 Some((format!("`{rel}` is a debug/build output (`.{e}`)"), true))
             }
@@ -130,33 +158,34 @@ pub fn decide(
         }
     };
     let Some((reason, by_extension)) = skip else {
-        return Ok(Decision::Ship);
+        return Decision::Ship;
     };
     if allow.path_regexes.iter().any(|r| r.is_match(rel)) {
-        return Ok(Decision::Ship);
+        return Decision::Ship;
     }
     if by_extension {
-        if let Some(e) = ext.as_deref() {
+        if let Some(e) = ext {
             if allow.extensions.iter().any(|a| a == e) {
-                return Ok(Decision::Ship);
+                return Decision::Ship;
             }
         }
-        return Ok(Decision::Skip(format!(
+        return Decision::Skip(format!(
             "{reason}; re-include it with the spec's allow_extensions or allow_path_regexes"
-        )));
+        ));
     }
-    Ok(Decision::Skip(format!(
+    Decision::Skip(format!(
         "{reason}; re-include it with the spec's allow_path_regexes"
-    )))
+    ))
 }
 
 /// Every file under `dir` that ships with the default rules (no re-includes), plus every problem:
-/// what [`walk`] reports and each refused file. Only `.der` files are read (their first bytes).
+/// what [`walk`] reports and each refused file. Every file that would ship is read once (keys by
+/// content).
 pub fn shipped_files(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Error>)> {
     let (files, mut problems) = walk(dir)?;
     let mut shipped = Vec::with_capacity(files.len());
     for f in files {
-        match decide(&f.rel, &Allow::none(), || read_head(&f.path))? {
+        match decide(&f.rel, &Allow::none(), || open_file(&f.path))? {
             Decision::Ship => shipped.push(f),
             Decision::Skip(_) => {}
             Decision::Refuse(why) => {
@@ -167,16 +196,12 @@ pub fn shipped_files(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Error>)> {
     Ok((shipped, problems))
 }
 
-/// The first bytes of the file at `path` (enough for [`crate::keys::der_kind`]).
-fn read_head(path: &Path) -> Result<Vec<u8>> {
-    let mut buf = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(crate::keys::HEAD_BYTES).read_to_end(&mut buf))
-        .map_err(|e| {
-            Error::invalid(format!("cannot read {}: {e}", path.display()))
-                .with_help("check that the file is readable")
-        })?;
-    Ok(buf)
+/// The file at `path`, opened for the content check.
+fn open_file(path: &Path) -> Result<std::fs::File> {
+    std::fs::File::open(path).map_err(|e| {
+        Error::invalid(format!("cannot read {}: {e}", path.display()))
+            .with_help("check that the file is readable")
+    })
 }
 
 #[cfg(test)]
@@ -185,7 +210,7 @@ mod tests {
     use crate::keys::KEY_EXTENSIONS;
 
     fn d(rel: &str) -> Decision {
-        decide(rel, &Allow::none(), || Ok(Vec::new())).unwrap()
+        decide(rel, &Allow::none(), || Ok(&b""[..])).unwrap()
     }
 
     #[test]
@@ -208,7 +233,7 @@ mod tests {
             path_regexes: &all,
         };
         assert!(matches!(
-            decide("a.pfx", &allow, || Ok(Vec::new())).unwrap(),
+            decide("a.pfx", &allow, || Ok(&b""[..])).unwrap(),
             Decision::Refuse(_)
         ));
     }
@@ -249,7 +274,7 @@ mod tests {
             extensions: &exts,
             path_regexes: &res,
         };
-        let dd = |rel: &str| decide(rel, &allow, || Ok(Vec::new())).unwrap();
+        let dd = |rel: &str| decide(rel, &allow, || Ok(&b""[..])).unwrap();
         assert_eq!(dd("x.PDB"), Decision::Ship);
         assert_eq!(dd("sub/main.c"), Decision::Ship);
         assert!(matches!(dd("main.c"), Decision::Skip(_)));
@@ -265,7 +290,7 @@ mod tests {
         let key = [
             0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01,
         ];
-        let refused = |b: Vec<u8>| decide("c.DER", &Allow::none(), || Ok(b)).unwrap();
+        let refused = |b: Vec<u8>| decide("c.DER", &Allow::none(), || Ok(&b[..])).unwrap();
         assert_eq!(refused(cert.to_vec()), Decision::Ship);
         assert!(matches!(refused(key.to_vec()), Decision::Refuse(_)));
         assert!(matches!(refused(b"junk".to_vec()), Decision::Refuse(_)));

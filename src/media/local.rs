@@ -44,14 +44,29 @@ pub fn add_local(media: &mut Media, dest: &str, path: &Path) -> Result<()> {
         }
         Ok(())
     } else {
-        media.add_file(&format!("{dest}/{}", base_name(path)?), path)
+        let name = base_name(path)?;
+        refuse_keys(&name, &Source::File(path.to_path_buf()), &path.display())?;
+        media.add_file(&format!("{dest}/{name}"), path)
     }
 }
 
-/// Put input files (name, bytes, size) under the media directory `dest`.
+/// An error if the file `name` (bytes in `source`, given as `given`) is private key material,
+/// by extension or by content.
+fn refuse_keys(name: &str, source: &Source, given: &dyn std::fmt::Display) -> Result<()> {
+    match crate::policy::refusal(name, || source.open())? {
+        Some(why) => Err(Error::invalid(format!("{given}: {why}")).with_help(
+            "private keys never go on media; give the certificate or file without the key",
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Put input files (name, bytes, size) under the media directory `dest` (private key
+/// material, by name or content, is refused).
 pub fn add_inputs(media: &mut Media, dest: &str, files: &[(String, Source, u64)]) -> Result<()> {
     let dest = dest.trim_matches('/');
     for (name, source, size) in files {
+        refuse_keys(name, source, &source.describe())?;
         media.add(&format!("{dest}/{name}"), source.clone(), *size)?;
     }
     Ok(())

@@ -1,3 +1,4 @@
+mod keys;
 mod output_atomic;
 mod output_interrupt;
 mod verify;
