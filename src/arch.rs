@@ -22,27 +22,36 @@ impl Arch {
     /// All architectures, in media order.
     pub const ALL: [Arch; 3] = [Arch::X86, Arch::Amd64, Arch::Arm64];
 
+    /// Every spelling users and input trees use, lower case, with its architecture.
+    const SPELLINGS: [(&'static str, Arch); 10] = [
+        ("x86", Arch::X86),
+        ("win32", Arch::X86),
+        ("i386", Arch::X86),
+        ("i686", Arch::X86),
+        ("amd64", Arch::Amd64),
+        ("x64", Arch::Amd64),
+        ("x86_64", Arch::Amd64),
+        ("x86-64", Arch::Amd64),
+        ("arm64", Arch::Arm64),
+        ("aarch64", Arch::Arm64),
+    ];
+
     /// Parse any spelling users and input trees use (case-insensitive):
     /// `x86 win32 i386 i686`, `amd64 x64 x86_64`, `arm64 aarch64`.
     pub fn parse(s: &str) -> Option<Arch> {
-        match s.to_ascii_lowercase().as_str() {
-            "x86" | "win32" | "i386" | "i686" => Some(Arch::X86),
-            "amd64" | "x64" | "x86_64" | "x86-64" => Some(Arch::Amd64),
-            "arm64" | "aarch64" => Some(Arch::Arm64),
-            _ => None,
-        }
+        let l = s.to_ascii_lowercase();
+        Arch::SPELLINGS
+            .iter()
+            .find(|(name, _)| *name == l)
+            .map(|(_, a)| *a)
     }
 
     /// Parse a name the user gave: the one error for an unknown architecture, naming it, the
     /// accepted spellings and the nearest one.
     pub fn from_user(s: &str) -> Result<Arch> {
         Arch::parse(s.trim()).ok_or_else(|| {
-            let names = [
-                "x86", "win32", "i386", "i686", "amd64", "x64", "x86_64", "arm64", "aarch64",
-            ];
-            let near = crate::suggest::closest(s.trim(), names)
-                .map(|n| format!("did you mean `{n}`? "))
-                .unwrap_or_default();
+            let near =
+                crate::suggest::did_you_mean(s.trim(), Arch::SPELLINGS.iter().map(|(n, _)| *n));
             Error::invalid(format!("unknown architecture `{s}`"))
                 .with_help(format!("{near}use {}", Arch::accepted_spellings()))
         })

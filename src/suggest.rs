@@ -19,16 +19,28 @@ where
     best.map(|(_, c)| c)
 }
 
+/// `"did you mean `x`? "` for the closest candidate, or `""` when none is close: the start of a
+/// help text that goes on to list what is known.
+pub fn did_you_mean<'a, I>(typed: &str, candidates: I) -> String
+where
+    I: IntoIterator<Item = &'a str>,
+{
+    closest(typed, candidates)
+        .map(|n| format!("did you mean `{n}`? "))
+        .unwrap_or_default()
+}
+
 /// A help text for an unknown name: "did you mean `x`? known: a, b, c".
 pub fn help<'a, I>(typed: &str, candidates: I) -> String
 where
     I: IntoIterator<Item = &'a str> + Clone,
 {
     let known: Vec<&str> = candidates.clone().into_iter().collect();
-    match closest(typed, candidates) {
-        Some(c) => format!("did you mean `{c}`? known: {}", known.join(", ")),
-        None => format!("known: {}", known.join(", ")),
-    }
+    format!(
+        "{}known: {}",
+        did_you_mean(typed, candidates),
+        known.join(", ")
+    )
 }
 
 /// Levenshtein distance over characters, with adjacent transpositions counting once.

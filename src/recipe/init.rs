@@ -12,9 +12,7 @@ fn files_for(recipe: &str) -> Result<Vec<(String, &'static [u8])>> {
     let name = recipe.strip_suffix(".rhai").unwrap_or(recipe);
     let bundled = assets::bundled_recipe_names();
     if !bundled.iter().any(|n| n == name) {
-        let near = crate::suggest::closest(name, bundled.iter().map(String::as_str))
-            .map(|n| format!("did you mean `{n}`? "))
-            .unwrap_or_default();
+        let near = crate::suggest::did_you_mean(name, bundled.iter().map(String::as_str));
         return Err(Error::invalid(format!("no bundled recipe `{recipe}`"))
             .with_help(format!("{near}bundled recipes: {}", bundled.join(", ")))
             .usage());

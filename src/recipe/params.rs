@@ -337,9 +337,7 @@ fn canonical_os(s: &str) -> Result<String> {
         .map(str::to_string)
         .ok_or_else(|| {
             let dirs = crate::virtio_win::OS_DIRS;
-            let near = crate::suggest::closest(s, dirs.iter().copied())
-                .map(|n| format!("did you mean `{n}`? "))
-                .unwrap_or_default();
+            let near = crate::suggest::did_you_mean(s, dirs.iter().copied());
             Error::invalid(format!("unknown Windows version `{s}`")).with_help(format!(
                 "{near}use one of {} (or win10, windows 7, server2022, 2022...)",
                 dirs.join(", ")
@@ -476,6 +474,13 @@ impl ParamInfo {
     }
 }
 
+/// The help for an unknown parameter `name`: the nearest of `known` and all of them.
+fn unknown_help<'a>(name: &str, known: impl Iterator<Item = &'a String>) -> String {
+    let known: Vec<&str> = known.map(String::as_str).collect();
+    let near = crate::suggest::did_you_mean(name, known.iter().copied());
+    format!("{near}this recipe's parameters are: {}", known.join(", "))
+}
+
 /// The declarations of a recipe, by name.
 #[derive(Debug, Clone, Default)]
 pub struct Decls(pub BTreeMap<String, Decl>);
@@ -547,11 +552,7 @@ impl Decls {
 
     /// The help text for an unknown parameter name: the nearest one and every known one.
     pub fn unknown_help(&self, name: &str) -> String {
-        let known: Vec<&str> = self.0.keys().map(String::as_str).collect();
-        let near = crate::suggest::closest(name, known.iter().copied())
-            .map(|n| format!("did you mean `{n}`? "))
-            .unwrap_or_default();
-        format!("{near}this recipe's parameters are: {}", known.join(", "))
+        unknown_help(name, self.0.keys())
     }
 
     /// What `list` shows of each parameter.
@@ -708,17 +709,13 @@ impl Params {
                 self.read.borrow_mut().insert(name.to_string());
                 Ok(v.clone())
             }
-            None => {
-                let known: Vec<&str> = self.values.keys().map(String::as_str).collect();
-                let near = crate::suggest::closest(name, known.iter().copied())
-                    .map(|n| format!("did you mean `{n}`? "))
-                    .unwrap_or_default();
-                Err(
-                    Error::invalid(format!("the recipe has no parameter `{name}`"))
-                        .with_help(format!("{near}its parameters are: {}", known.join(", "))),
-                )
-            }
+            None => Err(self.unknown(name)),
         }
+    }
+
+    fn unknown(&self, name: &str) -> Error {
+        Error::invalid(format!("the recipe has no parameter `{name}`"))
+            .with_help(unknown_help(name, self.values.keys()))
     }
 
     /// Change `name` from the recipe (`p.os = "win10"`): the value is typed by the
@@ -726,10 +723,7 @@ impl Params {
     /// Output directories stay those the run was given.
     pub fn set(&mut self, name: &str, value: &Dynamic) -> Result<()> {
         let Some(kind) = self.kinds.get(name) else {
-            return Err(self
-                .get(name)
-                .err()
-                .unwrap_or_else(|| Error::invalid("unknown parameter")));
+            return Err(self.unknown(name));
         };
         let v = if value.is_unit() {
             Dynamic::UNIT

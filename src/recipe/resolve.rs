@@ -45,9 +45,7 @@ pub fn find_recipe(arg: &str) -> Result<RecipeSource> {
         }
     }
     let bundled = assets::bundled_recipe_names();
-    let near = crate::suggest::closest(name, bundled.iter().map(String::as_str))
-        .map(|n| format!("did you mean `{n}`? "))
-        .unwrap_or_default();
+    let near = crate::suggest::did_you_mean(name, bundled.iter().map(String::as_str));
     Err(Error::invalid(format!(
         "no recipe `{arg}`: it is neither a file nor a bundled recipe"
     ))
