@@ -156,6 +156,15 @@ impl VerifyReport {
 /// (no manifest, unreadable media, unknown format).
 pub fn verify(path: &Path) -> Result<VerifyReport> {
     let (format, media) = open_media(path)?;
+    Ok(verify_opened(path, format, media.as_ref())?.0)
+}
+
+/// [`verify`] of media already opened, also returning the text of its manifest.
+pub(crate) fn verify_opened(
+    path: &Path,
+    format: MediaFormat,
+    media: &dyn MediaFiles,
+) -> Result<(VerifyReport, String)> {
     let manifest_text = media.manifest_text().map_err(|e| match e {
         Some(e) => e,
         None => Error::invalid(format!(
@@ -168,19 +177,20 @@ pub fn verify(path: &Path) -> Result<VerifyReport> {
     })?;
     let manifest_label = Path::new(path).join(MANIFEST_NAME);
     let listed = manifest::read_file_list(&manifest_label, &manifest_text)?;
-    let problems = compare(&listed, media.as_ref());
+    let problems = compare(&listed, media);
     let files_listed = listed.len();
     let bad_listed = problems
         .iter()
         .filter(|p| matches!(p, Problem::Missing { .. } | Problem::Changed { .. }))
         .count();
-    Ok(VerifyReport {
+    let report = VerifyReport {
         media: path.display().to_string(),
         format,
         files_listed,
         files_ok: files_listed.saturating_sub(bad_listed),
         problems,
-    })
+    };
+    Ok((report, manifest_text))
 }
 
 /// Open the media at `path` as the file view of its kind (ISO, ZIP or directory).

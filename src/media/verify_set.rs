@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::manifest::MANIFEST_NAME;
 use super::output::LOCK_FILE;
-use super::verify::{is_image, open_media, verify, Problem, VerifyReport};
+use super::verify::{is_image, open_media, verify_opened, Problem, VerifyReport};
 use crate::error::{IoContext, Result};
 use crate::hash;
 
@@ -85,9 +85,10 @@ pub fn verify_outputs(dir: &Path) -> Result<SetReport> {
     let mut manifests = Vec::new();
     let mut views = Vec::new();
     for p in &outputs {
-        reports.push(verify(p)?);
-        let (_, media) = open_media(p)?;
-        manifests.push(media.manifest_text().ok());
+        let (format, media) = open_media(p)?;
+        let (report, manifest) = verify_opened(p, format, media.as_ref())?;
+        reports.push(report);
+        manifests.push(manifest);
         views.push(media);
     }
     let mut problems = Vec::new();
@@ -107,7 +108,7 @@ pub fn verify_outputs(dir: &Path) -> Result<SetReport> {
         }
         if is_manifest_copy(&name) {
             let text = std::fs::read_to_string(&path).with_path("read", &path)?;
-            if !manifests.iter().flatten().any(|m| *m == text) {
+            if !manifests.contains(&text) {
                 problems.push(Problem::Changed {
                     path: name,
                     reason: "this manifest copy equals the manifest of none of the media beside it"
