@@ -36,6 +36,20 @@ impl InputFile {
         InputFile::new(path, Source::File(disk), size)
     }
 
+    /// A single local file, listed by its base name (to place on media as `dest/<name>`).
+    pub fn local_file(path: &std::path::Path) -> Result<InputFile> {
+        use crate::error::{Error, IoContext};
+        let meta = std::fs::metadata(path).with_path("read", path)?;
+        if !meta.is_file() {
+            return Err(Error::invalid(format!("{} is not a file", path.display())));
+        }
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .ok_or_else(|| Error::invalid(format!("{} has no UTF-8 file name", path.display())))?;
+        Ok(InputFile::on_disk(name, path.to_path_buf(), meta.len()))
+    }
+
     /// The last path component.
     pub fn name(&self) -> &str {
         self.path.rsplit('/').next().unwrap_or(&self.path)

@@ -4,20 +4,7 @@
 use std::path::Path;
 
 use super::{Media, Source};
-use crate::error::{Error, IoContext, Result};
-
-/// A single local file as an input to place on media: its base name, its bytes, its size.
-pub fn file_input(path: &Path) -> Result<(String, Source, u64)> {
-    let meta = std::fs::metadata(path).with_path("read", path)?;
-    if !meta.is_file() {
-        return Err(Error::invalid(format!("{} is not a file", path.display())));
-    }
-    Ok((
-        base_name(path)?,
-        Source::File(path.to_path_buf()),
-        meta.len(),
-    ))
-}
+use crate::error::{Error, Result};
 
 fn base_name(path: &Path) -> Result<String> {
     path.file_name()
@@ -61,13 +48,19 @@ fn refuse_keys(name: &str, source: &Source, given: &dyn std::fmt::Display) -> Re
     }
 }
 
-/// Put input files (name, bytes, size) under the media directory `dest` (private key
-/// material, by name or content, is refused).
-pub fn add_inputs(media: &mut Media, dest: &str, files: &[(String, Source, u64)]) -> Result<()> {
-    let dest = dest.trim_matches('/');
-    for (name, source, size) in files {
-        refuse_keys(name, source, &source.describe())?;
-        media.add(&format!("{dest}/{name}"), source.clone(), *size)?;
-    }
-    Ok(())
+/// Put one input file (its name, bytes and size) under the media directory `dest` (private
+/// key material, by name or content, is refused).
+pub fn add_input(
+    media: &mut Media,
+    dest: &str,
+    name: &str,
+    source: &Source,
+    size: u64,
+) -> Result<()> {
+    refuse_keys(name, source, &source.describe())?;
+    media.add(
+        &format!("{}/{name}", dest.trim_matches('/')),
+        source.clone(),
+        size,
+    )
 }

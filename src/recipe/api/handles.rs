@@ -10,7 +10,8 @@ use crate::contract::Contract;
 use crate::drivers::DriverSet;
 use crate::guest_tools::Profile;
 use crate::inf::Inf;
-use crate::media::{Media, Source};
+use crate::input::InputFile;
+use crate::media::Media;
 use crate::spec::Spec;
 use crate::virtio_win::VirtioWin;
 
@@ -55,9 +56,10 @@ pub struct MediaHandle {
     pub profile: Option<Rc<Profile>>,
 }
 
-/// Files taken from an input (an ISO or a tree), ready to place on media: (name, bytes, size).
+/// Files taken from an input (an ISO or a tree), ready to place on media, each listed by the
+/// name it gets there.
 #[derive(Clone, Default)]
-pub struct Files(pub Rc<Vec<(String, Source, u64)>>);
+pub struct Files(pub Rc<Vec<InputFile>>);
 
 /// An opened virtio-win source.
 #[derive(Clone)]

@@ -14,6 +14,7 @@ use super::handles::{
 use super::{reg, Ctx};
 use crate::error::{Error, Result};
 use crate::guest_tools::{self, Profile, SigningPolicy};
+use crate::input::InputFile;
 use crate::media::manifest::Package;
 use crate::media::publish::{publish, Publish};
 use crate::media::{local, Media};
@@ -218,7 +219,11 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         true,
         move |mh: &mut MediaHandle, dest: &str, source: Dynamic| -> RhaiResult<()> {
             if let Some(files) = source.clone().try_cast::<Files>() {
-                return rr(local::add_inputs(&mut mh.media.borrow_mut(), dest, &files.0));
+                let mut media = mh.media.borrow_mut();
+                for f in files.0.iter() {
+                    rr(local::add_input(&mut media, dest, &f.path, &f.source, f.size))?;
+                }
+                return Ok(());
             }
             let path = source.into_immutable_string().map_err(|t| {
                 to_rhai(Error::invalid(format!("media path `{dest}`: expected a path string or input files, not {t}")))
@@ -249,7 +254,7 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         false,
         move |nc: NativeCallContext, path: &str| -> RhaiResult<Files> {
             let p = rr_at(&nc, c.get()?.paths.input(path))?;
-            Ok(Files(Rc::new(vec![rr_at(&nc, local::file_input(&p))?])))
+            Ok(Files(Rc::new(vec![rr_at(&nc, InputFile::local_file(&p))?])))
         },
     );
     let c = ctx.clone();

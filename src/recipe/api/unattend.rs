@@ -70,13 +70,13 @@ fn win11_bypass(p: &Params, os: &str) -> Result<bool> {
 
 /// The media path and SHA-256 of the single file in `files` placed under `dir`.
 fn media_file(dir: &str, files: &Files) -> Result<MediaFile> {
-    let [(name, source, _)] = files.0.as_slice() else {
+    let [f] = files.0.as_slice() else {
         return Err(Error::invalid(format!(
             "expected exactly one file for `{dir}`, got {}",
             files.0.len()
         )));
     };
-    MediaFile::of_source(format!("{dir}/{name}"), source)
+    MediaFile::of_source(format!("{dir}/{}", f.path), &f.source)
 }
 
 /// Keys of the first-logon map.

@@ -30,13 +30,7 @@ fn pins(map: &Map) -> BTreeMap<String, String> {
 fn files(list: Vec<SourceFile>) -> Files {
     Files(Rc::new(
         list.into_iter()
-            .map(|f| {
-                (
-                    f.path.rsplit('/').next().unwrap_or(&f.path).to_string(),
-                    f.source,
-                    f.size,
-                )
-            })
+            .map(|f| SourceFile::new(f.name(), f.source.clone(), f.size))
             .collect(),
     ))
 }
