@@ -152,12 +152,7 @@ pub fn check(ctx: &Context, a: &CheckArgs) -> Result<ExitCode> {
     for r in &a.recipes {
         match recipe::describe(r) {
             Ok(info) => {
-                let bare: Vec<&str> = info
-                    .params
-                    .iter()
-                    .filter(|(_, p)| p.description.is_empty())
-                    .map(|(k, _)| k.as_str())
-                    .collect();
+                let bare = info.undeclared();
                 if !bare.is_empty() {
                     eprintln!(
                         "warning: {}: parameter(s) declared without a type and description: {}; declare each as param::<type>(default, \"what it is for\")",

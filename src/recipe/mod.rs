@@ -36,6 +36,17 @@ pub struct RecipeInfo {
     pub params: BTreeMap<String, ParamInfo>,
 }
 
+impl RecipeInfo {
+    /// Parameters given as bare defaults, without a type and a description (older recipes).
+    pub fn undeclared(&self) -> Vec<&str> {
+        self.params
+            .iter()
+            .filter(|(_, p)| p.description.is_empty())
+            .map(|(k, _)| k.as_str())
+            .collect()
+    }
+}
+
 fn prepare(
     recipe: &str,
     settings: Vec<Setting>,

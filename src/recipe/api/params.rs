@@ -210,11 +210,10 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
                 .map(|w| w.to_string().to_ascii_lowercase())
                 .collect();
             if words.is_empty() {
-                return Err(rr_at::<()>(
+                return rr_at(
                     &nc,
                     Err(Error::invalid("param::choice needs at least one choice")),
-                )
-                .unwrap_err());
+                );
             }
             Ok(decl(Kind::Choice(words), default, description))
         },
