@@ -119,7 +119,7 @@ fn the_os_reaches_the_answer_file_and_a_product_key_is_taken() {
         &w.path().join("w10"),
         &["os=win10", "firmware=bios", &format!("product_key={key}")],
     );
-    let read = |s: &Summary| std::fs::read_to_string(&s.get("autounattend.xml").path).unwrap();
+    let read = |s: &Summary| s.text("autounattend.xml");
     let (a7, a10) = (read(&w7), read(&w10));
     assert_ne!(a7, a10, "os must reach the answer file");
     xmllint(&a7);
@@ -154,7 +154,7 @@ fn a_recipe_default_never_overrides_the_users_signing_policy() {
     );
     let files = bsdtar_files(&s.get("aero-guest-tools.zip").path);
     assert!(!files.iter().any(|f| f.ends_with(".cer")), "{files:?}");
-    let manifest = std::fs::read_to_string(&s.get("manifest.json").path).unwrap();
+    let manifest = s.text("manifest.json");
     assert!(manifest.contains("\"certs_required\": false"), "{manifest}");
     // A certificate the user names with a policy that ships none is a contradiction.
     user.run(
@@ -292,7 +292,7 @@ fn a_params_file_sets_typed_values_under_the_command_line() {
         shipped == w10,
         "the params file's os=w10 must choose the w10 build"
     );
-    let manifest = std::fs::read_to_string(&s.get("manifest.json").path).unwrap();
+    let manifest = s.text("manifest.json");
     assert!(
         manifest.contains("\"version\": \"1.2.3\""),
         "--set wins over the file:\n{manifest}"
@@ -565,7 +565,7 @@ fn every_version_line_of_the_manifest_is_the_package_version() {
         &w.path().join("o"),
         &["version=4.5.6"],
     );
-    let manifest = std::fs::read_to_string(&s.get("manifest.json").path).unwrap();
+    let manifest = s.text("manifest.json");
     let lines: Vec<&str> = manifest
         .lines()
         .filter(|l| l.contains("\"version\""))

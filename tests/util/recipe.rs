@@ -194,6 +194,11 @@ impl Summary {
             .get(name)
             .unwrap_or_else(|| panic!("no output {name}; outputs: {:?}", self.outputs.keys()))
     }
+
+    /// The text of the output `name`.
+    pub fn text(&self, name: &str) -> String {
+        std::fs::read_to_string(&self.get(name).path).unwrap()
+    }
 }
 
 /// Total size and SHA-256 over the sorted `path\0sha256\n` lines of a directory's files.
