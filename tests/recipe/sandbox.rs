@@ -334,3 +334,94 @@ fn a_recipe_busy_in_its_own_code_is_stopped_by_the_clock() {
     // Generous: the limit is script time; this only shows the run ended instead of taking hours.
     assert!(started.elapsed() < std::time::Duration::from_secs(120));
 }
+
+/// `aero-recipe ARGS` in `cwd` as cron or a systemd unit runs it: no HOME, no XDG_CACHE_HOME,
+/// TMPDIR = `tmp`.
+fn homeless(tmp: &Path, cwd: &Path, args: &[&str]) -> Run {
+    run(aero()
+        .current_dir(cwd)
+        .args(args)
+        .env_remove("HOME")
+        .env_remove("XDG_CACHE_HOME")
+        .env("TMPDIR", tmp)
+        .env("SOURCE_DATE_EPOCH", "0"))
+}
+
+#[test]
+fn the_unpacked_bundled_files_are_private_and_checked_before_use() {
+    let tmp = tempdir();
+    let w = tempdir();
+    let build = |out: &str| {
+        let set = format!("out_dir={out}");
+        homeless(
+            tmp.path(),
+            w.path(),
+            &[
+                "run",
+                "aero-virtio",
+                "--set",
+                "signing_policy=none",
+                "--set",
+                &set,
+            ],
+        )
+        .ok();
+        let zip = w.path().join(out).join("aero-guest-tools.zip");
+        tool_ok(tool("unzip").arg("-p").arg(&zip).arg("setup.cmd"))
+    };
+    let genuine = std::fs::read_to_string(repo().join("guest-tools/setup.cmd")).unwrap();
+    assert_eq!(build("first"), genuine);
+
+    // The cache is per user and private.
+    let caches: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(caches.len(), 1, "{caches:?}");
+    let base = &caches[0];
+    assert!(base
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("aero-recipe-cache-"));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(base).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+
+    // A planted setup.cmd in the unpacked copy (as if someone could write there) never ships.
+    let root = std::fs::read_dir(base)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::write(root.join("guest-tools/setup.cmd"), "echo owned\r\n").unwrap();
+    std::fs::write(root.join("guest-tools/planted.cmd"), "echo owned\r\n").unwrap();
+    assert_eq!(build("second"), genuine);
+    assert!(!root.join("guest-tools/planted.cmd").exists());
+
+    // A cache directory others can write into is refused, naming it.
+    std::fs::set_permissions(base, std::fs::Permissions::from_mode(0o777)).unwrap();
+    homeless(
+        tmp.path(),
+        w.path(),
+        &[
+            "run",
+            "aero-virtio",
+            "--set",
+            "signing_policy=none",
+            "--set",
+            "out_dir=third",
+        ],
+    )
+    .exits(1)
+    .says(&[
+        "refusing the cache directory",
+        "others can write into it",
+        "XDG_CACHE_HOME",
+    ]);
+    assert!(!w.path().join("third").exists());
+}
