@@ -279,6 +279,7 @@ fn output_dir_problem(given: &str, abs: &Path) -> Result<()> {
             n == "manifest.json"
                 || n.ends_with(".manifest.json")
                 || n == crate::media::output::LOCK_FILE
+                || n == crate::media::output::JOURNAL_FILE
                 || n.contains(".tmp-")
         };
         (!names.is_empty() && !names.iter().any(|n| ours(n))).then(|| {
