@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use super::copy::copy_source;
 use super::iso::{write_iso, IsoOptions};
 use super::manifest::{self, Manifest, Package, MANIFEST_NAME};
 use super::output::{OutputRecord, OutputSet};
@@ -145,16 +146,21 @@ pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Resu
         Some(name) => Some((name, out.create(name)?)),
         None => None,
     };
-    let names: Vec<&str> = iso
+    let dir = match &req.dir {
+        Some(name) => Some((name, out.create_dir(name)?)),
+        None => None,
+    };
+    let names: Vec<String> = iso
         .iter()
-        .map(|(n, _, _)| n.as_str())
-        .chain(zip.iter().map(|(n, _)| n.as_str()))
+        .map(|(n, _, _)| n.to_string())
+        .chain(zip.iter().map(|(n, _)| n.to_string()))
+        .chain(dir.iter().map(|(n, _)| format!("{n}/")))
         .collect();
     if !names.is_empty() {
         progress(&format!("writing {}", names.join(" and ")));
     }
     let media_ref = &media;
-    let (iso_hash, zip_done) = std::thread::scope(|s| {
+    let (iso_hash, zip_done, dir_done) = std::thread::scope(|s| {
         let iso_thread = iso.map(|(name, volume_id, file)| {
             let path = req.out_dir.join(name);
             s.spawn(move || -> Result<(String, u64, String)> {
@@ -172,6 +178,7 @@ pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Resu
                 Ok((name.clone(), size, sha))
             })
         });
+        let dir_thread = dir.map(|(_, root)| s.spawn(move || copy_tree_out(media_ref, &root)));
         let zip_done = zip.map(|(name, file)| -> Result<()> {
             let w = write_zip(
                 media_ref,
@@ -189,31 +196,21 @@ pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Resu
             t.join()
                 .unwrap_or_else(|_| Err(Error::invalid("the ISO writer thread failed")))
         });
-        (iso_hash, zip_done)
+        let dir_done = dir_thread.map(|t| {
+            t.join()
+                .unwrap_or_else(|_| Err(Error::invalid("the directory writer thread failed")))
+        });
+        (iso_hash, zip_done, dir_done)
     });
     if let Some(r) = zip_done {
+        r?;
+    }
+    if let Some(r) = dir_done {
         r?;
     }
     if let Some(r) = iso_hash {
         let (name, size, sha) = r?;
         out.set_hash(&name, size, sha);
-    }
-    if let Some(name) = &req.dir {
-        progress(&format!("writing {name}/"));
-        let root = out.create_dir(name)?;
-        for (path, entry) in media.files() {
-            let dest = root.join(path);
-            if let Some(parent) = dest.parent() {
-                std::fs::create_dir_all(parent).with_path("create", parent)?;
-            }
-            let mut src = entry.source.open()?;
-            let mut f = std::fs::File::create(&dest).with_path("create", &dest)?;
-            std::io::copy(&mut src, &mut f).with_path("write", &dest)?;
-        }
-        for d in media.dirs() {
-            let p = root.join(d);
-            std::fs::create_dir_all(&p).with_path("create", &p)?;
-        }
     }
     for name in &req.manifest_copies {
         out.write_bytes(name, &json)?;
@@ -226,6 +223,27 @@ pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Resu
         records: out.commit()?,
         repaired,
     })
+}
+
+/// Write every file and directory of `media` below the new directory `root`: directories
+/// first, then the files in parallel, each copied by the kernel where it can
+/// ([`copy_source`]).
+fn copy_tree_out(media: &Media, root: &std::path::Path) -> Result<()> {
+    use rayon::prelude::*;
+    let mut dirs: std::collections::BTreeSet<&str> = media.dirs().collect();
+    for (path, _) in media.files() {
+        if let Some((parent, _)) = path.rsplit_once('/') {
+            dirs.insert(parent);
+        }
+    }
+    for d in dirs {
+        let p = root.join(d);
+        std::fs::create_dir_all(&p).with_path("create", &p)?;
+    }
+    let files: Vec<_> = media.files().collect();
+    files
+        .par_iter()
+        .try_for_each(|(path, entry)| copy_source(&entry.source, entry.size, &root.join(path)))
 }
 
 #[cfg(test)]
