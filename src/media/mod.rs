@@ -7,6 +7,7 @@ pub mod local;
 pub mod manifest;
 pub mod output;
 pub mod publish;
+pub mod regular;
 pub mod tree;
 pub mod verify;
 pub mod verify_set;
