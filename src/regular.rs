@@ -61,6 +61,13 @@ pub fn open(path: &Path) -> Result<File> {
     Ok(f)
 }
 
+/// [`open`], with the file's length.
+pub fn open_regular(path: &Path) -> Result<(File, u64)> {
+    let f = open(path)?;
+    let len = f.metadata().with_path("read", path)?.len();
+    Ok((f, len))
+}
+
 /// The whole regular file `path`, refused when it is larger than `max` bytes (`what` names
 /// the kind of file in the message, e.g. "an INF file").
 pub fn read_at_most(path: &Path, max: u64, what: &str) -> Result<Vec<u8>> {

@@ -69,7 +69,11 @@ pub fn is_output_dir(dir: &Path) -> Result<bool> {
         return Ok(false);
     }
     let root = dir.join(MANIFEST_NAME);
-    let Ok(text) = std::fs::read_to_string(&root) else {
+    // Only a regular file is read (a FIFO planted there would block the open).
+    let Ok((file, _)) = crate::regular::open_regular(&root) else {
+        return Ok(true);
+    };
+    let Ok(text) = std::io::read_to_string(file) else {
         return Ok(true);
     };
     let Ok(listed) = super::manifest::read_file_list(&root, &text) else {
