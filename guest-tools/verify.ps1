@@ -350,14 +350,17 @@ Invoke-Check 'storage' 'Boot-critical storage' {
         $details += "binary: $file"
     }
     if ($IsWin7) {
-        foreach ($id in @(Split-HwidList $Devices['AERO_VIRTIO_BLK_HWIDS'])) {
-            $cdd = 'HKLM:\SYSTEM\CurrentControlSet\Control\CriticalDeviceDatabase\' + ($id -replace '\\', '#')
-            if (-not (Test-Path -LiteralPath $cdd)) {
-                $problems += "CriticalDeviceDatabase entry for $id is missing"
-                continue
+        # setup.cmd writes each hardware ID and its two mass-storage class-code forms.
+        foreach ($hwid in @(Split-HwidList $Devices['AERO_VIRTIO_BLK_HWIDS'])) {
+            foreach ($id in @($hwid, ($hwid + '&CC_010000'), ($hwid + '&CC_0100'))) {
+                $cdd = 'HKLM:\SYSTEM\CurrentControlSet\Control\CriticalDeviceDatabase\' + ($id -replace '\\', '#')
+                if (-not (Test-Path -LiteralPath $cdd)) {
+                    $problems += "CriticalDeviceDatabase entry for $id is missing"
+                    continue
+                }
+                $s = (Get-ItemProperty -LiteralPath $cdd).Service
+                if ($s -ne $service) { $problems += "CriticalDeviceDatabase entry for $id points at '$s'" } else { $details += "CriticalDeviceDatabase: $id -> $service" }
             }
-            $s = (Get-ItemProperty -LiteralPath $cdd).Service
-            if ($s -ne $service) { $problems += "CriticalDeviceDatabase entry for $id points at '$s'" } else { $details += "CriticalDeviceDatabase: $id -> $service" }
         }
     }
     if ($problems.Count -gt 0) {

@@ -1,3 +1,4 @@
 mod devices_cmd;
+mod flags;
 mod recipe_media;
 mod scripts;

@@ -10,8 +10,9 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use crate::util::wine::{
-    self, assert_boot_critical_storage, assert_test_signing_undone, cdd_key, lower_set,
-    pnputil_deleted_win7, pnputil_infs, state_lines, win_path, win_set, Stubs, WinVer, Wine,
+    self, assert_boot_critical_storage, assert_certs_removed_test_signing_kept, cdd_keys,
+    cdd_keys_starting_with, lower_set, pnputil_deleted_win7, pnputil_infs, state_lines, win_path,
+    win_set, Stubs, WinVer, Wine,
 };
 use crate::util::{aero, guest_media, repo, run, Run};
 
@@ -123,12 +124,12 @@ fn amd64() -> Stubs {
     }
 }
 
-/// Takes the Wine guest on Windows 7 with no CriticalDeviceDatabase key of `hwids` left over
-/// (the harness resets only the keys of its own fixture).
+/// Takes the Wine guest on Windows 7 with no CriticalDeviceDatabase key of `hwids` (or of their
+/// class-code forms) left over (the harness resets only the keys of its own fixture).
 fn windows7_guest(hwids: &[String]) -> Wine {
     let w = wine::take();
     w.set_version(WinVer::Win7);
-    let keys: Vec<String> = hwids.iter().map(|h| cdd_key(h)).collect();
+    let keys = cdd_keys(hwids);
     w.reg_delete_keys(&keys);
     for k in &keys {
         assert!(!w.reg_key_exists(k), "{k} exists before setup ran");
@@ -139,7 +140,9 @@ fn windows7_guest(hwids: &[String]) -> Wine {
 /// Acceptance of issue 6 on real recipe output: `setup.cmd /force /noreboot` from the
 /// virtio-win-full ISO installs every amd64 INF of that ISO (and no x86 one), pre-seeds the
 /// storage service devices.cmd names with the registry values and CriticalDeviceDatabase keys
-/// Windows 7 needs, and records it; `uninstall.cmd /force /cleanupstorage` takes it all out.
+/// Windows 7 needs (issue 19: 12 keys for the 4 virtio-blk IDs, the key set of Aero's
+/// setup.cmd), and records it; `uninstall.cmd /force /cleanupstorage /cleanupstorageforce`
+/// takes it all out. setup.cmd reports the package version and build of manifest.json.
 #[test]
 fn virtio_win_full_media_installs_on_windows7_amd64_and_uninstall_reverses_it() {
     let m = recipe_media(&[]);
@@ -174,6 +177,44 @@ fn virtio_win_full_media_installs_on_windows7_amd64_and_uninstall_reverses_it() 
     assert!(run.calls_to("shutdown").is_empty(), "/noreboot");
 
     assert_boot_critical_storage(&w, &svc, &sys, &hwids);
+    let listed = cdd_keys_starting_with(&w, "PCI#VEN_1AF4&DEV_1042");
+    assert_eq!(hwids.len(), 4, "{hwids:?}");
+    assert_eq!(listed.len(), 12, "{listed:?}");
+    let want: Vec<String> = cdd_keys(&hwids)
+        .iter()
+        .map(|k| k.rsplit('\\').next().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(lower_set(&listed), lower_set(&want));
+
+    // The package's version and build (manifest.json read as JSON here) are what setup read;
+    // every line with a "version" key carries the package's (the fallback of Aero's setup.cmd).
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&fs::read(m.path("manifest.json")).unwrap()).unwrap();
+    let version = manifest["package"]["version"]
+        .as_str()
+        .expect("package.version");
+    let build = manifest["package"]["build_id"]
+        .as_str()
+        .expect("package.build_id");
+    let line = format!("Guest Tools: version {version}, build {build}");
+    assert!(run.stdout.contains(&line), "{line}\n{}", run.stdout);
+    let text = fs::read_to_string(m.path("manifest.json")).unwrap();
+    let version_lines: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("\"version\""))
+        .collect();
+    assert!(!version_lines.is_empty());
+    for l in version_lines {
+        assert!(l.contains(&format!("\"{version}\"")), "{l}");
+    }
+    assert_eq!(
+        state_lines(&w, "installed-media.txt"),
+        [
+            format!("version={version}"),
+            format!("build_id={build}"),
+            "signing_policy=none".to_string()
+        ]
+    );
     // The amd64 binary from this media (the x86 one differs) is in System32\drivers.
     let amd64_sys = fs::read(m.path("drivers/amd64/viostor/viostor.sys")).expect("amd64 sys");
     assert_ne!(
@@ -227,8 +268,8 @@ fn virtio_win_full_media_installs_on_windows7_amd64_and_uninstall_reverses_it() 
     ] {
         assert!(preseed.contains(&want), "{want} not in {preseed:?}");
     }
-    for id in &hwids {
-        let want = format!("cdd={}", id.replace('\\', "#"));
+    for key in &want {
+        let want = format!("cdd={key}");
         assert!(preseed.contains(&want), "{want} not in {preseed:?}");
     }
     assert!(
@@ -245,7 +286,7 @@ fn virtio_win_full_media_installs_on_windows7_amd64_and_uninstall_reverses_it() 
     let un = w.run(
         &m.root,
         "uninstall.cmd",
-        &["/force", "/cleanupstorage", "/noreboot"],
+        &["/force", "/cleanupstorage", "/cleanupstorageforce"],
         &amd64(),
     );
     un.expect_code(0);
@@ -255,13 +296,10 @@ fn virtio_win_full_media_installs_on_windows7_amd64_and_uninstall_reverses_it() 
     assert!(un.calls_to("certutil").is_empty());
     assert!(un.calls_to("bcdedit").is_empty());
     assert!(!w.reg_key_exists(&svc_key), "{svc_key} still there");
-    for id in &hwids {
-        assert!(
-            !w.reg_key_exists(&cdd_key(id)),
-            "{} still there",
-            cdd_key(id)
-        );
-    }
+    assert!(
+        cdd_keys_starting_with(&w, "PCI#VEN_1AF4&DEV_1042").is_empty(),
+        "CriticalDeviceDatabase keys still there"
+    );
     assert!(!w.system_driver(&sys).exists(), "{sys} still in System32");
     for f in ["installed-packages.txt", "storage-preseeded"] {
         assert!(!w.state_dir().join(f).exists(), "{f} still recorded");
@@ -270,7 +308,9 @@ fn virtio_win_full_media_installs_on_windows7_amd64_and_uninstall_reverses_it() 
 }
 
 /// The test-signed variant: setup puts the recipe's certificate into Root and TrustedPublisher
-/// and turns test signing on (x64); uninstall deletes it by its thumbprint and turns it off.
+/// and turns test signing on (x64); `uninstall /force` deletes it by its thumbprint and leaves
+/// test signing on (Aero's `/force`); a dry run of the interactive uninstall shows it would
+/// turn it off.
 #[test]
 fn test_signed_virtio_win_full_media_installs_and_removes_the_certificate() {
     let repo_cert = repo().join("examples/certs/aero-test.cer");
@@ -319,18 +359,25 @@ fn test_signed_virtio_win_full_media_installs_and_removes_the_certificate() {
     let un = w.run(
         &m.root,
         "uninstall.cmd",
-        &["/force", "/cleanupstorage", "/noreboot"],
+        &["/force", "/cleanupstorage", "/cleanupstorageforce"],
         &amd64(),
     );
     un.expect_code(0);
-    assert_test_signing_undone(&un, &thumb);
-    for f in ["installed-certs.txt", "testsigning-enabled-by-setup"] {
-        assert!(!w.state_dir().join(f).exists(), "{f} still recorded");
-    }
+    assert_certs_removed_test_signing_kept(&w, &un, &thumb);
+    assert!(!w.state_dir().join("installed-certs.txt").exists());
+    let dry = w.run(&m.root, "uninstall.cmd", &["/dryrun"], &amd64());
+    dry.expect_code(0);
+    assert!(
+        dry.stdout
+            .contains("[dryrun] bcdedit /set {current} testsigning off"),
+        "{}",
+        dry.stdout
+    );
+    assert!(w.state_dir().join("testsigning-enabled-by-setup").exists());
 }
 
-/// `setup.cmd /verify-media` on the recipe's ISO: exit 0 untouched, 14 after one byte of the
-/// amd64 viostor.sys changes, naming it. `aero-recipe verify` agrees both times.
+/// `setup.cmd /check /verify-media` on the recipe's ISO: exit 0 untouched, 14 after one byte of
+/// the amd64 viostor.sys changes, naming it. `aero-recipe verify` agrees both times.
 #[test]
 fn verify_media_on_virtio_win_full_media_exits_14_after_one_byte_changes() {
     let m = recipe_media(&[]);
@@ -343,7 +390,7 @@ fn verify_media_on_virtio_win_full_media_exits_14_after_one_byte_changes() {
     aero_recipe(&["verify", &root_s], &cwd).ok();
 
     let w = windows7_guest(&[]);
-    let ok = w.run(&m.root, "setup.cmd", &["/verify-media"], &amd64());
+    let ok = w.run(&m.root, "setup.cmd", &["/check", "/verify-media"], &amd64());
     ok.expect_code(0);
     assert!(
         ok.stdout.contains(&format!("{files} files match")),
@@ -352,7 +399,10 @@ fn verify_media_on_virtio_win_full_media_exits_14_after_one_byte_changes() {
     );
     assert_eq!(ok.calls_to("certutil").len(), files, "one hash per file");
     assert!(ok.calls_to("pnputil").is_empty());
-    assert!(!w.state_dir().exists(), "/verify-media changes nothing");
+    assert!(
+        !w.state_dir().exists(),
+        "/check /verify-media changes nothing"
+    );
 
     let sys = m.path("drivers/amd64/viostor/viostor.sys");
     let mut bytes = fs::read(&sys).unwrap();
@@ -363,7 +413,7 @@ fn verify_media_on_virtio_win_full_media_exits_14_after_one_byte_changes() {
         aero_recipe(&["verify", &root_s], &cwd).code != Some(0),
         "aero-recipe verify missed the changed byte"
     );
-    let bad = w.run(&m.root, "setup.cmd", &["/verify-media"], &amd64());
+    let bad = w.run(&m.root, "setup.cmd", &["/check", "/verify-media"], &amd64());
     bad.expect_code(14);
     assert!(
         bad.stdout

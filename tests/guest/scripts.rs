@@ -11,8 +11,9 @@ use std::path::Path;
 use crate::util::guest_media::{self, MediaSpec, CERT_BYTES};
 use crate::util::repo;
 use crate::util::wine::{
-    self, assert_boot_critical_storage, assert_test_signing_undone, cdd_key, lower_set,
-    pnputil_deleted_win7, pnputil_infs, state_lines, win_path, win_set, Stubs, WinVer, Wine,
+    self, assert_boot_critical_storage, assert_certs_removed_test_signing_kept, cdd_keys,
+    cdd_keys_starting_with, lower_set, pnputil_deleted_win7, pnputil_infs, state_lines, win_path,
+    win_set, Stubs, WinVer, Wine,
 };
 use aero_recipe::guest_tools::ROOT_FILES;
 use aero_recipe::ps2::ps2_problems;
@@ -24,17 +25,19 @@ fn force() -> Stubs {
     Stubs::default()
 }
 
-fn assert_no_storage_preseed(w: &Wine) {
+pub(super) fn assert_no_storage_preseed(w: &Wine) {
     assert!(!w.reg_key_exists(SVC_KEY), "service key {SVC_KEY} exists");
-    for id in HWIDS {
-        assert!(!w.reg_key_exists(&cdd_key(id)), "CDD key {id} exists");
+    for key in cdd_keys(&HWIDS) {
+        assert!(!w.reg_key_exists(&key), "CDD key {key} exists");
     }
     assert!(!w.system_driver("viostor.sys").exists());
 }
 
 /// Acceptance: `setup.cmd /force /noreboot` installs every INF of the guest's arch (and no
-/// other), pre-seeds viostor with the registry values Windows needs to boot from it, records
-/// what it did; `uninstall.cmd /force /cleanupstorage` takes all of it back out.
+/// other), pre-seeds viostor with the registry values Windows needs to boot from it (three
+/// CriticalDeviceDatabase keys per hardware ID: the ID and its `&CC_010000` and `&CC_0100`
+/// forms, and no other key), records what it did; `uninstall.cmd /force /cleanupstorage
+/// /cleanupstorageforce` takes all of it back out except test signing, which `/force` leaves.
 #[test]
 fn install_on_windows7_amd64_then_uninstall_reverses_it() {
     let w = wine::take();
@@ -52,6 +55,14 @@ fn install_on_windows7_amd64_then_uninstall_reverses_it() {
     }
 
     assert_boot_critical_storage(&w, "viostor", "viostor.sys", &HWIDS);
+    // Exactly the 6 keys (2 IDs x 3 forms) exist for the device: listed, not looked up by name.
+    let listed = cdd_keys_starting_with(&w, "PCI#VEN_1AF4&DEV_1042");
+    let want: Vec<String> = cdd_keys(&HWIDS)
+        .iter()
+        .map(|k| k.rsplit('\\').next().unwrap().to_string())
+        .collect();
+    assert_eq!(lower_set(&listed), lower_set(&want), "{listed:?}");
+    assert_eq!(listed.len(), 6, "{listed:?}");
     // The amd64 binary (not the x86 one) is in System32\drivers.
     assert_eq!(
         fs::read(w.system_driver("viostor.sys")).expect("viostor.sys copied"),
@@ -99,7 +110,22 @@ fn install_on_windows7_amd64_then_uninstall_reverses_it() {
         "{preseed:?}"
     );
     assert!(preseed.contains(&"service-created=1".to_string()));
-    assert!(preseed.contains(&format!("cdd={}", HWIDS[1])));
+    for key in &want {
+        assert!(
+            preseed.contains(&format!("cdd={key}")),
+            "{key}: {preseed:?}"
+        );
+    }
+    assert_eq!(
+        state_lines(&w, "installed-media.txt"),
+        ["version=0.0.0", "build_id=test", "signing_policy=test"]
+    );
+    assert!(
+        run.stdout
+            .contains("Guest Tools: version 0.0.0, build test"),
+        "{}",
+        run.stdout
+    );
     let log = fs::read_to_string(w.state_dir().join("install.log")).expect("install.log");
     assert!(log.contains("run: pnputil -i -a"), "{log}");
 
@@ -107,18 +133,19 @@ fn install_on_windows7_amd64_then_uninstall_reverses_it() {
     let un = w.run(
         &m.root,
         "uninstall.cmd",
-        &["/force", "/cleanupstorage", "/noreboot"],
+        &["/force", "/cleanupstorage", "/cleanupstorageforce"],
         &force(),
     );
     un.expect_code(0);
     let deleted = pnputil_deleted_win7(&un);
     assert_eq!(lower_set(&deleted), lower_set(&oems));
-    assert_test_signing_undone(&un, &thumb);
+    assert_certs_removed_test_signing_kept(&w, &un, &thumb);
+    assert!(un.calls_to("shutdown").is_empty(), "/force never restarts");
     assert_no_storage_preseed(&w);
     for f in [
         "installed-packages.txt",
         "installed-certs.txt",
-        "testsigning-enabled-by-setup",
+        "installed-media.txt",
         "storage-preseeded",
     ] {
         assert!(!w.state_dir().join(f).exists(), "{f} still recorded");
@@ -143,8 +170,8 @@ fn windows10_new_pnputil_syntax_and_uninstall_keeps_storage() {
         assert_eq!(c[3], "/install");
     }
     assert!(w.reg_value(SVC_KEY, "Start").is_some());
-    for id in HWIDS {
-        assert!(!w.reg_key_exists(&cdd_key(id)), "no CDD on Windows 10");
+    for key in cdd_keys(&HWIDS) {
+        assert!(!w.reg_key_exists(&key), "no CDD on Windows 10");
     }
     assert!(
         run.calls_to("shutdown").is_empty(),
@@ -208,6 +235,8 @@ fn dryrun_prints_commands_and_changes_nothing() {
     for needle in [
         r#"[dryrun] reg add "HKLM\SYSTEM\CurrentControlSet\Services\viostor" /v Start /t REG_DWORD /d 0 /f"#,
         r#"[dryrun] reg add "HKLM\SYSTEM\CurrentControlSet\Control\CriticalDeviceDatabase\PCI#VEN_1AF4&DEV_1042&REV_01" /v Service"#,
+        r#"[dryrun] reg add "HKLM\SYSTEM\CurrentControlSet\Control\CriticalDeviceDatabase\PCI#VEN_1AF4&DEV_1042&REV_01&CC_010000" /v Class /t REG_SZ /d "SCSIAdapter" /f"#,
+        r#"[dryrun] reg add "HKLM\SYSTEM\CurrentControlSet\Control\CriticalDeviceDatabase\PCI#VEN_1AF4&DEV_1042&CC_0100" /v ClassGUID"#,
         "[dryrun] certutil -addstore -f Root",
         "[dryrun] certutil -addstore -f TrustedPublisher",
         "[dryrun] copy /y",
@@ -324,7 +353,7 @@ fn setup_twice_then_uninstall_leaves_nothing() {
     w.run(
         &m.root,
         "uninstall.cmd",
-        &["/quiet", "/cleanupstorage"],
+        &["/quiet", "/cleanupstorage", "/cleanupstorageforce"],
         &force(),
     )
     .expect_code(0);
@@ -354,9 +383,9 @@ fn certificate_already_trusted_is_never_removed() {
 }
 
 /// A driver pnputil refuses makes setup exit 1, while the others are installed and recorded;
-/// /force without /noreboot restarts Windows.
+/// `/force` without `/noreboot` never restarts, though test signing (turned on here) needs it.
 #[test]
-fn pnputil_failure_exits_1_and_reboot_without_noreboot() {
+fn pnputil_failure_exits_1_and_force_never_restarts() {
     let w = wine::take();
     w.set_version(WinVer::Win7);
     let m = guest_media::build(&MediaSpec::default());
@@ -374,9 +403,17 @@ fn pnputil_failure_exits_1_and_reboot_without_noreboot() {
     let recorded = state_lines(&w, "installed-packages.txt");
     assert_eq!(recorded.len(), 2, "{recorded:?}");
     assert!(recorded.iter().all(|l| !l.ends_with("netkvm.inf")));
-    let shutdown = run.calls_to("shutdown");
-    assert_eq!(shutdown.len(), 1);
-    assert_eq!(&shutdown[0][1..4], ["/r", "/t", "10"]);
+    assert!(w.state_dir().join("testsigning-enabled-by-setup").exists());
+    assert!(run.calls_to("shutdown").is_empty(), "{run:#?}");
+    assert!(
+        run.stdout.contains("Restart Windows to finish"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("Restart now (R)"),
+        "/force asks nothing"
+    );
 }
 
 /// Exit 10: not Administrator (setup and uninstall), before anything is touched.
@@ -457,14 +494,15 @@ fn exit_13_when_storage_service_is_not_in_any_inf() {
     assert!(!w.reg_key_exists(r"HKLM\SYSTEM\CurrentControlSet\Services\aero_virtio_blk"));
 }
 
-/// Exit 14: `/verify-media` after one byte of a driver changes; 0 before. A truncated file is
-/// reported by size.
+/// Exit 14: `/check /verify-media` after one byte of a driver changes; 0 before. A truncated
+/// file is reported by size. `/verify-media` alone verifies first, then installs (Aero's
+/// meaning); on bad media it stops with 14 before the Administrator check and any change.
 #[test]
 fn exit_14_verify_media_after_one_byte_changes() {
     let w = wine::take();
     w.set_version(WinVer::Win7);
     let m = guest_media::build(&MediaSpec::default());
-    let ok = w.run(&m.root, "setup.cmd", &["/verify-media"], &force());
+    let ok = w.run(&m.root, "setup.cmd", &["/check", "/verify-media"], &force());
     ok.expect_code(0);
     let files = fs::read_to_string(m.path("manifest.json"))
         .unwrap()
@@ -477,10 +515,40 @@ fn exit_14_verify_media_after_one_byte_changes() {
     );
     assert_eq!(ok.calls_to("certutil").len(), files, "one hash per file");
     assert!(ok.calls_to("pnputil").is_empty());
+    assert!(!w.state_dir().exists());
+
+    // Without /check: verified, then installed.
+    let install = w.run(&m.root, "setup.cmd", &["/verify-media", "/quiet"], &force());
+    install.expect_code(0);
+    assert!(install.stdout.contains(&format!("{files} files match")));
+    assert_eq!(
+        lower_set(&pnputil_infs(&install)),
+        win_set(&m.infs("amd64"))
+    );
+    w.reset_guest();
 
     let sys = m.path("drivers/amd64/viostor/viostor.sys");
     flip_byte(&sys, 3);
-    let bad = w.run(&m.root, "setup.cmd", &["/verify-media"], &force());
+    let not_admin = Stubs {
+        not_admin: true,
+        ..Stubs::default()
+    };
+    let bad = w.run(
+        &m.root,
+        "setup.cmd",
+        &["/verifymedia", "/quiet"],
+        &not_admin,
+    );
+    bad.expect_code(14);
+    assert!(
+        bad.calls
+            .iter()
+            .all(|c| c[0] == "certutil" && c[1] == "-hashfile"),
+        "{:?}",
+        bad.calls
+    );
+    assert!(!w.state_dir().exists());
+    let bad = w.run(&m.root, "setup.cmd", &["/check", "/verify-media"], &force());
     bad.expect_code(14);
     assert!(
         bad.stdout.contains("drivers/amd64/viostor/viostor.sys"),
@@ -493,7 +561,12 @@ fn exit_14_verify_media_after_one_byte_changes() {
     let mut bytes = fs::read(&inf).unwrap();
     bytes.pop();
     fs::write(&inf, bytes).unwrap();
-    let worse = w.run(&m.root, "setup.cmd", &["/verify-media"], &force());
+    let worse = w.run(
+        &m.root,
+        "setup.cmd",
+        &["/validate", "/verifymedia"],
+        &force(),
+    );
     worse.expect_code(14);
     assert!(
         worse
@@ -505,7 +578,9 @@ fn exit_14_verify_media_after_one_byte_changes() {
     assert!(worse.stdout.contains(&format!("2 of {files} files")));
 }
 
-/// Exit 2 for an unknown option, 0 for /?; neither touches anything.
+/// Exit 2 for an unknown option (named, with the nearest valid one when one is close), for a
+/// `/forcesigningpolicy` value that is no policy, and for `/testsigning` with
+/// `/nointegritychecks`; 0 for /?. None of them touches anything.
 #[test]
 fn exit_2_for_unknown_option() {
     let w = wine::take();
@@ -513,11 +588,61 @@ fn exit_2_for_unknown_option() {
     let m = guest_media::build(&MediaSpec::default());
     let run = w.run(&m.root, "setup.cmd", &["/frobnicate"], &force());
     run.expect_code(2);
-    assert!(run.stdout.contains("/frobnicate"));
+    assert!(
+        run.stdout.contains("unknown option /frobnicate\n"),
+        "{}",
+        run.stdout
+    );
     assert!(run.calls.is_empty());
-    let help = w.run(&m.root, "uninstall.cmd", &["/?"], &force());
+    for (script, given, nearest) in [
+        ("setup.cmd", "/frce", "/force"),
+        ("setup.cmd", "-skip_storage", "/skipstorage"),
+        (
+            "setup.cmd",
+            "/forcesigningpolicy:tset",
+            "/forcesigningpolicy:test",
+        ),
+        (
+            "setup.cmd",
+            "/forcesigningpolicy",
+            "/forcesigningpolicy:none",
+        ),
+        ("setup.cmd", "/NoIntegrityCheck", "/nointegritychecks"),
+        ("uninstall.cmd", "/cleanupstorge", "/cleanupstorage"),
+        (
+            "uninstall.cmd",
+            "/cleanup-storage-froce",
+            "/cleanup-storage-force",
+        ),
+    ] {
+        let run = w.run(&m.root, script, &["/quiet", given], &force());
+        run.expect_code(2);
+        let want = format!("unknown option {given}; did you mean {nearest}?");
+        assert!(run.stdout.contains(&want), "{want}\n{}", run.stdout);
+        assert!(run.calls.is_empty(), "{:?}", run.calls);
+    }
+    let both = w.run(
+        &m.root,
+        "setup.cmd",
+        &["/force", "/testsigning", "/nointegritychecks"],
+        &force(),
+    );
+    both.expect_code(2);
+    assert!(
+        both.stdout.contains("cannot be used together"),
+        "{}",
+        both.stdout
+    );
+    assert!(both.calls.is_empty());
+    assert!(!w.state_dir().exists());
+    for script in ["setup.cmd", "uninstall.cmd"] {
+        let help = w.run(&m.root, script, &["/?"], &force());
+        help.expect_code(0);
+        assert!(help.calls.is_empty());
+    }
+    let help = w.run(&m.root, "uninstall.cmd", &["--help"], &force());
     help.expect_code(0);
-    assert!(help.stdout.contains("/cleanupstorage"));
+    assert!(help.stdout.contains("/cleanupstorageforce"));
 }
 
 fn flip_byte(path: &Path, at: usize) {

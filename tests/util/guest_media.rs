@@ -220,6 +220,17 @@ pub fn write_manifest(root: &Path, policy: &str) {
     fs::write(root.join("manifest.json"), text).expect("write manifest");
 }
 
+/// Changes the media's manifest.json with `edit` (the files' hashes stay as they are) and writes
+/// it back pretty-printed, one key per line, keys sorted as serde_json sorts them.
+pub fn edit_manifest(root: &Path, edit: impl FnOnce(&mut serde_json::Value)) {
+    let path = root.join("manifest.json");
+    let mut v: serde_json::Value =
+        serde_json::from_slice(&fs::read(&path).expect("read manifest")).expect("manifest JSON");
+    edit(&mut v);
+    let text = serde_json::to_string_pretty(&v).expect("json") + "\n";
+    fs::write(path, text).expect("write manifest");
+}
+
 impl Media {
     /// A path inside the media.
     pub fn path(&self, rel: &str) -> PathBuf {

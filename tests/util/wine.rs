@@ -82,6 +82,12 @@ pub struct Stubs {
     pub not_admin: bool,
     /// What `bcdedit /enum` shows for testsigning (None: the line is absent).
     pub testsigning: Option<&'static str>,
+    /// What `bcdedit /enum` shows for nointegritychecks (None: the line is absent).
+    pub nointegritychecks: Option<&'static str>,
+    /// What the script reads on standard input (None: nothing, so every prompt gets the
+    /// empty answer). Wine's `set /p` takes all of it at the first prompt, so only the first
+    /// prompt of a run can be answered (guest-tools/TESTING.md).
+    pub stdin: Option<&'static str>,
     /// An INF file name the pnputil stand-in refuses.
     pub pnputil_fail: Option<&'static str>,
     /// A thumbprint `certutil -store` finds (a certificate the user already trusted).
@@ -192,6 +198,19 @@ pub fn cdd_key(hwid: &str) -> String {
     format!(r"{CDD_ROOT}\{}", hwid.replace('\\', "#"))
 }
 
+/// The class-code suffixes the storage pre-seed appends to each hardware ID (mass storage,
+/// SCSI: class, subclass and interface; class and subclass), besides the ID itself.
+pub const CDD_FORMS: [&str; 3] = ["", "&CC_010000", "&CC_0100"];
+
+/// Every CriticalDeviceDatabase key the storage pre-seed writes for these hardware IDs: three
+/// per ID (the ID and its two class-code forms), the key set Aero's setup.cmd writes.
+pub fn cdd_keys<S: AsRef<str>>(hwids: &[S]) -> Vec<String> {
+    hwids
+        .iter()
+        .flat_map(|h| CDD_FORMS.map(|form| cdd_key(&format!("{}{form}", h.as_ref()))))
+        .collect()
+}
+
 /// The INF paths pnputil was asked to add, in call order.
 pub fn pnputil_infs(run: &ScriptRun) -> Vec<String> {
     run.calls_to("pnputil")
@@ -217,8 +236,9 @@ pub fn pnputil_deleted_win7(run: &ScriptRun) -> Vec<String> {
 }
 
 /// Setup made storage service `svc` (binary `sys`) boot-critical, as `reg query` sees it: the
-/// service key starts at boot in the SCSI miniport group, and each hardware ID's
-/// CriticalDeviceDatabase key names the service with the SCSI adapter class.
+/// service key starts at boot in the SCSI miniport group, and the CriticalDeviceDatabase keys
+/// of each hardware ID and its two class-code forms ([`cdd_keys`]) name the service with the
+/// SCSI adapter class.
 pub fn assert_boot_critical_storage<S: AsRef<str>>(w: &Wine, svc: &str, sys: &str, hwids: &[S]) {
     let svc_key = format!(r"HKLM\SYSTEM\CurrentControlSet\Services\{svc}");
     let val = |name: &str| {
@@ -233,8 +253,7 @@ pub fn assert_boot_critical_storage<S: AsRef<str>>(w: &Wine, svc: &str, sys: &st
         val("ImagePath"),
         ("REG_EXPAND_SZ".into(), format!(r"system32\drivers\{sys}"))
     );
-    for id in hwids {
-        let key = cdd_key(id.as_ref());
+    for key in cdd_keys(hwids) {
         assert_eq!(
             w.reg_value(&key, "Service"),
             Some(("REG_SZ".into(), svc.to_string())),
@@ -245,12 +264,40 @@ pub fn assert_boot_critical_storage<S: AsRef<str>>(w: &Wine, svc: &str, sys: &st
             Some("{4D36E97B-E325-11CE-BFC1-08002BE10318}".into()),
             "{key}"
         );
+        assert_eq!(
+            w.reg_value(&key, "Class"),
+            Some(("REG_SZ".into(), "SCSIAdapter".into())),
+            "{key}"
+        );
     }
 }
 
-/// An uninstall after a test-signed install removed the certificate `thumb` from both stores
-/// and turned test signing off again.
-pub fn assert_test_signing_undone(un: &ScriptRun, thumb: &str) {
+/// The CriticalDeviceDatabase subkeys whose names start with `prefix` (a hardware ID with `\`
+/// as `#`), as Wine's `reg query` lists them: finds keys nobody named in advance.
+pub fn cdd_keys_starting_with(w: &Wine, prefix: &str) -> Vec<String> {
+    let out = w
+        .wine()
+        .args(["reg", "query", CDD_ROOT])
+        .output()
+        .expect("run wine reg");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let marker = r"\criticaldevicedatabase\";
+    text.lines()
+        .filter_map(|l| {
+            let at = l.to_ascii_lowercase().find(marker)?;
+            Some(l[at + marker.len()..].trim().to_string())
+        })
+        .filter(|k| {
+            k.to_ascii_lowercase()
+                .starts_with(&prefix.to_ascii_lowercase())
+        })
+        .collect()
+}
+
+/// An uninstall under `/force` after a test-signed install removed the certificate `thumb` from
+/// both stores and left test signing on (Aero's meaning of `/force`: the signature mode stays
+/// as it is), keeping setup's record of it so that an interactive uninstall can still offer it.
+pub fn assert_certs_removed_test_signing_kept(w: &Wine, un: &ScriptRun, thumb: &str) {
     for store in ["Root", "TrustedPublisher"] {
         assert!(
             un.calls_to("certutil")
@@ -259,10 +306,8 @@ pub fn assert_test_signing_undone(un: &ScriptRun, thumb: &str) {
             "certutil -delstore {store} {thumb}: {un:#?}"
         );
     }
-    assert!(un
-        .calls_to("bcdedit")
-        .iter()
-        .any(|c| c[1..] == ["/set", "{current}", "testsigning", "off"]));
+    assert!(un.calls_to("bcdedit").is_empty(), "{un:#?}");
+    assert!(w.state_dir().join("testsigning-enabled-by-setup").exists());
 }
 
 /// The lines of a file the scripts keep in their state dir (none when it does not exist).
@@ -314,17 +359,24 @@ impl Wine {
         let _ = quiet(&mut boot, &self.prefix).status();
     }
 
-    fn reset_guest(&self) {
+    /// Removes whatever a script run left in the guest from the fixture's media: the state dir,
+    /// the storage binaries and every registry key the storage pre-seed may write for the
+    /// fixture's hardware IDs. [`take`] does it before each test; tests that run the scripts
+    /// several times from a clean guest call it between runs.
+    pub fn reset_guest(&self) {
         let _ = fs::remove_dir_all(self.state_dir());
         let _ = fs::remove_file(self.system_driver("viostor.sys"));
         let _ = fs::remove_file(self.system_driver("aero_virtio_blk.sys"));
         // Every key a test may create, deleted in one cmd run.
-        self.reg_delete_keys(&[
+        let mut keys = vec![
             SERVICE_KEY.to_string(),
             r"HKLM\SYSTEM\CurrentControlSet\Services\aero_virtio_blk".to_string(),
-            format!(r"{CDD_ROOT}\PCI#VEN_1AF4&DEV_1042"),
-            format!(r"{CDD_ROOT}\PCI#VEN_1AF4&DEV_1042&REV_01"),
-        ]);
+        ];
+        keys.extend(cdd_keys(&[
+            r"PCI\VEN_1AF4&DEV_1042",
+            r"PCI\VEN_1AF4&DEV_1042&REV_01",
+        ]));
+        self.reg_delete_keys(&keys);
     }
 
     /// Deletes these registry keys (and their subkeys) in the guest in one cmd run, ignoring
@@ -349,7 +401,10 @@ impl Wine {
             .expect("run wine");
         assert!(
             out.status.success(),
-            "resetting registry keys in the Wine guest failed"
+            "resetting registry keys in the Wine guest failed ({})\n--- stdout\n{}\n--- stderr\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
         );
     }
 
@@ -413,6 +468,10 @@ impl Wine {
             Some(v) => cmd.env("AERO_STUB_TESTSIGNING", v),
             None => cmd.env_remove("AERO_STUB_TESTSIGNING"),
         };
+        match stubs.nointegritychecks {
+            Some(v) => cmd.env("AERO_STUB_NOINTEGRITYCHECKS", v),
+            None => cmd.env_remove("AERO_STUB_NOINTEGRITYCHECKS"),
+        };
         match stubs.pnputil_fail {
             Some(v) => cmd.env("AERO_STUB_PNPUTIL_FAIL", v),
             None => cmd.env_remove("AERO_STUB_PNPUTIL_FAIL"),
@@ -421,6 +480,11 @@ impl Wine {
             Some(v) => cmd.env("AERO_STUB_CERT_PRESENT", v),
             None => cmd.env_remove("AERO_STUB_CERT_PRESENT"),
         };
+        if let Some(text) = stubs.stdin {
+            let answers = work.path().join("stdin.txt");
+            fs::write(&answers, text.replace('\n', "\r\n")).expect("write stdin");
+            cmd.stdin(fs::File::open(&answers).expect("open stdin"));
+        }
         let child = cmd.spawn().expect("start wine");
         let out = wait_guarded(child);
         let calls = fs::read(&log)
@@ -482,6 +546,32 @@ impl Wine {
         })
     }
 
+    /// `reg export KEY` in the guest: the key with all its values and subkeys, as bytes
+    /// (empty when the key does not exist). Two exports are equal when nothing under the key
+    /// changed in between.
+    pub fn reg_export(&self, key: &str) -> Vec<u8> {
+        let dir = tempfile::Builder::new()
+            .prefix("regexp-")
+            .tempdir_in(env!("CARGO_TARGET_TMPDIR"))
+            .expect("temp dir");
+        let file = dir.path().join("export.reg");
+        let out = self
+            .wine()
+            .args(["reg", "export", key, &win_path(&file), "/y"])
+            .output()
+            .expect("run wine reg");
+        if !out.status.success() {
+            return Vec::new();
+        }
+        fs::read(&file).expect("read reg export")
+    }
+
+    /// Every file under `C:\` of the guest with its size and modification time: two snapshots
+    /// are equal when no file was created, deleted or written in between.
+    pub fn drive_c_snapshot(&self) -> BTreeSet<(PathBuf, u64, std::time::SystemTime)> {
+        tree_snapshot(&self.prefix.join("drive_c"))
+    }
+
     /// Whether `reg query KEY` finds the key.
     pub fn reg_key_exists(&self, key: &str) -> bool {
         self.wine()
@@ -523,6 +613,24 @@ fn wait_guarded(mut child: std::process::Child) -> std::process::Output {
         stdout: t_out.join().unwrap_or_default(),
         stderr: t_err.join().unwrap_or_default(),
     }
+}
+
+/// Every file under `root` with its size and modification time (symlinks not followed: Wine
+/// links the user's folders to the host home).
+pub fn tree_snapshot(root: &Path) -> BTreeSet<(PathBuf, u64, std::time::SystemTime)> {
+    walkdir::WalkDir::new(root)
+        .into_iter()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            let md = e.metadata().expect("file metadata");
+            (
+                e.into_path(),
+                md.len(),
+                md.modified().expect("modification time"),
+            )
+        })
+        .collect()
 }
 
 /// Splits a logged command line the way the scripts quoted it.
