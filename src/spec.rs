@@ -237,8 +237,9 @@ pub const MAX_SPEC_REGEXES: usize = 256;
 /// Total length of the regex sources of one spec, in bytes.
 pub const MAX_SPEC_REGEX_BYTES: usize = 64 * 1024;
 
-/// What the spec's regexes have used of the budget so far; a spec past the count or byte cap
-/// gets one error and no further compiling (so a hostile spec stays cheap).
+/// The spec's regexes against the budget: a spec past the count or byte cap gets one error and
+/// nothing compiled (so a hostile spec stays cheap); each regex that is compiled is held to
+/// [`REGEX_SIZE_LIMIT`] and [`REGEX_DFA_SIZE_LIMIT`].
 #[derive(Default)]
 struct RegexBudget {
     count: usize,
@@ -246,22 +247,49 @@ struct RegexBudget {
     exhausted: bool,
 }
 
+impl RegexBudget {
+    /// Count every regex of the document before any is compiled: past the caps, one error and
+    /// no compiling at all (a hostile spec costs a scan, not a compile per pattern).
+    fn check(c: &mut Checker, root: &Map<String, Value>) -> RegexBudget {
+        let mut b = RegexBudget::default();
+        let lists = |v: Option<&Value>, keys: &[&str]| -> Vec<Value> {
+            let mut out = Vec::new();
+            if let Some(Value::Array(items)) = v {
+                for it in items {
+                    for k in keys {
+                        if let Some(Value::Array(l)) = it.get(*k) {
+                            out.extend(l.iter().cloned());
+                        }
+                    }
+                }
+            }
+            out
+        };
+        let mut all = lists(root.get("drivers"), &["expected_hardware_ids", "allow_path_regexes"]);
+        all.extend(lists(root.get("required_drivers"), &["expected_hardware_ids"]));
+        for v in &all {
+            b.count += 1;
+            b.bytes += v.as_str().map_or(0, str::len);
+        }
+        if b.count > MAX_SPEC_REGEXES || b.bytes > MAX_SPEC_REGEX_BYTES {
+            b.exhausted = true;
+            c.rule_with_help(
+                "",
+                format!(
+                    "the spec holds {} regexes ({} bytes of pattern text), more than one spec may: at most {MAX_SPEC_REGEXES} patterns and {} KiB; none is compiled",
+                    b.count,
+                    b.bytes,
+                    MAX_SPEC_REGEX_BYTES / 1024
+                ),
+                "list the hardware IDs and paths that matter; a few patterns cover a driver",
+            );
+        }
+        b
+    }
+}
+
 fn compile(c: &mut Checker, budget: &mut RegexBudget, pointer: &str, pattern: &str) -> Option<Regex> {
     if budget.exhausted {
-        return None;
-    }
-    budget.count += 1;
-    budget.bytes += pattern.len();
-    if budget.count > MAX_SPEC_REGEXES || budget.bytes > MAX_SPEC_REGEX_BYTES {
-        budget.exhausted = true;
-        c.rule_with_help(
-            pointer,
-            format!(
-                "the spec holds more regexes than one spec may (at most {MAX_SPEC_REGEXES} patterns, {} KiB of pattern text); this one and any after it are not compiled",
-                MAX_SPEC_REGEX_BYTES / 1024
-            ),
-            "list the hardware IDs and paths that matter; a few patterns cover a driver",
-        );
         return None;
     }
     let built = RegexBuilder::new(pattern)
@@ -375,7 +403,7 @@ fn read_spec(c: &mut Checker, root: &Value) -> Option<Spec> {
             c.error_at_value("/$schema", format!("`$schema` {problem}"));
         }
     }
-    let mut budget = RegexBudget::default();
+    let mut budget = RegexBudget::check(c, obj);
     let fail_on_unlisted_driver_dirs = c
         .opt_bool("", obj, "fail_on_unlisted_driver_dirs")
         .unwrap_or(false);
