@@ -9,11 +9,11 @@ use serde_json::{Map, Value};
 
 use crate::devices_cmd::{self, DeviceVars};
 pub use crate::devices_cmd::{devices_cmd_var, parse_devices_cmd, var_prefix};
-use crate::error::{printable, Error, Result};
 use crate::drivers::DriverSet;
+use crate::error::{printable, Error, Result};
 use crate::inf::Inf;
-use crate::spec::Spec;
 use crate::spec::json::{child, field_name, item, kind, Checker};
+use crate::spec::Spec;
 
 /// PCI vendor ID of virtio devices.
 pub const VIRTIO_VENDOR: u16 = 0x1AF4;
@@ -458,7 +458,10 @@ fn carry_problem(s: &str, what: &str) -> Option<String> {
         return Some(format!("{what} is blank"));
     }
     if s.trim() != s {
-        return Some(format!("{what} `{}` has surrounding whitespace", printable(s)));
+        return Some(format!(
+            "{what} `{}` has surrounding whitespace",
+            printable(s)
+        ));
     }
     cmd_unsafe(s).map(|ch| {
         format!(
@@ -474,7 +477,10 @@ fn read_contract(c: &mut Checker, root: &Value) -> Option<Contract> {
     c.reject_unknown("", obj, TOP_FIELDS);
     if let Some(s) = c.opt_str_not_null("", obj, "$schema") {
         if s.is_empty() {
-            c.error_at_value("/$schema", "`$schema` is empty (give a schema reference or leave it out)");
+            c.error_at_value(
+                "/$schema",
+                "`$schema` is empty (give a schema reference or leave it out)",
+            );
         }
     }
     let schema_version = match obj.get("schema_version") {
@@ -679,7 +685,10 @@ fn read_device(c: &mut Checker, p: &str, v: &Value) -> Option<Device> {
         // only (an `aero-virtio-input-tablet` entry has none).
         c.rule_with_help(
             p,
-            format!("device `{}` is named `virtio-*` and needs `virtio_device_type`", printable(&name)),
+            format!(
+                "device `{}` is named `virtio-*` and needs `virtio_device_type`",
+                printable(&name)
+            ),
             "give the virtio device type (1 net, 2 blk, 18 input, 25 snd), or rename the device",
         );
         ok = false;

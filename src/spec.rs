@@ -265,8 +265,14 @@ impl RegexBudget {
             }
             out
         };
-        let mut all = lists(root.get("drivers"), &["expected_hardware_ids", "allow_path_regexes"]);
-        all.extend(lists(root.get("required_drivers"), &["expected_hardware_ids"]));
+        let mut all = lists(
+            root.get("drivers"),
+            &["expected_hardware_ids", "allow_path_regexes"],
+        );
+        all.extend(lists(
+            root.get("required_drivers"),
+            &["expected_hardware_ids"],
+        ));
         for v in &all {
             b.count += 1;
             b.bytes += v.as_str().map_or(0, str::len);
@@ -288,7 +294,12 @@ impl RegexBudget {
     }
 }
 
-fn compile(c: &mut Checker, budget: &mut RegexBudget, pointer: &str, pattern: &str) -> Option<Regex> {
+fn compile(
+    c: &mut Checker,
+    budget: &mut RegexBudget,
+    pointer: &str,
+    pattern: &str,
+) -> Option<Regex> {
     if budget.exhausted {
         return None;
     }
@@ -353,7 +364,10 @@ fn text_list(
     if non_empty && matches!(m.get(key), Some(Value::Array(a)) if a.is_empty()) {
         c.error_at_value(
             &fp,
-            format!("`{}` is empty (list at least one item or leave it out)", field_name(&fp)),
+            format!(
+                "`{}` is empty (list at least one item or leave it out)",
+                field_name(&fp)
+            ),
         );
     }
     let mut seen: BTreeSet<&str> = BTreeSet::new();
@@ -364,7 +378,10 @@ fn text_list(
         } else if !seen.insert(v.as_str()) {
             c.error_at_value(
                 ip,
-                format!("`{}`: `{v}` is listed twice (items must be unique)", field_name(ip)),
+                format!(
+                    "`{}`: `{v}` is listed twice (items must be unique)",
+                    field_name(ip)
+                ),
             );
         } else {
             out.push((ip.clone(), v.clone()));
@@ -582,9 +599,8 @@ fn checked_name(c: &mut Checker, pointer: &str, raw: &str) -> Option<String> {
     // The schema's name pattern: no surrounding whitespace, not empty/`.`/`..`, no `/` or `\`;
     // what Windows refuses on top (reserved names, `<>:"|?*`, control characters) is a
     // packaging rule.
-    let schema_ok = raw.trim() == raw
-        && !matches!(raw, "" | "." | "..")
-        && !raw.contains(['/', '\\']);
+    let schema_ok =
+        raw.trim() == raw && !matches!(raw, "" | "." | "..") && !raw.contains(['/', '\\']);
     match driver_name_problem(raw) {
         Some(p) if schema_ok => {
             c.rule(pointer, p);

@@ -173,12 +173,19 @@ fn huge_arrays_of_bad_items_report_the_first_problems_and_count_the_rest() {
 fn spec_regex_budget_bounds_hostile_patterns() {
     let many: Vec<String> = (0..700).map(|i| format!("\"\\\\w{{50}}{i}\"")).collect();
     let many = many.join(",");
-    let spec = format!(r#"{{"drivers": [{{"name": "a", "required": true, "expected_hardware_ids": [{many}]}}]}}"#);
+    let spec = format!(
+        r#"{{"drivers": [{{"name": "a", "required": true, "expected_hardware_ids": [{many}]}}]}}"#
+    );
     assert!(spec.len() < 10 * 1024, "{} bytes", spec.len());
     load_refused(
         Kind::Spec,
         spec.as_bytes(),
-        &["packaging rule:", "700 regexes", "at most 256 patterns", "none is compiled"],
+        &[
+            "packaging rule:",
+            "700 regexes",
+            "at most 256 patterns",
+            "none is compiled",
+        ],
     );
     let big: Vec<String> = (0..200).map(|i| format!("\"\\\\w{{50}}{i}\"")).collect();
     let spec = format!(
@@ -234,7 +241,9 @@ fn loads(kind: Kind, text: &str) {
 fn big_valid_documents_load_in_linear_time() {
     // Just under the size limit, every list is long and every item distinct: duplicate checks
     // that compare each item with every other took minutes.
-    let names: Vec<String> = (0..55_000).map(|i| format!("{{\"name\":\"d{i}\"}}")).collect();
+    let names: Vec<String> = (0..55_000)
+        .map(|i| format!("{{\"name\":\"d{i}\"}}"))
+        .collect();
     loads(
         Kind::Spec,
         &format!("{{\"required_drivers\": [{}]}}", names.join(",")),

@@ -44,7 +44,8 @@ const CONTRACT: &str = r#"{
 }
 "#;
 
-const DRIVERS_README: &str = "Drivers live under drivers/<arch>/<name>/; setup.cmd installs them.\r\n";
+const DRIVERS_README: &str =
+    "Drivers live under drivers/<arch>/<name>/; setup.cmd installs them.\r\n";
 
 /// The inputs in `root`: `contract.json`, `guest-tools/` (the repository's tree plus
 /// `drivers/README.md` and hidden `.keep` placeholders, as in Aero's tree) and `drivers/`
@@ -147,7 +148,11 @@ fn version_lines(manifest: &str) -> Vec<String> {
         .filter(|l| l.contains("\"version\""))
         .map(|l| {
             let after = l.split_once(':').expect("key: value").1;
-            after.trim().trim_end_matches(',').trim_matches('"').to_string()
+            after
+                .trim()
+                .trim_end_matches(',')
+                .trim_matches('"')
+                .to_string()
         })
         .collect()
 }
@@ -166,8 +171,14 @@ fn aero_shaped_inputs_build_media_like_the_earlier_packager() {
     // File set: the guest-tools tree as is (drivers/README.md kept, hidden .keep skipped), the
     // generated devices.cmd and manifest, and every shipped driver file.
     let names = zip_names(&zip);
-    assert!(names.contains(&"drivers/README.md".to_string()), "{names:#?}");
-    assert_eq!(zip_file(&zip, "drivers/README.md"), DRIVERS_README.as_bytes());
+    assert!(
+        names.contains(&"drivers/README.md".to_string()),
+        "{names:#?}"
+    );
+    assert_eq!(
+        zip_file(&zip, "drivers/README.md"),
+        DRIVERS_README.as_bytes()
+    );
     assert!(!names.iter().any(|n| n.ends_with(".keep")), "{names:#?}");
     for arch in ["x86", "amd64"] {
         for f in [
@@ -187,7 +198,12 @@ fn aero_shaped_inputs_build_media_like_the_earlier_packager() {
         .filter(|n| n.starts_with("drivers/") && n.as_str() != "drivers/README.md")
         .collect();
     assert_eq!(drivers.len(), 12, "{drivers:#?}");
-    for f in ["manifest.json", "config/devices.cmd", "setup.cmd", "README.md"] {
+    for f in [
+        "manifest.json",
+        "config/devices.cmd",
+        "setup.cmd",
+        "README.md",
+    ] {
         assert!(names.contains(&f.to_string()), "{f} missing");
     }
     let manifest_text = String::from_utf8(zip_file(&zip, "manifest.json")).unwrap();
@@ -263,8 +279,19 @@ fn the_date_comes_from_the_variable_the_parameter_or_the_commit_and_the_summary_
         let c = format!("contract={}", root.join("contract.json").display());
         let o = format!("out_dir={}", out.display());
         let mut args = vec![
-            "run", "aero-virtio", "--json", "--set", &o, "--set", &d, "--set", &g, "--set", &c,
-            "--set", "signing_policy=none",
+            "run",
+            "aero-virtio",
+            "--json",
+            "--set",
+            &o,
+            "--set",
+            &d,
+            "--set",
+            &g,
+            "--set",
+            &c,
+            "--set",
+            "signing_policy=none",
         ];
         for e in extra {
             args.push("--set");

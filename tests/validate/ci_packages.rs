@@ -50,7 +50,11 @@ fn ci_packages() -> Vec<(&'static str, InfShape)> {
                 "aero_virtio_tablet",
                 "PCI\\VEN_1AF4&DEV_1052&SUBSYS_00121AF4&REV_01",
             );
-            i.services = vec![("aero_virtio_input".into(), 2, "aero_virtio_input.sys".into())];
+            i.services = vec![(
+                "aero_virtio_input".into(),
+                2,
+                "aero_virtio_input.sys".into(),
+            )];
             i
         }),
         // Not named after its media name: the user's name map says `virtio-snd`.

@@ -92,7 +92,10 @@ fn shipped_contracts_render_every_device() {
             // No INF has been seen: the binary is not guessed, the variable is set empty.
             let line = format!("set \"AERO_{dev}_SYS=\"\r\n");
             assert!(text.contains(&line), "{file}: {line}");
-            assert!(!v.contains_key(&format!("AERO_{dev}_SYS")), "{file}: {dev}_SYS");
+            assert!(
+                !v.contains_key(&format!("AERO_{dev}_SYS")),
+                "{file}: {dev}_SYS"
+            );
         }
         // Aero's current contract: the tablet entry (no virtio_device_type) and the DX11 GPU INF.
         let tablet = c.device("aero-virtio-input-tablet").expect("tablet entry");
@@ -144,7 +147,10 @@ fn no_gpu_and_extra_devices_still_render() {
     let c = Contract::from_json_str(&json).unwrap();
     let v = parse_devices_cmd(&c.render_devices_cmd());
     assert_eq!(v["AERO_VIRTIO_RNG_SERVICE"], ["VirtRng"]);
-    assert!(!v.contains_key("AERO_VIRTIO_RNG_SYS"), "no binary is guessed from the INF name");
+    assert!(
+        !v.contains_key("AERO_VIRTIO_RNG_SYS"),
+        "no binary is guessed from the INF name"
+    );
 }
 
 fn errors(text: &str) -> Vec<String> {
@@ -201,9 +207,17 @@ fn every_contract_mistake_is_reported_at_its_field() {
 }"#;
     let errs = errors(text);
     has(&errs, "c.json:2:21:", "must be 1");
-    has(&errs, "c.json:3:20:", "packaging rule: `contract_name` `bad|name` contains `|`");
+    has(
+        &errs,
+        "c.json:3:20:",
+        "packaging rule: `contract_name` `bad|name` contains `|`",
+    );
     has(&errs, "c.json:5:3:", "unknown field `extra`");
-    has(&errs, "c.json:9:24:", "packaging rule: a device with virtio_device_type has pci_vendor_id 0x1AF4");
+    has(
+        &errs,
+        "c.json:9:24:",
+        "packaging rule: a device with virtio_device_type has pci_vendor_id 0x1AF4",
+    );
     has(&errs, "c.json:10:24:", "modern device ID 0x1042");
     has(&errs, "c.json:11:37:", "four hex digits");
     has(&errs, "c.json:12:32:", "is not for PCI\\VEN_1AF5&DEV_1043");

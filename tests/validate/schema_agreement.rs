@@ -82,84 +82,388 @@ fn dev(v: &mut Value, i: usize) -> &mut serde_json::Map<String, Value> {
 fn contract_corpus() -> Vec<Case> {
     vec![
         ("base", Valid, contract_base()),
-        ("no-schema-ref", Valid, c(|v| { v.as_object_mut().unwrap().remove("$schema"); })),
-        ("tablet-without-type", Valid, c(|v| { dev(v, 0).remove("pci_device_id_transitional"); })),
-        ("version-free-text", Valid, c(|v| v["contract_version"] = json!("1.0.6 beta"))),
-        ("name-with-spaces", Valid, c(|v| v["contract_name"] = json!("Aero contract (test)"))),
-        ("schema-version-float", Valid, c(|v| v["schema_version"] = json!(1.0))),
-        ("lowercase-hex-digits", Valid, c(|v| { dev(v, 2).insert("pci_vendor_id".into(), json!("0xa3a0")); })),
-        ("hwid-lowercase-digits", Valid, c(|v| v["devices"][2]["hardware_id_patterns"] = json!(["PCI\\VEN_a3a0&DEV_0001&SUBSYS_0001a3a0"]))),
-        ("duplicate-hwids", Valid, c(|v| v["devices"][2]["hardware_id_patterns"] = json!(["PCI\\VEN_A3A0&DEV_0001", "PCI\\VEN_A3A0&DEV_0001"]))),
-        ("transitional-any-hex", Valid, c(|v| { dev(v, 0).insert("pci_device_id_transitional".into(), json!("0xFFFF")); })),
-        ("service-with-dots", Valid, c(|v| { dev(v, 2).insert("driver_service_name".into(), json!("gpu.v2")); })),
-        ("inf-with-space", Valid, c(|v| { dev(v, 2).insert("inf_name".into(), json!("gpu dx11.inf")); })),
-        ("device-name-dots", Valid, c(|v| { dev(v, 2).insert("device".into(), json!("gpu.v2")); })),
-        ("virtio-type-non-virtio-name", Valid, c(|v| { dev(v, 1).insert("virtio_device_type".into(), json!(18)); })),
-        ("virtio-type-zero", Valid, c(|v| {
-            let d = dev(v, 1);
-            d.insert("virtio_device_type".into(), json!(0));
-            d.insert("pci_device_id".into(), json!("0x1040"));
-            d.insert("hardware_id_patterns".into(), json!(["PCI\\VEN_1AF4&DEV_1040&REV_01"]));
-        })),
-        ("missing-schema-version", Invalid, c(|v| { v.as_object_mut().unwrap().remove("schema_version"); })),
-        ("schema-version-2", Invalid, c(|v| v["schema_version"] = json!(2))),
-        ("schema-version-string", Invalid, c(|v| v["schema_version"] = json!("1"))),
-        ("empty-contract-name", Invalid, c(|v| v["contract_name"] = json!(""))),
-        ("contract-name-number", Invalid, c(|v| v["contract_name"] = json!(7))),
-        ("missing-contract-version", Invalid, c(|v| { v.as_object_mut().unwrap().remove("contract_version"); })),
+        (
+            "no-schema-ref",
+            Valid,
+            c(|v| {
+                v.as_object_mut().unwrap().remove("$schema");
+            }),
+        ),
+        (
+            "tablet-without-type",
+            Valid,
+            c(|v| {
+                dev(v, 0).remove("pci_device_id_transitional");
+            }),
+        ),
+        (
+            "version-free-text",
+            Valid,
+            c(|v| v["contract_version"] = json!("1.0.6 beta")),
+        ),
+        (
+            "name-with-spaces",
+            Valid,
+            c(|v| v["contract_name"] = json!("Aero contract (test)")),
+        ),
+        (
+            "schema-version-float",
+            Valid,
+            c(|v| v["schema_version"] = json!(1.0)),
+        ),
+        (
+            "lowercase-hex-digits",
+            Valid,
+            c(|v| {
+                dev(v, 2).insert("pci_vendor_id".into(), json!("0xa3a0"));
+            }),
+        ),
+        (
+            "hwid-lowercase-digits",
+            Valid,
+            c(|v| {
+                v["devices"][2]["hardware_id_patterns"] =
+                    json!(["PCI\\VEN_a3a0&DEV_0001&SUBSYS_0001a3a0"])
+            }),
+        ),
+        (
+            "duplicate-hwids",
+            Valid,
+            c(|v| {
+                v["devices"][2]["hardware_id_patterns"] =
+                    json!(["PCI\\VEN_A3A0&DEV_0001", "PCI\\VEN_A3A0&DEV_0001"])
+            }),
+        ),
+        (
+            "transitional-any-hex",
+            Valid,
+            c(|v| {
+                dev(v, 0).insert("pci_device_id_transitional".into(), json!("0xFFFF"));
+            }),
+        ),
+        (
+            "service-with-dots",
+            Valid,
+            c(|v| {
+                dev(v, 2).insert("driver_service_name".into(), json!("gpu.v2"));
+            }),
+        ),
+        (
+            "inf-with-space",
+            Valid,
+            c(|v| {
+                dev(v, 2).insert("inf_name".into(), json!("gpu dx11.inf"));
+            }),
+        ),
+        (
+            "device-name-dots",
+            Valid,
+            c(|v| {
+                dev(v, 2).insert("device".into(), json!("gpu.v2"));
+            }),
+        ),
+        (
+            "virtio-type-non-virtio-name",
+            Valid,
+            c(|v| {
+                dev(v, 1).insert("virtio_device_type".into(), json!(18));
+            }),
+        ),
+        (
+            "virtio-type-zero",
+            Valid,
+            c(|v| {
+                let d = dev(v, 1);
+                d.insert("virtio_device_type".into(), json!(0));
+                d.insert("pci_device_id".into(), json!("0x1040"));
+                d.insert(
+                    "hardware_id_patterns".into(),
+                    json!(["PCI\\VEN_1AF4&DEV_1040&REV_01"]),
+                );
+            }),
+        ),
+        (
+            "missing-schema-version",
+            Invalid,
+            c(|v| {
+                v.as_object_mut().unwrap().remove("schema_version");
+            }),
+        ),
+        (
+            "schema-version-2",
+            Invalid,
+            c(|v| v["schema_version"] = json!(2)),
+        ),
+        (
+            "schema-version-string",
+            Invalid,
+            c(|v| v["schema_version"] = json!("1")),
+        ),
+        (
+            "empty-contract-name",
+            Invalid,
+            c(|v| v["contract_name"] = json!("")),
+        ),
+        (
+            "contract-name-number",
+            Invalid,
+            c(|v| v["contract_name"] = json!(7)),
+        ),
+        (
+            "missing-contract-version",
+            Invalid,
+            c(|v| {
+                v.as_object_mut().unwrap().remove("contract_version");
+            }),
+        ),
         ("empty-schema-ref", Invalid, c(|v| v["$schema"] = json!(""))),
-        ("unknown-top-field", Invalid, c(|v| v["devicez"] = json!([]))),
+        (
+            "unknown-top-field",
+            Invalid,
+            c(|v| v["devicez"] = json!([])),
+        ),
         ("devices-empty", Invalid, c(|v| v["devices"] = json!([]))),
         ("devices-object", Invalid, c(|v| v["devices"] = json!({}))),
-        ("unknown-device-field", Invalid, c(|v| { dev(v, 0).insert("driver".into(), json!("x")); })),
-        ("missing-inf-name", Invalid, c(|v| { dev(v, 0).remove("inf_name"); })),
-        ("missing-hwids", Invalid, c(|v| { dev(v, 0).remove("hardware_id_patterns"); })),
-        ("empty-hwids", Invalid, c(|v| { dev(v, 2).insert("hardware_id_patterns".into(), json!([])); })),
-        ("hwids-null", Invalid, c(|v| { dev(v, 2).insert("hardware_id_patterns".into(), Value::Null); })),
-        ("hwid-lowercase-prefix", Invalid, c(|v| v["devices"][2]["hardware_id_patterns"] = json!(["pci\\ven_a3a0&dev_0001"]))),
-        ("hwid-not-pci", Invalid, c(|v| v["devices"][2]["hardware_id_patterns"] = json!(["ACPI\\QEMU0002"]))),
-        ("hex-uppercase-x", Invalid, c(|v| { dev(v, 2).insert("pci_vendor_id".into(), json!("0XA3A0")); })),
-        ("hex-three-digits", Invalid, c(|v| { dev(v, 2).insert("pci_device_id".into(), json!("0x001")); })),
-        ("hex-number", Invalid, c(|v| { dev(v, 2).insert("pci_device_id".into(), json!(1)); })),
-        ("transitional-null", Invalid, c(|v| { dev(v, 0).insert("pci_device_id_transitional".into(), Value::Null); })),
-        ("inf-with-dir", Invalid, c(|v| { dev(v, 2).insert("inf_name".into(), json!("sub\\gpu.inf")); })),
-        ("inf-not-inf", Invalid, c(|v| { dev(v, 2).insert("inf_name".into(), json!("gpu.sys")); })),
-        ("inf-bare-extension", Invalid, c(|v| { dev(v, 2).insert("inf_name".into(), json!(".inf")); })),
-        ("empty-service", Invalid, c(|v| { dev(v, 2).insert("driver_service_name".into(), json!("")); })),
-        ("empty-device-name", Invalid, c(|v| { dev(v, 2).insert("device".into(), json!("")); })),
-        ("virtio-type-negative", Invalid, c(|v| { dev(v, 0).insert("virtio_device_type".into(), json!(-1)); })),
-        ("virtio-type-fraction", Invalid, c(|v| { dev(v, 0).insert("virtio_device_type".into(), json!(2.5)); })),
-        ("virtio-type-string", Invalid, c(|v| { dev(v, 0).insert("virtio_device_type".into(), json!("2")); })),
-        ("device-not-object", Invalid, c(|v| v["devices"][1] = json!("tablet"))),
+        (
+            "unknown-device-field",
+            Invalid,
+            c(|v| {
+                dev(v, 0).insert("driver".into(), json!("x"));
+            }),
+        ),
+        (
+            "missing-inf-name",
+            Invalid,
+            c(|v| {
+                dev(v, 0).remove("inf_name");
+            }),
+        ),
+        (
+            "missing-hwids",
+            Invalid,
+            c(|v| {
+                dev(v, 0).remove("hardware_id_patterns");
+            }),
+        ),
+        (
+            "empty-hwids",
+            Invalid,
+            c(|v| {
+                dev(v, 2).insert("hardware_id_patterns".into(), json!([]));
+            }),
+        ),
+        (
+            "hwids-null",
+            Invalid,
+            c(|v| {
+                dev(v, 2).insert("hardware_id_patterns".into(), Value::Null);
+            }),
+        ),
+        (
+            "hwid-lowercase-prefix",
+            Invalid,
+            c(|v| v["devices"][2]["hardware_id_patterns"] = json!(["pci\\ven_a3a0&dev_0001"])),
+        ),
+        (
+            "hwid-not-pci",
+            Invalid,
+            c(|v| v["devices"][2]["hardware_id_patterns"] = json!(["ACPI\\QEMU0002"])),
+        ),
+        (
+            "hex-uppercase-x",
+            Invalid,
+            c(|v| {
+                dev(v, 2).insert("pci_vendor_id".into(), json!("0XA3A0"));
+            }),
+        ),
+        (
+            "hex-three-digits",
+            Invalid,
+            c(|v| {
+                dev(v, 2).insert("pci_device_id".into(), json!("0x001"));
+            }),
+        ),
+        (
+            "hex-number",
+            Invalid,
+            c(|v| {
+                dev(v, 2).insert("pci_device_id".into(), json!(1));
+            }),
+        ),
+        (
+            "transitional-null",
+            Invalid,
+            c(|v| {
+                dev(v, 0).insert("pci_device_id_transitional".into(), Value::Null);
+            }),
+        ),
+        (
+            "inf-with-dir",
+            Invalid,
+            c(|v| {
+                dev(v, 2).insert("inf_name".into(), json!("sub\\gpu.inf"));
+            }),
+        ),
+        (
+            "inf-not-inf",
+            Invalid,
+            c(|v| {
+                dev(v, 2).insert("inf_name".into(), json!("gpu.sys"));
+            }),
+        ),
+        (
+            "inf-bare-extension",
+            Invalid,
+            c(|v| {
+                dev(v, 2).insert("inf_name".into(), json!(".inf"));
+            }),
+        ),
+        (
+            "empty-service",
+            Invalid,
+            c(|v| {
+                dev(v, 2).insert("driver_service_name".into(), json!(""));
+            }),
+        ),
+        (
+            "empty-device-name",
+            Invalid,
+            c(|v| {
+                dev(v, 2).insert("device".into(), json!(""));
+            }),
+        ),
+        (
+            "virtio-type-negative",
+            Invalid,
+            c(|v| {
+                dev(v, 0).insert("virtio_device_type".into(), json!(-1));
+            }),
+        ),
+        (
+            "virtio-type-fraction",
+            Invalid,
+            c(|v| {
+                dev(v, 0).insert("virtio_device_type".into(), json!(2.5));
+            }),
+        ),
+        (
+            "virtio-type-string",
+            Invalid,
+            c(|v| {
+                dev(v, 0).insert("virtio_device_type".into(), json!("2"));
+            }),
+        ),
+        (
+            "device-not-object",
+            Invalid,
+            c(|v| v["devices"][1] = json!("tablet")),
+        ),
         ("root-array", Invalid, json!([contract_base()])),
     ]
 }
 
 fn contract_rules() -> Vec<Case> {
     vec![
-        ("virtio-name-without-type", Rule, c(|v| { dev(v, 0).remove("virtio_device_type"); })),
-        ("virtio-wrong-vendor", Rule, c(|v| {
-            let d = dev(v, 1);
-            d.insert("virtio_device_type".into(), json!(18));
-            d.insert("pci_vendor_id".into(), json!("0x1234"));
-            d.insert("hardware_id_patterns".into(), json!(["PCI\\VEN_1234&DEV_1052&REV_01"]));
-        })),
-        ("virtio-transitional-id", Rule, c(|v| {
-            let d = dev(v, 0);
-            d.insert("pci_device_id".into(), json!("0x1001"));
-            d.insert("hardware_id_patterns".into(), json!(["PCI\\VEN_1AF4&DEV_1001&REV_01"]));
-        })),
-        ("virtio-no-rev01", Rule, c(|v| v["devices"][0]["hardware_id_patterns"] = json!(["PCI\\VEN_1AF4&DEV_1042"]))),
-        ("virtio-rev00", Rule, c(|v| v["devices"][0]["hardware_id_patterns"] = json!(["PCI\\VEN_1AF4&DEV_1042&REV_01", "PCI\\VEN_1AF4&DEV_1042&REV_00"]))),
-        ("hwid-other-device", Rule, c(|v| v["devices"][2]["hardware_id_patterns"] = json!(["PCI\\VEN_A3A0&DEV_0002"]))),
-        ("hwid-longer-device-id", Rule, c(|v| v["devices"][2]["hardware_id_patterns"] = json!(["PCI\\VEN_A3A0&DEV_00010"]))),
-        ("hwid-with-quote", Rule, c(|v| v["devices"][2]["hardware_id_patterns"] = json!(["PCI\\VEN_A3A0&DEV_0001&\"x"]))),
-        ("hwid-with-space", Rule, c(|v| v["devices"][2]["hardware_id_patterns"] = json!(["PCI\\VEN_A3A0&DEV_0001 x"]))),
-        ("service-percent", Rule, c(|v| { dev(v, 2).insert("driver_service_name".into(), json!("gpu%PATH%")); })),
-        ("blank-service", Rule, c(|v| { dev(v, 2).insert("driver_service_name".into(), json!("   ")); })),
-        ("contract-name-pipe", Rule, c(|v| v["contract_name"] = json!("a|b"))),
-        ("same-prefix", Rule, c(|v| { dev(v, 2).insert("device".into(), json!("tablet_like")); })),
-        ("same-name", Rule, c(|v| { dev(v, 2).insert("device".into(), json!("TABLET-LIKE")); })),
+        (
+            "virtio-name-without-type",
+            Rule,
+            c(|v| {
+                dev(v, 0).remove("virtio_device_type");
+            }),
+        ),
+        (
+            "virtio-wrong-vendor",
+            Rule,
+            c(|v| {
+                let d = dev(v, 1);
+                d.insert("virtio_device_type".into(), json!(18));
+                d.insert("pci_vendor_id".into(), json!("0x1234"));
+                d.insert(
+                    "hardware_id_patterns".into(),
+                    json!(["PCI\\VEN_1234&DEV_1052&REV_01"]),
+                );
+            }),
+        ),
+        (
+            "virtio-transitional-id",
+            Rule,
+            c(|v| {
+                let d = dev(v, 0);
+                d.insert("pci_device_id".into(), json!("0x1001"));
+                d.insert(
+                    "hardware_id_patterns".into(),
+                    json!(["PCI\\VEN_1AF4&DEV_1001&REV_01"]),
+                );
+            }),
+        ),
+        (
+            "virtio-no-rev01",
+            Rule,
+            c(|v| v["devices"][0]["hardware_id_patterns"] = json!(["PCI\\VEN_1AF4&DEV_1042"])),
+        ),
+        (
+            "virtio-rev00",
+            Rule,
+            c(|v| {
+                v["devices"][0]["hardware_id_patterns"] = json!([
+                    "PCI\\VEN_1AF4&DEV_1042&REV_01",
+                    "PCI\\VEN_1AF4&DEV_1042&REV_00"
+                ])
+            }),
+        ),
+        (
+            "hwid-other-device",
+            Rule,
+            c(|v| v["devices"][2]["hardware_id_patterns"] = json!(["PCI\\VEN_A3A0&DEV_0002"])),
+        ),
+        (
+            "hwid-longer-device-id",
+            Rule,
+            c(|v| v["devices"][2]["hardware_id_patterns"] = json!(["PCI\\VEN_A3A0&DEV_00010"])),
+        ),
+        (
+            "hwid-with-quote",
+            Rule,
+            c(|v| v["devices"][2]["hardware_id_patterns"] = json!(["PCI\\VEN_A3A0&DEV_0001&\"x"])),
+        ),
+        (
+            "hwid-with-space",
+            Rule,
+            c(|v| v["devices"][2]["hardware_id_patterns"] = json!(["PCI\\VEN_A3A0&DEV_0001 x"])),
+        ),
+        (
+            "service-percent",
+            Rule,
+            c(|v| {
+                dev(v, 2).insert("driver_service_name".into(), json!("gpu%PATH%"));
+            }),
+        ),
+        (
+            "blank-service",
+            Rule,
+            c(|v| {
+                dev(v, 2).insert("driver_service_name".into(), json!("   "));
+            }),
+        ),
+        (
+            "contract-name-pipe",
+            Rule,
+            c(|v| v["contract_name"] = json!("a|b")),
+        ),
+        (
+            "same-prefix",
+            Rule,
+            c(|v| {
+                dev(v, 2).insert("device".into(), json!("tablet_like"));
+            }),
+        ),
+        (
+            "same-name",
+            Rule,
+            c(|v| {
+                dev(v, 2).insert("device".into(), json!("TABLET-LIKE"));
+            }),
+        ),
     ]
 }
 
@@ -201,71 +505,378 @@ fn drv(v: &mut Value, i: usize) -> &mut serde_json::Map<String, Value> {
 fn spec_corpus() -> Vec<Case> {
     vec![
         ("base", Valid, spec_base()),
-        ("minimal", Valid, json!({"drivers": [{"name": "x", "required": false}]})),
-        ("legacy-only", Valid, json!({"required_drivers": [{"name": "viostor"}]})),
-        ("legacy-with-hwids", Valid, json!({"required_drivers": [{"name": "viostor", "expected_hardware_ids": ["VEN_1AF4"], "expected_hardware_ids_from_devices_cmd_var": null}]})),
-        ("legacy-merges", Valid, s(|v| v["required_drivers"] = json!([{"name": "AEROGPU"}]))),
-        ("drivers-empty-legacy-given", Valid, json!({"drivers": [], "required_drivers": [{"name": "viostor"}]})),
-        ("var-null", Valid, s(|v| { drv(v, 0).insert("expected_hardware_ids_from_devices_cmd_var".into(), Value::Null); })),
-        ("flags-false", Valid, s(|v| { v["fail_on_unlisted_driver_dirs"] = json!(false); v["require_optional_drivers_on_all_arches"] = json!(false); })),
-        ("empty-hwid-list", Valid, s(|v| { drv(v, 0).insert("expected_hardware_ids".into(), json!([])); })),
-        ("aero-gpu-name", Valid, s(|v| { drv(v, 0).insert("name".into(), json!("aero-gpu")); })),
-        ("uppercase-inf", Valid, s(|v| { drv(v, 0).insert("expected_inf_files".into(), json!(["AEROGPU_DX11.INF"])); })),
-        ("name-with-space-inside", Valid, s(|v| { drv(v, 0).insert("name".into(), json!("aero gpu")); })),
+        (
+            "minimal",
+            Valid,
+            json!({"drivers": [{"name": "x", "required": false}]}),
+        ),
+        (
+            "legacy-only",
+            Valid,
+            json!({"required_drivers": [{"name": "viostor"}]}),
+        ),
+        (
+            "legacy-with-hwids",
+            Valid,
+            json!({"required_drivers": [{"name": "viostor", "expected_hardware_ids": ["VEN_1AF4"], "expected_hardware_ids_from_devices_cmd_var": null}]}),
+        ),
+        (
+            "legacy-merges",
+            Valid,
+            s(|v| v["required_drivers"] = json!([{"name": "AEROGPU"}])),
+        ),
+        (
+            "drivers-empty-legacy-given",
+            Valid,
+            json!({"drivers": [], "required_drivers": [{"name": "viostor"}]}),
+        ),
+        (
+            "var-null",
+            Valid,
+            s(|v| {
+                drv(v, 0).insert(
+                    "expected_hardware_ids_from_devices_cmd_var".into(),
+                    Value::Null,
+                );
+            }),
+        ),
+        (
+            "flags-false",
+            Valid,
+            s(|v| {
+                v["fail_on_unlisted_driver_dirs"] = json!(false);
+                v["require_optional_drivers_on_all_arches"] = json!(false);
+            }),
+        ),
+        (
+            "empty-hwid-list",
+            Valid,
+            s(|v| {
+                drv(v, 0).insert("expected_hardware_ids".into(), json!([]));
+            }),
+        ),
+        (
+            "aero-gpu-name",
+            Valid,
+            s(|v| {
+                drv(v, 0).insert("name".into(), json!("aero-gpu"));
+            }),
+        ),
+        (
+            "uppercase-inf",
+            Valid,
+            s(|v| {
+                drv(v, 0).insert("expected_inf_files".into(), json!(["AEROGPU_DX11.INF"]));
+            }),
+        ),
+        (
+            "name-with-space-inside",
+            Valid,
+            s(|v| {
+                drv(v, 0).insert("name".into(), json!("aero gpu"));
+            }),
+        ),
         ("no-drivers-at-all", Invalid, json!({})),
         ("drivers-empty", Invalid, json!({"drivers": []})),
-        ("drivers-null", Invalid, json!({"drivers": null, "required_drivers": [{"name": "x"}]})),
-        ("required-drivers-null", Invalid, s(|v| v["required_drivers"] = Value::Null)),
-        ("legacy-string-item", Invalid, json!({"required_drivers": ["viostor"]})),
-        ("legacy-unknown-field", Invalid, json!({"required_drivers": [{"name": "viostor", "required": true}]})),
-        ("unknown-top-field", Invalid, s(|v| v["drivers_extra"] = json!([]))),
-        ("unknown-driver-field", Invalid, s(|v| { drv(v, 0).insert("expected_infs".into(), json!(["a.inf"])); })),
-        ("missing-required", Invalid, s(|v| { drv(v, 0).remove("required"); })),
-        ("missing-required-though-legacy", Invalid, s(|v| { drv(v, 0).remove("required"); v["required_drivers"] = json!([{"name": "aerogpu"}]); })),
-        ("required-string", Invalid, s(|v| { drv(v, 0).insert("required".into(), json!("yes")); })),
-        ("missing-name", Invalid, s(|v| { drv(v, 0).remove("name"); })),
-        ("empty-name", Invalid, s(|v| { drv(v, 0).insert("name".into(), json!("")); })),
-        ("dot-name", Invalid, s(|v| { drv(v, 0).insert("name".into(), json!("..")); })),
-        ("name-with-slash", Invalid, s(|v| { drv(v, 0).insert("name".into(), json!("a/b")); })),
-        ("name-trailing-space", Invalid, s(|v| { drv(v, 0).insert("name".into(), json!("aerogpu ")); })),
-        ("inf-files-empty", Invalid, s(|v| { drv(v, 0).insert("expected_inf_files".into(), json!([])); })),
-        ("inf-files-not-inf", Invalid, s(|v| { drv(v, 0).insert("expected_inf_files".into(), json!(["a.sys"])); })),
-        ("inf-files-dir", Invalid, s(|v| { drv(v, 0).insert("expected_inf_files".into(), json!(["x/a.inf"])); })),
-        ("inf-files-twice", Invalid, s(|v| { drv(v, 0).insert("expected_inf_files".into(), json!(["a.inf", "a.inf"])); })),
-        ("services-empty", Invalid, s(|v| { drv(v, 1).insert("expected_add_services".into(), json!([])); })),
-        ("service-padded", Invalid, s(|v| { drv(v, 1).insert("expected_add_services".into(), json!([" svc"])); })),
-        ("hwid-regex-empty", Invalid, s(|v| { drv(v, 1).insert("expected_hardware_ids".into(), json!([""])); })),
-        ("hwid-regex-twice", Invalid, s(|v| { drv(v, 1).insert("expected_hardware_ids".into(), json!(["A", "A"])); })),
-        ("hwid-regex-newline", Invalid, s(|v| { drv(v, 1).insert("expected_hardware_ids".into(), json!(["A\nB"])); })),
-        ("hwids-null", Invalid, s(|v| { drv(v, 1).insert("expected_hardware_ids".into(), Value::Null); })),
-        ("hwids-string", Invalid, s(|v| { drv(v, 1).insert("expected_hardware_ids".into(), json!("PCI")); })),
-        ("var-bad-name", Invalid, s(|v| { drv(v, 0).insert("expected_hardware_ids_from_devices_cmd_var".into(), json!("AERO-GPU")); })),
-        ("var-empty", Invalid, s(|v| { drv(v, 0).insert("expected_add_services_from_devices_cmd_var".into(), json!("")); })),
-        ("var-number", Invalid, s(|v| { drv(v, 0).insert("expected_add_services_from_devices_cmd_var".into(), json!(3)); })),
-        ("extension-twice", Invalid, s(|v| { drv(v, 1).insert("allow_extensions".into(), json!(["pdb", "pdb"])); })),
-        ("path-regex-padded", Invalid, s(|v| { drv(v, 1).insert("allow_path_regexes".into(), json!(["x "])); })),
-        ("flag-string", Invalid, s(|v| v["fail_on_unlisted_driver_dirs"] = json!("true"))),
+        (
+            "drivers-null",
+            Invalid,
+            json!({"drivers": null, "required_drivers": [{"name": "x"}]}),
+        ),
+        (
+            "required-drivers-null",
+            Invalid,
+            s(|v| v["required_drivers"] = Value::Null),
+        ),
+        (
+            "legacy-string-item",
+            Invalid,
+            json!({"required_drivers": ["viostor"]}),
+        ),
+        (
+            "legacy-unknown-field",
+            Invalid,
+            json!({"required_drivers": [{"name": "viostor", "required": true}]}),
+        ),
+        (
+            "unknown-top-field",
+            Invalid,
+            s(|v| v["drivers_extra"] = json!([])),
+        ),
+        (
+            "unknown-driver-field",
+            Invalid,
+            s(|v| {
+                drv(v, 0).insert("expected_infs".into(), json!(["a.inf"]));
+            }),
+        ),
+        (
+            "missing-required",
+            Invalid,
+            s(|v| {
+                drv(v, 0).remove("required");
+            }),
+        ),
+        (
+            "missing-required-though-legacy",
+            Invalid,
+            s(|v| {
+                drv(v, 0).remove("required");
+                v["required_drivers"] = json!([{"name": "aerogpu"}]);
+            }),
+        ),
+        (
+            "required-string",
+            Invalid,
+            s(|v| {
+                drv(v, 0).insert("required".into(), json!("yes"));
+            }),
+        ),
+        (
+            "missing-name",
+            Invalid,
+            s(|v| {
+                drv(v, 0).remove("name");
+            }),
+        ),
+        (
+            "empty-name",
+            Invalid,
+            s(|v| {
+                drv(v, 0).insert("name".into(), json!(""));
+            }),
+        ),
+        (
+            "dot-name",
+            Invalid,
+            s(|v| {
+                drv(v, 0).insert("name".into(), json!(".."));
+            }),
+        ),
+        (
+            "name-with-slash",
+            Invalid,
+            s(|v| {
+                drv(v, 0).insert("name".into(), json!("a/b"));
+            }),
+        ),
+        (
+            "name-trailing-space",
+            Invalid,
+            s(|v| {
+                drv(v, 0).insert("name".into(), json!("aerogpu "));
+            }),
+        ),
+        (
+            "inf-files-empty",
+            Invalid,
+            s(|v| {
+                drv(v, 0).insert("expected_inf_files".into(), json!([]));
+            }),
+        ),
+        (
+            "inf-files-not-inf",
+            Invalid,
+            s(|v| {
+                drv(v, 0).insert("expected_inf_files".into(), json!(["a.sys"]));
+            }),
+        ),
+        (
+            "inf-files-dir",
+            Invalid,
+            s(|v| {
+                drv(v, 0).insert("expected_inf_files".into(), json!(["x/a.inf"]));
+            }),
+        ),
+        (
+            "inf-files-twice",
+            Invalid,
+            s(|v| {
+                drv(v, 0).insert("expected_inf_files".into(), json!(["a.inf", "a.inf"]));
+            }),
+        ),
+        (
+            "services-empty",
+            Invalid,
+            s(|v| {
+                drv(v, 1).insert("expected_add_services".into(), json!([]));
+            }),
+        ),
+        (
+            "service-padded",
+            Invalid,
+            s(|v| {
+                drv(v, 1).insert("expected_add_services".into(), json!([" svc"]));
+            }),
+        ),
+        (
+            "hwid-regex-empty",
+            Invalid,
+            s(|v| {
+                drv(v, 1).insert("expected_hardware_ids".into(), json!([""]));
+            }),
+        ),
+        (
+            "hwid-regex-twice",
+            Invalid,
+            s(|v| {
+                drv(v, 1).insert("expected_hardware_ids".into(), json!(["A", "A"]));
+            }),
+        ),
+        (
+            "hwid-regex-newline",
+            Invalid,
+            s(|v| {
+                drv(v, 1).insert("expected_hardware_ids".into(), json!(["A\nB"]));
+            }),
+        ),
+        (
+            "hwids-null",
+            Invalid,
+            s(|v| {
+                drv(v, 1).insert("expected_hardware_ids".into(), Value::Null);
+            }),
+        ),
+        (
+            "hwids-string",
+            Invalid,
+            s(|v| {
+                drv(v, 1).insert("expected_hardware_ids".into(), json!("PCI"));
+            }),
+        ),
+        (
+            "var-bad-name",
+            Invalid,
+            s(|v| {
+                drv(v, 0).insert(
+                    "expected_hardware_ids_from_devices_cmd_var".into(),
+                    json!("AERO-GPU"),
+                );
+            }),
+        ),
+        (
+            "var-empty",
+            Invalid,
+            s(|v| {
+                drv(v, 0).insert(
+                    "expected_add_services_from_devices_cmd_var".into(),
+                    json!(""),
+                );
+            }),
+        ),
+        (
+            "var-number",
+            Invalid,
+            s(|v| {
+                drv(v, 0).insert(
+                    "expected_add_services_from_devices_cmd_var".into(),
+                    json!(3),
+                );
+            }),
+        ),
+        (
+            "extension-twice",
+            Invalid,
+            s(|v| {
+                drv(v, 1).insert("allow_extensions".into(), json!(["pdb", "pdb"]));
+            }),
+        ),
+        (
+            "path-regex-padded",
+            Invalid,
+            s(|v| {
+                drv(v, 1).insert("allow_path_regexes".into(), json!(["x "]));
+            }),
+        ),
+        (
+            "flag-string",
+            Invalid,
+            s(|v| v["fail_on_unlisted_driver_dirs"] = json!("true")),
+        ),
         ("schema-ref-empty", Invalid, s(|v| v["$schema"] = json!(""))),
-        ("schema-ref-padded", Invalid, s(|v| v["$schema"] = json!(" x"))),
-        ("driver-not-object", Invalid, s(|v| v["drivers"][1] = json!("virtio-input"))),
+        (
+            "schema-ref-padded",
+            Invalid,
+            s(|v| v["$schema"] = json!(" x")),
+        ),
+        (
+            "driver-not-object",
+            Invalid,
+            s(|v| v["drivers"][1] = json!("virtio-input")),
+        ),
     ]
 }
 
 fn spec_rules() -> Vec<Case> {
     vec![
-        ("duplicate-names", Rule, s(|v| { drv(v, 1).insert("name".into(), json!("AeroGPU")); })),
-        ("aero-gpu-and-aerogpu", Rule, s(|v| { drv(v, 1).insert("name".into(), json!("aero-gpu")); })),
-        ("reserved-name", Rule, s(|v| { drv(v, 1).insert("name".into(), json!("CON")); })),
-        ("name-with-colon", Rule, s(|v| { drv(v, 1).insert("name".into(), json!("a:b")); })),
-        ("bad-regex", Rule, s(|v| { drv(v, 1).insert("expected_hardware_ids".into(), json!(["PCI(["])); })),
-        ("key-extension", Rule, s(|v| { drv(v, 1).insert("allow_extensions".into(), json!(["pfx"])); })),
-        ("extension-wildcard", Rule, s(|v| { drv(v, 1).insert("allow_extensions".into(), json!(["*.pdb"])); })),
-        ("regex-too-big", Rule, s(|v| { drv(v, 1).insert("expected_hardware_ids".into(), json!(["\\w{50}\\w{50}\\w{50}"])); })),
+        (
+            "duplicate-names",
+            Rule,
+            s(|v| {
+                drv(v, 1).insert("name".into(), json!("AeroGPU"));
+            }),
+        ),
+        (
+            "aero-gpu-and-aerogpu",
+            Rule,
+            s(|v| {
+                drv(v, 1).insert("name".into(), json!("aero-gpu"));
+            }),
+        ),
+        (
+            "reserved-name",
+            Rule,
+            s(|v| {
+                drv(v, 1).insert("name".into(), json!("CON"));
+            }),
+        ),
+        (
+            "name-with-colon",
+            Rule,
+            s(|v| {
+                drv(v, 1).insert("name".into(), json!("a:b"));
+            }),
+        ),
+        (
+            "bad-regex",
+            Rule,
+            s(|v| {
+                drv(v, 1).insert("expected_hardware_ids".into(), json!(["PCI(["]));
+            }),
+        ),
+        (
+            "key-extension",
+            Rule,
+            s(|v| {
+                drv(v, 1).insert("allow_extensions".into(), json!(["pfx"]));
+            }),
+        ),
+        (
+            "extension-wildcard",
+            Rule,
+            s(|v| {
+                drv(v, 1).insert("allow_extensions".into(), json!(["*.pdb"]));
+            }),
+        ),
+        (
+            "regex-too-big",
+            Rule,
+            s(|v| {
+                drv(v, 1).insert(
+                    "expected_hardware_ids".into(),
+                    json!(["\\w{50}\\w{50}\\w{50}"]),
+                );
+            }),
+        ),
     ]
 }
 
 /// Schema verdict and loader verdict (with the loader's error text) for one document.
-fn verdicts(schema_file: &str, doc: &Value, load: &dyn Fn(&str) -> Result<(), String>) -> (bool, Result<(), String>) {
+fn verdicts(
+    schema_file: &str,
+    doc: &Value,
+    load: &dyn Fn(&str) -> Result<(), String>,
+) -> (bool, Result<(), String>) {
     let schema = schema(schema_file);
     let validator = jsonschema::validator_for(&schema).expect("bundled schema compiles");
     let text = serde_json::to_string_pretty(doc).unwrap();
@@ -288,9 +899,18 @@ fn dump(kind: &str, cases: &[Case]) {
     }
 }
 
-fn check(kind: &str, schema_file: &str, corpus: Vec<Case>, rules: Vec<Case>, load: &dyn Fn(&str) -> Result<(), String>) {
+fn check(
+    kind: &str,
+    schema_file: &str,
+    corpus: Vec<Case>,
+    rules: Vec<Case>,
+    load: &dyn Fn(&str) -> Result<(), String>,
+) {
     let agreeing = corpus.len();
-    assert!(agreeing >= 30, "{kind}: only {agreeing} documents in the agreement corpus");
+    assert!(
+        agreeing >= 30,
+        "{kind}: only {agreeing} documents in the agreement corpus"
+    );
     for v in [Valid, Invalid] {
         assert!(corpus.iter().any(|c| c.1 == v), "{kind}: no {v:?} document");
     }
@@ -301,9 +921,7 @@ fn check(kind: &str, schema_file: &str, corpus: Vec<Case>, rules: Vec<Case>, loa
         let (schema_ok, loaded) = verdicts(schema_file, doc, load);
         let loader_ok = loaded.is_ok();
         let fine = match expected {
-            Valid | Invalid => {
-                schema_ok == (*expected == Valid) && loader_ok == schema_ok
-            }
+            Valid | Invalid => schema_ok == (*expected == Valid) && loader_ok == schema_ok,
             Rule => {
                 schema_ok
                     && loaded
@@ -333,7 +951,11 @@ fn contract_loader_and_schema_agree() {
         "contracts/windows-device-contract.schema.json",
         contract_corpus(),
         contract_rules(),
-        &|t| Contract::from_json_str(t).map(|_| ()).map_err(|e| format!("{e:#}")),
+        &|t| {
+            Contract::from_json_str(t)
+                .map(|_| ())
+                .map_err(|e| format!("{e:#}"))
+        },
     );
 }
 
@@ -344,7 +966,11 @@ fn spec_loader_and_schema_agree() {
         "specs/packaging-spec.schema.json",
         spec_corpus(),
         spec_rules(),
-        &|t| Spec::from_json_str(t).map(|_| ()).map_err(|e| format!("{e:#}")),
+        &|t| {
+            Spec::from_json_str(t)
+                .map(|_| ())
+                .map_err(|e| format!("{e:#}"))
+        },
     );
 }
 

@@ -49,11 +49,19 @@ fn a_broken_spec_reports_every_mistake_at_its_field() {
     has(&errs, "s.json:8:5:", "missing field `drivers[4].required`");
     has(&errs, "s.json:8:45:", "not a valid regex");
     has(&errs, "s.json:8:85:", "private key material");
-    has(&errs, "s.json:8:100:", "`drivers[4].allow_extensions[2]` is empty");
+    has(
+        &errs,
+        "s.json:8:100:",
+        "`drivers[4].allow_extensions[2]` is empty",
+    );
     has(&errs, "s.json:9:61:", "not a valid regex");
     has(&errs, "s.json:10:52:", "devices.cmd variable name");
     has(&errs, "s.json:11:14:", "not a directory name");
-    has(&errs, "s.json:12:14:", "packaging rule: name `CON` uses the reserved Windows device name");
+    has(
+        &errs,
+        "s.json:12:14:",
+        "packaging rule: name `CON` uses the reserved Windows device name",
+    );
     has(&errs, "s.json:14:35:", "must be true or false");
     has(&errs, "s.json:15:3:", "unknown field `required_driver`");
     assert_eq!(errs.len(), 18, "{errs:#?}");
