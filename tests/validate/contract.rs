@@ -59,7 +59,7 @@ fn shipped_contracts_render_every_device() {
         (
             "contracts/windows-device-contract-virtio-win.json",
             "viostor",
-            "vioinput",
+            "VirtioInput",
         ),
     ] {
         let c = Contract::load(&repo().join(file)).unwrap();
