@@ -9,9 +9,11 @@ use serde_json::{Map, Value};
 
 use crate::devices_cmd::{self, DeviceVars};
 pub use crate::devices_cmd::{devices_cmd_var, parse_devices_cmd, var_prefix};
+use crate::drivers::DriverSet;
 use crate::error::{printable, Error, Result};
 use crate::inf::Inf;
 use crate::spec::json::{child, field_name, item, kind, Checker};
+use crate::spec::Spec;
 
 /// PCI vendor ID of virtio devices.
 pub const VIRTIO_VENDOR: u16 = 0x1AF4;
@@ -50,8 +52,8 @@ pub struct Device {
     pub inf_name: String,
     /// The virtio device type (1 net, 2 blk, 18 input, 25 snd); absent for non-virtio devices.
     pub virtio_device_type: Option<u16>,
-    /// The driver binary, when learned from an INF's `ServiceBinary` (else derived from
-    /// `inf_name`, see [`Device::sys_name`]).
+    /// The driver binary, when learned from a shipped INF's `ServiceBinary` (see
+    /// [`Contract::with_binaries_from`]); `None` leaves devices.cmd's `_SYS` empty.
     pub driver_binary: Option<String>,
 }
 
@@ -93,16 +95,18 @@ impl Device {
         )
     }
 
-    /// The driver binary: the one an INF named, else the INF's base name with `.sys`.
+    /// The driver binary, as a shipped INF's `ServiceBinary` named it; empty when no shipped
+    /// INF names one (never guessed from the INF or service name).
     pub fn sys_name(&self) -> String {
-        if let Some(b) = &self.driver_binary {
-            return b.clone();
-        }
-        let stem = match self.inf_name.rsplit_once('.') {
-            Some((s, _)) => s,
-            None => &self.inf_name,
-        };
-        format!("{stem}.sys")
+        self.driver_binary.clone().unwrap_or_default()
+    }
+
+    /// Whether a hardware ID (from an INF) is one of this device's own patterns
+    /// (case-insensitive): the match that tells two devices sharing a PCI ID apart.
+    pub fn lists_hwid(&self, hwid: &str) -> bool {
+        self.hardware_id_patterns
+            .iter()
+            .any(|h| h.eq_ignore_ascii_case(hwid))
     }
 
     /// Whether a hardware ID (from an INF) is this device: same vendor and device ID.
@@ -148,53 +152,76 @@ impl Contract {
         self.derive_services(infs).map(|(c, _)| c)
     }
 
+    /// This contract with each device's driver binary (`<PREFIX>_SYS` in devices.cmd) taken
+    /// from the shipped INFs: the `ServiceBinary` of the function driver's `AddService` for
+    /// the device. Service names stay the contract's; a device no shipped INF declares gets
+    /// no binary (its `_SYS` is empty), and two INFs naming different binaries for one device
+    /// is an error listing them.
+    pub fn with_binaries_from(&self, infs: &[&Inf]) -> Result<Contract> {
+        let mut out = self.clone();
+        let mut problems = Vec::new();
+        for d in &mut out.devices {
+            let found = candidates(d, &self.devices, infs);
+            let mut binaries: Vec<(String, Vec<String>)> = Vec::new();
+            for c in &found {
+                let Some(b) = &c.binary else { continue };
+                match binaries.iter_mut().find(|(x, _)| x.eq_ignore_ascii_case(b)) {
+                    Some((_, l)) => l.extend(c.infs.iter().cloned()),
+                    None => binaries.push((b.clone(), c.infs.clone())),
+                }
+            }
+            match binaries.as_slice() {
+                [] => d.driver_binary = None,
+                [(b, _)] => d.driver_binary = Some(b.clone()),
+                many => {
+                    let list: Vec<String> = many
+                        .iter()
+                        .map(|(b, l)| format!("`{b}` ({})", l.join(", ")))
+                        .collect();
+                    problems.push(Error::invalid(format!(
+                        "{}: the shipped INFs disagree on the driver binary for {}: {}",
+                        d.device,
+                        d.hwid_base(),
+                        list.join(", ")
+                    )));
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(out)
+        } else {
+            Err(Error::many(
+                "cannot take the driver binaries (devices.cmd `_SYS`) from the INFs",
+                problems,
+            ))
+        }
+    }
+
+    /// [`Contract::with_binaries_from`] over the INFs of the drivers that ship: the packages of
+    /// `set` whose directory the spec lists.
+    pub fn with_shipped_binaries(&self, set: &DriverSet, spec: &Spec) -> Result<Contract> {
+        let infs: Vec<&Inf> = set
+            .packages()
+            .iter()
+            .filter(|p| spec.driver(&p.media_name()).is_some())
+            .flat_map(|p| p.infs.iter())
+            .filter_map(|i| i.parsed.as_ref().ok().map(|a| a.as_ref()))
+            .collect();
+        self.with_binaries_from(&infs)
+    }
+
     /// [`Contract::with_services_from`], also returning one note per device saying where its
     /// service name came from (for warnings and logs).
     pub fn derive_services(&self, infs: &[&Inf]) -> Result<(Contract, Vec<String>)> {
-        struct Candidate {
-            service: String,
-            binary: Option<String>,
-            inf_name: String,
-            infs: Vec<String>,
-        }
         let mut out = self.clone();
         let mut notes = Vec::new();
         let mut problems = Vec::new();
         for d in &mut out.devices {
-            let mut found: Vec<Candidate> = Vec::new();
-            for inf in infs {
-                let dev: &Device = d;
-                let services = inf.function_services(&|h| dev.matches_hwid(h));
-                let Some(first) = services.first() else {
-                    continue;
-                };
-                let label = inf.path().display().to_string();
-                match found
-                    .iter_mut()
-                    .find(|c| c.service.eq_ignore_ascii_case(&first.name))
-                {
-                    Some(c) => c.infs.push(label),
-                    None => found.push(Candidate {
-                        service: first.name.clone(),
-                        binary: first
-                            .service_binary
-                            .as_deref()
-                            .map(|b| b.rsplit(['\\', '/']).next().unwrap_or(b).to_string())
-                            .filter(|b| plain_token(b)),
-                        inf_name: inf
-                            .path()
-                            .file_name()
-                            .and_then(|n| n.to_str())
-                            .unwrap_or_default()
-                            .to_string(),
-                        infs: vec![label],
-                    }),
-                }
-            }
+            let found = candidates(d, &self.devices, infs);
             match found.as_slice() {
                 // No shipped INF declares the device: nothing of it ships, so nothing is said
-                // about it (the contract's values stay as they are).
-                [] => {}
+                // about it (the contract's values stay as they are, and no binary is named).
+                [] => d.driver_binary = None,
                 [c] if !plain_token(&c.service) => problems.push(Error::invalid(format!(
                     "{}: service name `{}` from {} cannot be written to devices.cmd",
                     d.device,
@@ -244,13 +271,13 @@ impl Contract {
         }
     }
 
-    /// `config/devices.cmd` for this contract ([`crate::devices_cmd::render`]): CRLF line
     /// The variables `config/devices.cmd` sets for this contract, read back from the text the
     /// media carry (so checks see exactly what the guest scripts will).
     pub fn devices_cmd_vars(&self) -> crate::devices_cmd::DevicesCmdVars {
         crate::devices_cmd::parse_devices_cmd(&self.render_devices_cmd())
     }
 
+    /// `config/devices.cmd` for this contract ([`crate::devices_cmd::render`]): CRLF line
     /// endings, byte-stable for a given contract.
     pub fn render_devices_cmd(&self) -> String {
         let devices: Vec<DeviceVars> = self
@@ -318,6 +345,67 @@ impl Contract {
     }
 }
 
+/// One service an INF installs for a device, with the INFs that agree on it.
+struct Candidate {
+    service: String,
+    binary: Option<String>,
+    inf_name: String,
+    infs: Vec<String>,
+}
+
+/// The function-driver services the INFs install for `d`, one per service name: INFs that
+/// declare a hardware ID of the device's `PCI\VEN_xxxx&DEV_xxxx`, except IDs another device
+/// of the contract lists exactly and `d` does not (two devices may share a PCI ID and differ by
+/// subsystem, as Aero's virtio-input and tablet entries do).
+fn candidates(d: &Device, all: &[Device], infs: &[&Inf]) -> Vec<Candidate> {
+    let claimed_elsewhere = |h: &str| {
+        !d.lists_hwid(h)
+            && all
+                .iter()
+                .any(|o| o.var_prefix() != d.var_prefix() && o.lists_hwid(h))
+    };
+    collect_candidates(infs, &|h| d.matches_hwid(h) && !claimed_elsewhere(h))
+}
+
+fn collect_candidates(infs: &[&Inf], matches: &dyn Fn(&str) -> bool) -> Vec<Candidate> {
+    let mut found: Vec<Candidate> = Vec::new();
+    for inf in infs {
+        let services = inf.function_services(matches);
+        let Some(first) = services.first() else {
+            continue;
+        };
+        let label = inf.path().display().to_string();
+        let binary = first
+            .service_binary
+            .as_deref()
+            .map(|b| b.rsplit(['\\', '/']).next().unwrap_or(b).trim().to_string())
+            .filter(|b| plain_token(b));
+        match found
+            .iter_mut()
+            .find(|c| c.service.eq_ignore_ascii_case(&first.name))
+        {
+            Some(c) => {
+                c.infs.push(label);
+                if c.binary.is_none() {
+                    c.binary = binary;
+                }
+            }
+            None => found.push(Candidate {
+                service: first.name.clone(),
+                binary,
+                inf_name: inf
+                    .path()
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                infs: vec![label],
+            }),
+        }
+    }
+    found
+}
+
 /// Characters that would change meaning inside a cmd `set` line (even quoted) or a `rem`.
 fn cmd_unsafe(s: &str) -> Option<char> {
     s.chars()
@@ -330,19 +418,73 @@ fn plain_token(s: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '+'))
 }
 
+/// The schema's `hexU16`: `0x` (lower-case x) and exactly four hex digits.
 fn parse_hex16(s: &str) -> Option<u16> {
-    let h = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X"))?;
-    if h.len() != 4 {
+    let h = s.strip_prefix("0x")?;
+    if h.len() != 4 || !h.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
     u16::from_str_radix(h, 16).ok()
 }
 
+/// A JSON number that JSON Schema calls an integer (`2` and `2.0` alike).
+fn json_integer(v: &Value) -> Option<i128> {
+    let Value::Number(n) = v else { return None };
+    if let Some(u) = n.as_u64() {
+        return Some(i128::from(u));
+    }
+    if let Some(i) = n.as_i64() {
+        return Some(i128::from(i));
+    }
+    let f = n.as_f64()?;
+    (f.fract() == 0.0 && f.abs() < 1e30).then_some(f as i128)
+}
+
+/// The schema's `hardwareIdPattern`: starts `PCI\VEN_xxxx&DEV_xxxx` (the literal text is
+/// upper-case in the pattern; the digits are hex of either case).
+fn schema_hwid_prefix(h: &str) -> bool {
+    let b = h.as_bytes();
+    b.len() >= 21
+        && &b[..8] == b"PCI\\VEN_"
+        && b[8..12].iter().all(u8::is_ascii_hexdigit)
+        && &b[12..17] == b"&DEV_"
+        && b[17..21].iter().all(u8::is_ascii_hexdigit)
+}
+
+/// A string the schema takes (`minLength: 1`) that a packaging rule refuses: blank (Aero's
+/// packager trims) or carrying characters devices.cmd cannot hold. `what` names the field.
+fn carry_problem(s: &str, what: &str) -> Option<String> {
+    if s.trim().is_empty() {
+        return Some(format!("{what} is blank"));
+    }
+    if s.trim() != s {
+        return Some(format!(
+            "{what} `{}` has surrounding whitespace",
+            printable(s)
+        ));
+    }
+    cmd_unsafe(s).map(|ch| {
+        format!(
+            "{what} `{}` contains `{}`, which config/devices.cmd cannot carry",
+            printable(s),
+            printable(&ch.to_string())
+        )
+    })
+}
+
 fn read_contract(c: &mut Checker, root: &Value) -> Option<Contract> {
     let obj = c.object("", root)?;
     c.reject_unknown("", obj, TOP_FIELDS);
+    if let Some(s) = c.opt_str_not_null("", obj, "$schema") {
+        if s.is_empty() {
+            c.error_at_value(
+                "/$schema",
+                "`$schema` is empty (give a schema reference or leave it out)",
+            );
+        }
+    }
     let schema_version = match obj.get("schema_version") {
-        Some(Value::Number(n)) if n.as_u64() == Some(1) => Some(1),
+        Some(v) if json_integer(v) == Some(1) => Some(1),
         Some(other) => {
             c.error_at_value(
                 "/schema_version",
@@ -355,20 +497,20 @@ fn read_contract(c: &mut Checker, root: &Value) -> Option<Contract> {
             None
         }
     };
-    let token = |c: &mut Checker, key: &str| {
+    let text = |c: &mut Checker, key: &str| {
         let v = c.req_str("", obj, key)?;
-        if plain_token(&v) {
-            Some(v)
-        } else {
-            c.error_at_value(
-                &child("", key),
-                format!("`{key}` must be letters, digits, `_ - . +` only, found `{v}`"),
-            );
-            None
+        if v.is_empty() {
+            c.error_at_value(&child("", key), format!("`{key}` is empty"));
+            return None;
         }
+        if let Some(problem) = carry_problem(&v, &format!("`{key}`")) {
+            c.rule(&child("", key), problem);
+            return None;
+        }
+        Some(v)
     };
-    let contract_name = token(c, "contract_name");
-    let contract_version = token(c, "contract_version");
+    let contract_name = text(c, "contract_name");
+    let contract_version = text(c, "contract_version");
 
     let mut devices = Vec::new();
     match obj.get("devices") {
@@ -379,12 +521,13 @@ fn read_contract(c: &mut Checker, root: &Value) -> Option<Contract> {
                 let Some(name) = v.get("device").and_then(Value::as_str) else {
                     continue;
                 };
-                let prefix = var_prefix(name);
+                let prefix = var_prefix(name.trim());
                 if let Some(first) = prefixes.get(&prefix) {
                     let msg = format!(
-                        "device `{name}` gives the same devices.cmd variables ({prefix}_*) as `{first}`"
+                        "device `{}` gives the same devices.cmd variables ({prefix}_*) as `{first}`",
+                        printable(name)
                     );
-                    c.error_at_value(&child(&item("/devices", i), "device"), msg);
+                    c.rule(&child(&item("/devices", i), "device"), msg);
                 } else {
                     prefixes.insert(prefix, name.to_string());
                 }
@@ -416,28 +559,24 @@ fn read_contract(c: &mut Checker, root: &Value) -> Option<Contract> {
 fn read_device(c: &mut Checker, p: &str, v: &Value) -> Option<Device> {
     let m = c.object(p, v)?;
     c.reject_unknown(p, m, DEVICE_FIELDS);
-    let device = c.req_str(p, m, "device").and_then(|d| {
-        let ok = !d.is_empty()
-            && d.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-        if ok {
-            Some(d)
-        } else {
-            c.error_at_value(
-                &child(p, "device"),
-                format!("device name `{d}` must be letters, digits, `-` or `_`"),
-            );
-            None
+    // Schema first (types, required fields, patterns), then the packaging rules.
+    let nonempty = |c: &mut Checker, key: &str| -> Option<String> {
+        let s = c.req_str(p, m, key)?;
+        if s.is_empty() {
+            let fp = child(p, key);
+            c.error_at_value(&fp, format!("`{}` is empty", field_name(&fp)));
+            return None;
         }
-    });
+        Some(s)
+    };
+    let device = nonempty(c, "device");
     let hex = |c: &mut Checker, key: &str, required: bool| -> Option<Option<u16>> {
         let s = if required {
             c.req_str(p, m, key)?
         } else {
-            match c.opt_str(p, m, key) {
-                Some(s) => s,
-                None if m.get(key).is_some_and(|v| !v.is_null()) => return None,
+            match m.get(key) {
                 None => return Some(None),
+                Some(v) => c.string(&child(p, key), v)?,
             }
         };
         match parse_hex16(&s) {
@@ -447,8 +586,9 @@ fn read_device(c: &mut Checker, p: &str, v: &Value) -> Option<Device> {
                 c.error_at_value(
                     &fp,
                     format!(
-                        "`{}` must be a 16-bit hex ID like \"0x1AF4\", found `{s}`",
-                        field_name(&fp)
+                        "`{}` must be `0x` and four hex digits like \"0x1AF4\", found `{}`",
+                        field_name(&fp),
+                        printable(&s)
                     ),
                 );
                 None
@@ -460,42 +600,36 @@ fn read_device(c: &mut Checker, p: &str, v: &Value) -> Option<Device> {
     let transitional = hex(c, "pci_device_id_transitional", false);
 
     let virtio_type = match m.get("virtio_device_type") {
-        None | Some(Value::Null) => Some(None),
-        Some(Value::Number(n)) if n.as_u64().is_some_and(|t| (1..=0x3f).contains(&t)) => {
-            n.as_u64().map(|t| Some(t as u16))
-        }
-        Some(other) => {
-            let fp = child(p, "virtio_device_type");
-            c.error_at_value(
-                &fp,
-                format!(
-                    "`{}` must be a virtio device type between 1 and 63, found {other}",
-                    field_name(&fp)
-                ),
-            );
-            None
-        }
+        None => Some(None),
+        Some(v) => match json_integer(v) {
+            Some(t) if t >= 0 => Some(Some(t)),
+            _ => {
+                let fp = child(p, "virtio_device_type");
+                c.error_at_value(
+                    &fp,
+                    format!(
+                        "`{}` must be an integer of at least 0 (the virtio device type), found {v}",
+                        field_name(&fp)
+                    ),
+                );
+                None
+            }
+        },
     };
-
-    let service = c.req_str(p, m, "driver_service_name").and_then(|s| {
-        if plain_token(&s) && s.len() <= 256 {
-            Some(s)
-        } else {
-            c.error_at_value(
-                &child(p, "driver_service_name"),
-                format!("service name `{s}` must be letters, digits, `_ - . +` only"),
-            );
-            None
-        }
-    });
+    let service = nonempty(c, "driver_service_name");
     let inf = c.req_str(p, m, "inf_name").and_then(|s| {
-        let ok = plain_token(&s) && s.len() > 4 && s.to_ascii_lowercase().ends_with(".inf");
+        // The schema's infName: no `\` or `/`, at least one character before `.inf`.
+        let lower = s.to_ascii_lowercase();
+        let ok = !s.contains(['\\', '/']) && lower.len() > 4 && lower.ends_with(".inf");
         if ok {
             Some(s)
         } else {
             c.error_at_value(
                 &child(p, "inf_name"),
-                format!("`{s}` is not an INF base name (a file name ending `.inf`)"),
+                format!(
+                    "`{}` is not an INF file name (ending `.inf`, no directory)",
+                    printable(&s)
+                ),
             );
             None
         }
@@ -503,37 +637,79 @@ fn read_device(c: &mut Checker, p: &str, v: &Value) -> Option<Device> {
 
     let hp = child(p, "hardware_id_patterns");
     let hwids = c.str_list(p, m, "hardware_id_patterns");
-    if hwids.is_empty() && m.get("hardware_id_patterns").is_none_or(|v| v.is_array()) {
-        c.error_at_value(
-            if m.contains_key("hardware_id_patterns") {
-                &hp
-            } else {
-                p
-            },
+    match m.get("hardware_id_patterns") {
+        None => c.error_at_value(p, format!("missing field `{}`", field_name(&hp))),
+        Some(Value::Array(a)) if a.is_empty() => c.error_at_value(
+            &hp,
             format!("`{}` must list at least one hardware ID", field_name(&hp)),
-        );
+        ),
+        _ => {}
     }
-
-    // Cross-field rules, only when the fields themselves are well-formed.
-    let (vendor, dev_id, transitional, virtio_type) =
-        (vendor?, dev_id?, transitional?, virtio_type?);
-    let base = format!("PCI\\VEN_{vendor:04X}&DEV_{dev_id:04X}");
-    let mut ok = true;
+    let mut schema_ok = true;
     for (ip, h) in &hwids {
-        if let Some(ch) = cmd_unsafe(h).or_else(|| h.chars().find(|c| c.is_whitespace())) {
+        if !schema_hwid_prefix(h) {
             c.error_at_value(
                 ip,
                 format!(
-                    "hardware ID `{}` contains `{}`, which devices.cmd cannot carry",
+                    "hardware ID `{}` does not start `PCI\\VEN_xxxx&DEV_xxxx` (upper-case `PCI\\VEN_` and `&DEV_`, four hex digits each)",
+                    printable(h)
+                ),
+            );
+            schema_ok = false;
+        }
+    }
+
+    // Packaging rules: what devices.cmd can carry, and Aero's packager's device rules.
+    let carry = |c: &mut Checker, key: &str, value: Option<String>| -> Option<String> {
+        let v = value?;
+        let fp = child(p, key);
+        match carry_problem(&v, &format!("`{}`", field_name(&fp))) {
+            Some(problem) => {
+                c.rule(&fp, problem);
+                None
+            }
+            None => Some(v),
+        }
+    };
+    let device = carry(c, "device", device);
+    let service = carry(c, "driver_service_name", service);
+    let inf = carry(c, "inf_name", inf);
+
+    // The rules need the IDs and the type; a bad transitional ID does not hide them.
+    let (vendor, dev_id, virtio_type) = (vendor?, dev_id?, virtio_type?);
+    let name = device.clone().unwrap_or_default();
+    let mut ok = schema_ok && transitional.is_some();
+    let transitional = transitional.flatten();
+    if virtio_type.is_none() && name.to_ascii_lowercase().starts_with("virtio-") {
+        // Aero's schema does not require the type; its packager asks it of `virtio-*` names
+        // only (an `aero-virtio-input-tablet` entry has none).
+        c.rule_with_help(
+            p,
+            format!(
+                "device `{}` is named `virtio-*` and needs `virtio_device_type`",
+                printable(&name)
+            ),
+            "give the virtio device type (1 net, 2 blk, 18 input, 25 snd), or rename the device",
+        );
+        ok = false;
+    }
+    let base = format!("PCI\\VEN_{vendor:04X}&DEV_{dev_id:04X}");
+    for (ip, h) in &hwids {
+        if let Some(ch) = cmd_unsafe(h).or_else(|| h.chars().find(|c| c.is_whitespace())) {
+            c.rule(
+                ip,
+                format!(
+                    "hardware ID `{}` contains `{}`, which config/devices.cmd cannot carry",
                     printable(h),
                     printable(&ch.to_string())
                 ),
             );
             ok = false;
-        } else if !(h.len() >= base.len()
-            && h.is_char_boundary(base.len())
-            && h[..base.len()].eq_ignore_ascii_case(&base)
-            && matches!(h.as_bytes().get(base.len()), None | Some(b'&')))
+        } else if schema_hwid_prefix(h)
+            && !(h.len() >= base.len()
+                && h.is_char_boundary(base.len())
+                && h[..base.len()].eq_ignore_ascii_case(&base)
+                && matches!(h.as_bytes().get(base.len()), None | Some(b'&')))
         {
             let also = match transitional {
                 Some(t) if h.to_ascii_uppercase().contains(&format!("&DEV_{t:04X}")) => {
@@ -541,69 +717,63 @@ fn read_device(c: &mut Checker, p: &str, v: &Value) -> Option<Device> {
                 }
                 _ => "",
             };
-            c.error_at_value(
+            c.rule(
                 ip,
                 format!("hardware ID `{h}` is not for {base} (pci_vendor_id/pci_device_id){also}"),
             );
             ok = false;
         }
     }
+    let mut device_type = None;
     if let Some(t) = virtio_type {
-        let fp = child(p, "pci_vendor_id");
         if vendor != VIRTIO_VENDOR {
-            c.error_at_value(
-                &fp,
-                format!("a virtio device must have pci_vendor_id 0x{VIRTIO_VENDOR:04X}, found 0x{vendor:04X}"),
+            c.rule(
+                &child(p, "pci_vendor_id"),
+                format!("a device with virtio_device_type has pci_vendor_id 0x{VIRTIO_VENDOR:04X}, found 0x{vendor:04X}"),
             );
             ok = false;
         }
-        let want = VIRTIO_MODERN_BASE + t;
-        if dev_id != want {
-            c.error_with_help(
-                &child(p, "pci_device_id"),
-                format!(
-                    "virtio device type {t} has the modern device ID 0x{want:04X}, found 0x{dev_id:04X}"
-                ),
-                "contracts are modern-only: pci_device_id is 0x1040 + virtio_device_type",
-            );
-            ok = false;
+        match u16::try_from(i128::from(VIRTIO_MODERN_BASE) + t) {
+            Ok(want) if want == dev_id => device_type = u16::try_from(t).ok(),
+            Ok(want) => {
+                c.rule_with_help(
+                    &child(p, "pci_device_id"),
+                    format!(
+                        "virtio device type {t} has the modern device ID 0x{want:04X}, found 0x{dev_id:04X}"
+                    ),
+                    "contracts are modern-only: pci_device_id is 0x1040 + virtio_device_type",
+                );
+                ok = false;
+            }
+            Err(_) => {
+                c.rule(
+                    &child(p, "virtio_device_type"),
+                    format!("virtio device type {t} does not fit a PCI device ID (0x1040 + type > 0xFFFF)"),
+                );
+                ok = false;
+            }
         }
-        if !hwids
-            .iter()
-            .any(|(_, h)| h.to_ascii_uppercase().contains("&REV_01"))
-        {
-            c.error_at_value(
+        let mut has_rev_01 = false;
+        for (ip, h) in &hwids {
+            let upper = h.to_ascii_uppercase();
+            for (i, _) in upper.match_indices("&REV_") {
+                let rev = upper.get(i + 5..i + 7).unwrap_or("");
+                if rev == "01" {
+                    has_rev_01 = true;
+                } else {
+                    c.rule(
+                        ip,
+                        format!("hardware ID `{}` names revision `{}`: virtio devices of a contract are revision 01", printable(h), printable(rev)),
+                    );
+                    ok = false;
+                }
+            }
+        }
+        if !has_rev_01 {
+            c.rule(
                 &hp,
                 "a virtio device needs at least one hardware ID with `&REV_01` (modern virtio revision)",
             );
-            ok = false;
-        }
-    } else if vendor == VIRTIO_VENDOR
-        && device
-            .as_deref()
-            .is_some_and(|d| d.to_ascii_lowercase().starts_with("virtio-"))
-    {
-        // Aero's contract schema does not require the type; its validator asks it of devices
-        // named `virtio-*` only (an `aero-virtio-input-tablet` entry has none).
-        c.error_at_value(
-            p,
-            "a device named `virtio-*` with vendor 0x1AF4 is a virtio device and needs `virtio_device_type`",
-        );
-        ok = false;
-    }
-    if let Some(t) = transitional {
-        if !(0x1000..=0x103F).contains(&t) || virtio_type.is_none() {
-            c.error_at_value(
-                &child(p, "pci_device_id_transitional"),
-                format!("0x{t:04X} is not a transitional virtio device ID (0x1000-0x103F) of a virtio device"),
-            );
-            ok = false;
-        }
-    }
-    let mut seen: BTreeSet<String> = BTreeSet::new();
-    for (ip, h) in &hwids {
-        if !seen.insert(h.to_ascii_uppercase()) {
-            c.error_at_value(ip, format!("hardware ID `{h}` is listed twice"));
             ok = false;
         }
     }
@@ -618,7 +788,7 @@ fn read_device(c: &mut Checker, p: &str, v: &Value) -> Option<Device> {
         hardware_id_patterns: hwids.into_iter().map(|(_, h)| h).collect(),
         driver_service_name: service?,
         inf_name: inf?,
-        virtio_device_type: virtio_type,
+        virtio_device_type: device_type,
         driver_binary: None,
     })
 }

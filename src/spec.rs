@@ -228,14 +228,105 @@ fn is_var_name(s: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-fn compile(c: &mut Checker, pointer: &str, pattern: &str) -> Option<Regex> {
-    match RegexBuilder::new(pattern).case_insensitive(true).build() {
+/// Compiled-program size allowed per spec regex (the `regex` crate's `size_limit`).
+pub const REGEX_SIZE_LIMIT: usize = 256 * 1024;
+/// Lazy-DFA cache allowed per spec regex (the `regex` crate's `dfa_size_limit`).
+pub const REGEX_DFA_SIZE_LIMIT: usize = 256 * 1024;
+/// Regexes one spec may hold (HWID and path patterns together).
+pub const MAX_SPEC_REGEXES: usize = 256;
+/// Total length of the regex sources of one spec, in bytes.
+pub const MAX_SPEC_REGEX_BYTES: usize = 64 * 1024;
+
+/// The spec's regexes against the budget: a spec past the count or byte cap gets one error and
+/// nothing compiled (so a hostile spec stays cheap); each regex that is compiled is held to
+/// [`REGEX_SIZE_LIMIT`] and [`REGEX_DFA_SIZE_LIMIT`].
+#[derive(Default)]
+struct RegexBudget {
+    count: usize,
+    bytes: usize,
+    exhausted: bool,
+}
+
+impl RegexBudget {
+    /// Count every regex of the document before any is compiled: past the caps, one error and
+    /// no compiling at all (a hostile spec costs a scan, not a compile per pattern).
+    fn check(c: &mut Checker, root: &Map<String, Value>) -> RegexBudget {
+        let mut b = RegexBudget::default();
+        let lists = |v: Option<&Value>, keys: &[&str]| -> Vec<Value> {
+            let mut out = Vec::new();
+            if let Some(Value::Array(items)) = v {
+                for it in items {
+                    for k in keys {
+                        if let Some(Value::Array(l)) = it.get(*k) {
+                            out.extend(l.iter().cloned());
+                        }
+                    }
+                }
+            }
+            out
+        };
+        let mut all = lists(
+            root.get("drivers"),
+            &["expected_hardware_ids", "allow_path_regexes"],
+        );
+        all.extend(lists(
+            root.get("required_drivers"),
+            &["expected_hardware_ids"],
+        ));
+        for v in &all {
+            b.count += 1;
+            b.bytes += v.as_str().map_or(0, str::len);
+        }
+        if b.count > MAX_SPEC_REGEXES || b.bytes > MAX_SPEC_REGEX_BYTES {
+            b.exhausted = true;
+            c.rule_with_help(
+                "",
+                format!(
+                    "the spec holds {} regexes ({} bytes of pattern text), more than one spec may: at most {MAX_SPEC_REGEXES} patterns and {} KiB; none is compiled",
+                    b.count,
+                    b.bytes,
+                    MAX_SPEC_REGEX_BYTES / 1024
+                ),
+                "list the hardware IDs and paths that matter; a few patterns cover a driver",
+            );
+        }
+        b
+    }
+}
+
+fn compile(
+    c: &mut Checker,
+    budget: &mut RegexBudget,
+    pointer: &str,
+    pattern: &str,
+) -> Option<Regex> {
+    if budget.exhausted {
+        return None;
+    }
+    let built = RegexBuilder::new(pattern)
+        .case_insensitive(true)
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_DFA_SIZE_LIMIT)
+        .build();
+    match built {
         Ok(r) => Some(r),
+        Err(regex::Error::CompiledTooBig(_)) => {
+            c.rule_with_help(
+                pointer,
+                format!(
+                    "`{}` compiles to more than {} KiB (the limit per spec regex)",
+                    field_name(pointer),
+                    REGEX_SIZE_LIMIT / 1024
+                ),
+                "write a shorter pattern: large repetition counts over classes such as `\\\\w{50}` blow up",
+            );
+            None
+        }
         Err(e) => {
             let detail = e.to_string();
             let last = detail.lines().last().unwrap_or("").trim();
             let last = last.strip_prefix("error: ").unwrap_or(last).to_string();
-            c.error_with_help(
+            c.rule_with_help(
                 pointer,
                 format!("`{}` is not a valid regex: {last}", field_name(pointer)),
                 "regexes use Rust `regex` syntax; in JSON a literal backslash is written `\\\\\\\\`",
@@ -243,6 +334,60 @@ fn compile(c: &mut Checker, pointer: &str, pattern: &str) -> Option<Regex> {
             None
         }
     }
+}
+
+/// The schemas' pattern for list items and `$schema`, `^(?!\s)(?!.*\s$).+$`: not empty, no
+/// line break, no whitespace at either end. Returns what is wrong.
+fn item_text_problem(s: &str) -> Option<&'static str> {
+    if s.is_empty() {
+        Some("is empty")
+    } else if s.contains('\n') {
+        Some("contains a line break")
+    } else if s.starts_with(char::is_whitespace) || s.ends_with(char::is_whitespace) {
+        Some("has whitespace at its start or end")
+    } else {
+        None
+    }
+}
+
+/// A list of strings under the schema's item rules: each `item_text_problem`-free, no item
+/// twice (`uniqueItems`), and at least one item when `non_empty` (`minItems: 1`).
+fn text_list(
+    c: &mut Checker,
+    p: &str,
+    m: &Map<String, Value>,
+    key: &str,
+    non_empty: bool,
+) -> Vec<(String, String)> {
+    let list = c.str_list(p, m, key);
+    let fp = child(p, key);
+    if non_empty && matches!(m.get(key), Some(Value::Array(a)) if a.is_empty()) {
+        c.error_at_value(
+            &fp,
+            format!(
+                "`{}` is empty (list at least one item or leave it out)",
+                field_name(&fp)
+            ),
+        );
+    }
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut out = Vec::new();
+    for (ip, v) in &list {
+        if let Some(problem) = item_text_problem(v) {
+            c.error_at_value(ip, format!("`{}` {problem}", field_name(ip)));
+        } else if !seen.insert(v.as_str()) {
+            c.error_at_value(
+                ip,
+                format!(
+                    "`{}`: `{v}` is listed twice (items must be unique)",
+                    field_name(ip)
+                ),
+            );
+        } else {
+            out.push((ip.clone(), v.clone()));
+        }
+    }
+    out
 }
 
 fn var_field(
@@ -270,6 +415,12 @@ fn var_field(
 fn read_spec(c: &mut Checker, root: &Value) -> Option<Spec> {
     let obj = c.object("", root)?;
     c.reject_unknown("", obj, TOP_FIELDS);
+    if let Some(s) = c.opt_str_not_null("", obj, "$schema") {
+        if let Some(problem) = item_text_problem(&s) {
+            c.error_at_value("/$schema", format!("`$schema` {problem}"));
+        }
+    }
+    let mut budget = RegexBudget::check(c, obj);
     let fail_on_unlisted_driver_dirs = c
         .opt_bool("", obj, "fail_on_unlisted_driver_dirs")
         .unwrap_or(false);
@@ -278,14 +429,13 @@ fn read_spec(c: &mut Checker, root: &Value) -> Option<Spec> {
         .unwrap_or(false);
 
     // Names of legacy required entries, so `required` may be omitted for them in `drivers[]`.
-    let legacy = read_legacy(c, obj);
-    let legacy_names: BTreeSet<String> = legacy.iter().map(|l| name_key(&l.name)).collect();
+    let legacy = read_legacy(c, obj, &mut budget);
 
     let mut drivers: Vec<DriverSpec> = Vec::new();
     // Index of `drivers` by `name_key`: lookups stay logarithmic in long lists.
     let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
     match obj.get("drivers") {
-        None | Some(Value::Null) => {}
+        None => {}
         Some(Value::Array(items)) => {
             // Names must be unique whatever else is wrong with the entries.
             let mut seen: BTreeMap<String, String> = BTreeMap::new();
@@ -298,16 +448,14 @@ fn read_spec(c: &mut Checker, root: &Value) -> Option<Spec> {
                     let msg = format!(
                         "driver `{raw}` is listed twice (as `{first}` before; names are compared case-insensitively and `aero-gpu` is `aerogpu`)"
                     );
-                    c.error_at_value(&child(&item("/drivers", i), "name"), msg);
+                    c.rule(&child(&item("/drivers", i), "name"), msg);
                 } else {
                     seen.insert(key, raw.to_string());
                 }
             }
             for (i, v) in items.iter().enumerate() {
                 let p = item("/drivers", i);
-                let required_by_legacy =
-                    |name: &str| legacy_names.contains(&name_key(&normalize_driver_name(name)));
-                if let Some(d) = read_driver(c, &p, v, &required_by_legacy) {
+                if let Some(d) = read_driver(c, &p, v, &mut budget) {
                     if let std::collections::btree_map::Entry::Vacant(e) =
                         by_name.entry(name_key(&d.name))
                     {
@@ -381,11 +529,11 @@ struct Legacy {
     devices_cmd_var: Option<String>,
 }
 
-fn read_legacy(c: &mut Checker, obj: &Map<String, Value>) -> Vec<Legacy> {
+fn read_legacy(c: &mut Checker, obj: &Map<String, Value>, budget: &mut RegexBudget) -> Vec<Legacy> {
     let mut out: Vec<Legacy> = Vec::new();
     let mut by_name: BTreeMap<String, usize> = BTreeMap::new();
     let items = match obj.get("required_drivers") {
-        None | Some(Value::Null) => return out,
+        None => return out,
         Some(Value::Array(items)) => items,
         Some(other) => {
             let msg = format!(
@@ -399,20 +547,14 @@ fn read_legacy(c: &mut Checker, obj: &Map<String, Value>) -> Vec<Legacy> {
     for (i, v) in items.iter().enumerate() {
         let p = item("/required_drivers", i);
         let entry = match v {
-            Value::String(s) => checked_name(c, &p, s).map(|name| Legacy {
-                name,
-                expected_hardware_ids: Vec::new(),
-                devices_cmd_var: None,
-            }),
             Value::Object(m) => {
                 c.reject_unknown(&p, m, LEGACY_FIELDS);
                 let name = c
                     .req_str(&p, m, "name")
                     .and_then(|n| checked_name(c, &child(&p, "name"), &n));
-                let hw = c
-                    .str_list(&p, m, "expected_hardware_ids")
+                let hw = text_list(c, &p, m, "expected_hardware_ids", false)
                     .into_iter()
-                    .filter_map(|(ip, s)| compile(c, &ip, &s))
+                    .filter_map(|(ip, s)| compile(c, budget, &ip, &s))
                     .collect();
                 let var = var_field(c, &p, m, "expected_hardware_ids_from_devices_cmd_var");
                 name.map(|name| Legacy {
@@ -423,7 +565,7 @@ fn read_legacy(c: &mut Checker, obj: &Map<String, Value>) -> Vec<Legacy> {
             }
             other => {
                 let msg = format!(
-                    "`{}` must be a driver name or an object with `name`, found {}",
+                    "`{}` must be an object with `name`, found {}",
                     field_name(&p),
                     json::kind(other)
                 );
@@ -454,7 +596,16 @@ fn read_legacy(c: &mut Checker, obj: &Map<String, Value>) -> Vec<Legacy> {
 }
 
 fn checked_name(c: &mut Checker, pointer: &str, raw: &str) -> Option<String> {
+    // The schema's name pattern: no surrounding whitespace, not empty/`.`/`..`, no `/` or `\`;
+    // what Windows refuses on top (reserved names, `<>:"|?*`, control characters) is a
+    // packaging rule.
+    let schema_ok =
+        raw.trim() == raw && !matches!(raw, "" | "." | "..") && !raw.contains(['/', '\\']);
     match driver_name_problem(raw) {
+        Some(p) if schema_ok => {
+            c.rule(pointer, p);
+            None
+        }
         Some(p) => {
             c.error_at_value(pointer, p);
             None
@@ -467,7 +618,7 @@ fn read_driver(
     c: &mut Checker,
     p: &str,
     v: &Value,
-    required_by_legacy: &dyn Fn(&str) -> bool,
+    budget: &mut RegexBudget,
 ) -> Option<DriverSpec> {
     let m = c.object(p, v)?;
     c.reject_unknown(p, m, DRIVER_FIELDS);
@@ -478,21 +629,17 @@ fn read_driver(
         Some(b) => Some(b),
         None if m.contains_key("required") => None,
         None => {
-            if name.as_deref().is_some_and(required_by_legacy) {
-                Some(true)
-            } else {
-                let msg = format!(
-                    "missing field `{}` (true or false; there is no default)",
-                    field_name(&child(p, "required"))
-                );
-                c.error_at_value(p, msg);
-                None
-            }
+            let msg = format!(
+                "missing field `{}` (true or false; there is no default)",
+                field_name(&child(p, "required"))
+            );
+            c.error_at_value(p, msg);
+            None
         }
     };
 
     let mut expected_inf_files = Vec::new();
-    for (ip, f) in c.str_list(p, m, "expected_inf_files") {
+    for (ip, f) in text_list(c, p, m, "expected_inf_files", true) {
         let ok = !f.is_empty()
             && !f.contains('/')
             && !f.contains('\\')
@@ -509,36 +656,28 @@ fn read_driver(
     }
 
     let mut expected_add_services = Vec::new();
-    for (ip, s) in c.str_list(p, m, "expected_add_services") {
-        if s.trim().is_empty() || s.trim() != s {
-            c.error_at_value(
-                &ip,
-                format!("service name `{s}` is empty or has surrounding whitespace"),
-            );
-        } else {
-            expected_add_services.push(s);
-        }
+    for (_, s) in text_list(c, p, m, "expected_add_services", true) {
+        expected_add_services.push(s);
     }
     let services_var = var_field(c, p, m, "expected_add_services_from_devices_cmd_var");
 
-    let expected_hardware_ids = c
-        .str_list(p, m, "expected_hardware_ids")
+    let expected_hardware_ids = text_list(c, p, m, "expected_hardware_ids", false)
         .into_iter()
-        .filter_map(|(ip, s)| compile(c, &ip, &s))
+        .filter_map(|(ip, s)| compile(c, budget, &ip, &s))
         .collect();
     let hwids_var = var_field(c, p, m, "expected_hardware_ids_from_devices_cmd_var");
 
     let mut allow_extensions: Vec<String> = Vec::new();
     let mut extensions_seen: BTreeSet<String> = BTreeSet::new();
-    for (ip, e) in c.str_list(p, m, "allow_extensions") {
+    for (ip, e) in text_list(c, p, m, "allow_extensions", false) {
         let norm = e.trim_start_matches('.').to_ascii_lowercase();
         if norm.is_empty() || norm.contains(['/', '\\', '*', '?']) {
-            c.error_at_value(
+            c.rule(
                 &ip,
                 format!("`{e}` is not a file extension (write e.g. `pdb` or `.pdb`)"),
             );
         } else if KEY_EXTENSIONS.contains(&norm.as_str()) {
-            c.error_with_help(
+            c.rule_with_help(
                 &ip,
                 format!("`.{norm}` is private key material and can never be shipped"),
                 "remove it from allow_extensions; ship certificates as .cer/.crt/.p7b",
@@ -547,10 +686,9 @@ fn read_driver(
             allow_extensions.push(norm);
         }
     }
-    let allow_path_regexes = c
-        .str_list(p, m, "allow_path_regexes")
+    let allow_path_regexes = text_list(c, p, m, "allow_path_regexes", false)
         .into_iter()
-        .filter_map(|(ip, s)| compile(c, &ip, &s))
+        .filter_map(|(ip, s)| compile(c, budget, &ip, &s))
         .collect();
 
     Some(DriverSpec {

@@ -396,6 +396,33 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// An error from a packaging rule (a rule of the loader, not of the JSON Schema): the
+    /// message says so, so a user can tell a schema violation from a packaging refusal.
+    pub fn rule(&mut self, pointer: &str, message: impl Into<String>) {
+        let m = message.into();
+        self.error_at_value(pointer, format!("packaging rule: {m}"));
+    }
+
+    /// [`Checker::rule`] with a help text.
+    pub fn rule_with_help(&mut self, pointer: &str, message: impl Into<String>, help: &str) {
+        let m = message.into();
+        self.error_with_help(pointer, format!("packaging rule: {m}"), help);
+    }
+
+    /// An optional string member where `null` is a wrong type (the JSON Schemas allow `null`
+    /// only where they say so).
+    pub fn opt_str_not_null(
+        &mut self,
+        pointer: &str,
+        obj: &Map<String, Value>,
+        key: &str,
+    ) -> Option<String> {
+        match obj.get(key) {
+            None => None,
+            Some(v) => self.string(&child(pointer, key), v),
+        }
+    }
+
     /// An optional string member (`null` counts as absent).
     pub fn opt_str(
         &mut self,
@@ -445,7 +472,8 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// An optional array of strings (absent = empty); each item with its pointer.
+    /// An optional array of strings (absent = empty; `null` is a wrong type, as in the JSON
+    /// Schemas); each item with its pointer.
     pub fn str_list(
         &mut self,
         pointer: &str,
@@ -455,7 +483,7 @@ impl<'a> Checker<'a> {
         let p = child(pointer, key);
         let mut out = Vec::new();
         match obj.get(key) {
-            None | Some(Value::Null) => {}
+            None => {}
             Some(Value::Array(items)) => {
                 for (i, v) in items.iter().enumerate() {
                     let ip = item(&p, i);

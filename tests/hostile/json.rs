@@ -151,7 +151,9 @@ fn huge_arrays_of_bad_items_report_the_first_problems_and_count_the_rest() {
         contract.as_bytes(),
         &["300000 problems; the first 20 are shown"],
     );
-    let hwids = vec!["\"PCI\\\\VEN_1AF4&DEV_1042&REV_01\""; 30_000].join(",");
+    // (Repeated hardware IDs are valid, as in Aero's schema: these carry a `%` devices.cmd
+    // cannot hold.)
+    let hwids = vec!["\"PCI\\\\VEN_1AF4&DEV_1042&REV_01%\""; 30_000].join(",");
     let device = GOOD_DEVICE.replace(
         "[\"PCI\\\\VEN_1AF4&DEV_1042&REV_01\"]",
         &format!("[{hwids}]"),
@@ -159,7 +161,41 @@ fn huge_arrays_of_bad_items_report_the_first_problems_and_count_the_rest() {
     load_refused(
         Kind::Contract,
         contract_with(&format!("[{device}]")).as_bytes(),
-        &["listed twice"],
+        &["30000 problems; the first 20 are shown", "contains `%`"],
+    );
+}
+
+/// Issue 14: an 8 KB spec with 700 `\w{50}` patterns aborted on regex compile memory. The
+/// spec regex budget (count, pattern bytes, compiled size per regex) turns it into one clear
+/// refusal under the memory limit, and a spec under the count cap whose patterns each compile
+/// too large is refused per pattern.
+#[test]
+fn spec_regex_budget_bounds_hostile_patterns() {
+    let many: Vec<String> = (0..700).map(|i| format!("\"\\\\w{{50}}{i}\"")).collect();
+    let many = many.join(",");
+    let spec = format!(
+        r#"{{"drivers": [{{"name": "a", "required": true, "expected_hardware_ids": [{many}]}}]}}"#
+    );
+    assert!(spec.len() < 10 * 1024, "{} bytes", spec.len());
+    load_refused(
+        Kind::Spec,
+        spec.as_bytes(),
+        &[
+            "packaging rule:",
+            "700 regexes",
+            "at most 256 patterns",
+            "none is compiled",
+        ],
+    );
+    let big: Vec<String> = (0..200).map(|i| format!("\"\\\\w{{50}}{i}\"")).collect();
+    let spec = format!(
+        r#"{{"drivers": [{{"name": "a", "required": true, "allow_path_regexes": [{}]}}]}}"#,
+        big.join(",")
+    );
+    load_refused(
+        Kind::Spec,
+        spec.as_bytes(),
+        &["200 problems", "compiles to more than 256 KiB"],
     );
 }
 
@@ -205,7 +241,9 @@ fn loads(kind: Kind, text: &str) {
 fn big_valid_documents_load_in_linear_time() {
     // Just under the size limit, every list is long and every item distinct: duplicate checks
     // that compare each item with every other took minutes.
-    let names: Vec<String> = (0..80_000).map(|i| format!("\"d{i}\"")).collect();
+    let names: Vec<String> = (0..55_000)
+        .map(|i| format!("{{\"name\":\"d{i}\"}}"))
+        .collect();
     loads(
         Kind::Spec,
         &format!("{{\"required_drivers\": [{}]}}", names.join(",")),

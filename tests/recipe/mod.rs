@@ -1,3 +1,4 @@
+mod aero_dropin;
 mod boundary;
 mod bundled;
 mod errors;

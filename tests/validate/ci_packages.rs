@@ -17,10 +17,12 @@ use aero_recipe::validate::validate;
 fn ci_packages() -> Vec<(&'static str, InfShape)> {
     let inf = |name: &str, hwid: &str| InfShape::simple(name, name, &[hwid]);
     vec![
-        (
-            "drivers/aerogpu",
-            inf("aerogpu", "PCI\\VEN_A3A0&DEV_0001&SUBSYS_0001A3A0"),
-        ),
+        // As in Aero's current tree: the INF is aerogpu_dx11.inf, the binary aerogpu.sys.
+        ("drivers/aerogpu", {
+            let mut i = inf("aerogpu_dx11", "PCI\\VEN_A3A0&DEV_0001&SUBSYS_0001A3A0");
+            i.services = vec![("aerogpu".into(), 2, "aerogpu.sys".into())];
+            i
+        }),
         (
             "windows7/virtio-blk",
             inf(
@@ -42,6 +44,19 @@ fn ci_packages() -> Vec<(&'static str, InfShape)> {
                 "PCI\\VEN_1AF4&DEV_1052&SUBSYS_00101AF4&REV_01",
             ),
         ),
+        // The tablet INF beside it: same service and binary, its own subsystem ID.
+        ("windows7/virtio-input", {
+            let mut i = inf(
+                "aero_virtio_tablet",
+                "PCI\\VEN_1AF4&DEV_1052&SUBSYS_00121AF4&REV_01",
+            );
+            i.services = vec![(
+                "aero_virtio_input".into(),
+                2,
+                "aero_virtio_input.sys".into(),
+            )];
+            i
+        }),
         // Not named after its media name: the user's name map says `virtio-snd`.
         (
             "windows7/audio/snd",
@@ -145,7 +160,7 @@ fn ci_layout_is_named_and_passes_the_signed_spec() {
     set.add_to_media(Some(&spec), &mut media).unwrap();
     let paths: Vec<&str> = media.files().map(|(p, _)| p).collect();
     for p in [
-        "drivers/amd64/aerogpu/aerogpu.inf",
+        "drivers/amd64/aerogpu/aerogpu_dx11.inf",
         "drivers/amd64/virtio-blk/aero_virtio_blk.sys",
         "drivers/x86/virtio-snd/aero_virtio_snd.cat",
         "drivers/x86/virtio-input/aero_virtio_input.inf",
@@ -158,8 +173,8 @@ fn ci_layout_is_named_and_passes_the_signed_spec() {
             .any(|p| p.ends_with(".pdb") || p.contains("README")),
         "{paths:#?}"
     );
-    // Five drivers, two arches, an INF, a .sys and a .cat each.
-    assert_eq!(paths.len(), 5 * 2 * 3);
+    // Five drivers, two arches, an INF, a .sys and a .cat each, plus the tablet's INF and .cat.
+    assert_eq!(paths.len(), 5 * 2 * 3 + 2 * 2);
 }
 
 #[test]

@@ -43,7 +43,7 @@ set \"AERO_CONTRACT_VERSION=2.1\"\r\n\
 \r\n\
 rem virtio-blk: PCI 1AF4:1042, INF viostor.inf\r\n\
 set \"AERO_VIRTIO_BLK_SERVICE=viostor\"\r\n\
-set \"AERO_VIRTIO_BLK_SYS=viostor.sys\"\r\n\
+set \"AERO_VIRTIO_BLK_SYS=\"\r\n\
 set AERO_VIRTIO_BLK_HWIDS=\"PCI\\VEN_1AF4&DEV_1042&REV_01\" \"PCI\\VEN_1AF4&DEV_1042\"\r\n";
     assert_eq!(c.render_devices_cmd(), expected);
 }
@@ -83,13 +83,28 @@ fn shipped_contracts_render_every_device() {
             ]
         );
         for dev in ["VIRTIO_BLK", "VIRTIO_NET", "VIRTIO_INPUT", "VIRTIO_SND"] {
-            for suffix in ["SERVICE", "SYS", "HWIDS"] {
+            for suffix in ["SERVICE", "HWIDS"] {
                 assert!(
                     v.contains_key(&format!("AERO_{dev}_{suffix}")),
                     "{file}: {dev}_{suffix}"
                 );
             }
+            // No INF has been seen: the binary is not guessed, the variable is set empty.
+            let line = format!("set \"AERO_{dev}_SYS=\"\r\n");
+            assert!(text.contains(&line), "{file}: {line}");
+            assert!(
+                !v.contains_key(&format!("AERO_{dev}_SYS")),
+                "{file}: {dev}_SYS"
+            );
         }
+        // Aero's current contract: the tablet entry (no virtio_device_type) and the DX11 GPU INF.
+        let tablet = c.device("aero-virtio-input-tablet").expect("tablet entry");
+        assert_eq!(tablet.virtio_device_type, None);
+        assert_eq!(tablet.hwid_base(), "PCI\\VEN_1AF4&DEV_1052");
+        assert_eq!(tablet.driver_service_name, "aero_virtio_input");
+        assert_eq!(tablet.inf_name, "aero_virtio_tablet.inf");
+        assert_eq!(c.device("aero-gpu").unwrap().inf_name, "aerogpu_dx11.inf");
+        assert_eq!(c.contract_version, "1.0.6");
         // HWID lists are quoted on the line itself, so `&` never reaches cmd's parser bare.
         for line in text.lines().filter(|l| l.contains('&')) {
             assert!(
@@ -132,7 +147,10 @@ fn no_gpu_and_extra_devices_still_render() {
     let c = Contract::from_json_str(&json).unwrap();
     let v = parse_devices_cmd(&c.render_devices_cmd());
     assert_eq!(v["AERO_VIRTIO_RNG_SERVICE"], ["VirtRng"]);
-    assert_eq!(v["AERO_VIRTIO_RNG_SYS"], ["viorng.sys"]);
+    assert!(
+        !v.contains_key("AERO_VIRTIO_RNG_SYS"),
+        "no binary is guessed from the INF name"
+    );
 }
 
 fn errors(text: &str) -> Vec<String> {
@@ -144,7 +162,7 @@ fn errors(text: &str) -> Vec<String> {
 fn every_contract_mistake_is_reported_at_its_field() {
     let text = r#"{
   "schema_version": 2,
-  "contract_name": "bad name",
+  "contract_name": "bad|name",
   "contract_version": "1",
   "extra": true,
   "devices": [
@@ -152,9 +170,9 @@ fn every_contract_mistake_is_reported_at_its_field() {
       "device": "virtio-blk",
       "pci_vendor_id": "0x1AF5",
       "pci_device_id": "0x1043",
-      "pci_device_id_transitional": "0x2000",
+      "pci_device_id_transitional": "0X1001",
       "hardware_id_patterns": ["PCI\\VEN_1AF4&DEV_1001", "PCI\\VEN_1AF5&DEV_1043%x"],
-      "driver_service_name": "vio stor",
+      "driver_service_name": "vio!stor",
       "inf_name": "viostor.sys",
       "virtio_device_type": 2,
       "color": "red"
@@ -189,18 +207,26 @@ fn every_contract_mistake_is_reported_at_its_field() {
 }"#;
     let errs = errors(text);
     has(&errs, "c.json:2:21:", "must be 1");
-    has(&errs, "c.json:3:20:", "`contract_name` must be");
+    has(
+        &errs,
+        "c.json:3:20:",
+        "packaging rule: `contract_name` `bad|name` contains `|`",
+    );
     has(&errs, "c.json:5:3:", "unknown field `extra`");
-    has(&errs, "c.json:9:24:", "must have pci_vendor_id 0x1AF4");
+    has(
+        &errs,
+        "c.json:9:24:",
+        "packaging rule: a device with virtio_device_type has pci_vendor_id 0x1AF4",
+    );
     has(&errs, "c.json:10:24:", "modern device ID 0x1042");
-    has(&errs, "c.json:11:37:", "not a transitional");
+    has(&errs, "c.json:11:37:", "four hex digits");
     has(&errs, "c.json:12:32:", "is not for PCI\\VEN_1AF5&DEV_1043");
     has(&errs, "c.json:12:58:", "contains `%`");
     has(&errs, "c.json:12:", "`&REV_01`");
-    has(&errs, "c.json:13:30:", "service name `vio stor`");
-    has(&errs, "c.json:14:19:", "not an INF base name");
+    has(&errs, "c.json:13:30:", "`vio!stor` contains `!`");
+    has(&errs, "c.json:14:19:", "not an INF file name");
     has(&errs, "c.json:16:7:", "unknown field `devices[0].color`");
-    has(&errs, "c.json:20:24:", "16-bit hex ID");
+    has(&errs, "c.json:20:24:", "`0x` and four hex digits");
     has(&errs, "c.json:27:5:", "needs `virtio_device_type`");
     has(&errs, "c.json:36:17:", "same devices.cmd variables");
     assert_eq!(errs.len(), 15, "{errs:#?}");

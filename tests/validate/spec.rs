@@ -38,6 +38,7 @@ fn a_broken_spec_reports_every_mistake_at_its_field() {
   "required_driver": []
 }"#;
     let errs = errors(text);
+    has(&errs, "s.json:2:14:", "`$schema` must be a string");
     has(&errs, "s.json:4:37:", "must be true or false");
     has(&errs, "s.json:4:44:", "unknown field `drivers[0].colour`");
     has(&errs, "s.json:5:14:", "surrounding whitespace");
@@ -48,14 +49,22 @@ fn a_broken_spec_reports_every_mistake_at_its_field() {
     has(&errs, "s.json:8:5:", "missing field `drivers[4].required`");
     has(&errs, "s.json:8:45:", "not a valid regex");
     has(&errs, "s.json:8:85:", "private key material");
-    has(&errs, "s.json:8:100:", "not a file extension");
+    has(
+        &errs,
+        "s.json:8:100:",
+        "`drivers[4].allow_extensions[2]` is empty",
+    );
     has(&errs, "s.json:9:61:", "not a valid regex");
     has(&errs, "s.json:10:52:", "devices.cmd variable name");
     has(&errs, "s.json:11:14:", "not a directory name");
-    has(&errs, "s.json:12:14:", "reserved Windows device name");
+    has(
+        &errs,
+        "s.json:12:14:",
+        "packaging rule: name `CON` uses the reserved Windows device name",
+    );
     has(&errs, "s.json:14:35:", "must be true or false");
     has(&errs, "s.json:15:3:", "unknown field `required_driver`");
-    assert_eq!(errs.len(), 17, "{errs:#?}");
+    assert_eq!(errs.len(), 18, "{errs:#?}");
     // The rendered diagnostic carries the help for unknown fields.
     let e = Spec::parse(Path::new("s.json"), text).unwrap_err();
     let all = format!("{e:?}");
@@ -186,10 +195,10 @@ fn no_drivers_is_an_error() {
 fn legacy_required_drivers_merge_case_insensitively() {
     let s = ok(r#"{
       "drivers": [{"name": "viostor", "required": false, "expected_hardware_ids": ["DEV_1042"]},
-                  {"name": "netkvm"}],
-      "required_drivers": ["VIOSTOR", {"name": "NetKVM", "expected_hardware_ids": ["DEV_1041"],
+                  {"name": "netkvm", "required": false}],
+      "required_drivers": [{"name": "VIOSTOR"}, {"name": "NetKVM", "expected_hardware_ids": ["DEV_1041"],
                                        "expected_hardware_ids_from_devices_cmd_var": "AERO_VIRTIO_NET_HWIDS"},
-                           "extra"]
+                           {"name": "extra"}]
     }"#);
     let d: Vec<_> = s
         .drivers()
@@ -204,7 +213,18 @@ fn legacy_required_drivers_merge_case_insensitively() {
         Some("AERO_VIRTIO_NET_HWIDS")
     );
     assert_eq!(s.driver("viostor").unwrap().expected_hardware_ids.len(), 1);
-    // Without a legacy entry, `required` has no default.
+    // `required` has no default, legacy entry or not (Aero's schema requires it), and a legacy
+    // entry is an object (a bare name is refused, as by Aero's schema and packager).
+    has(
+        &errors(r#"{"drivers": [{"name": "netkvm"}], "required_drivers": [{"name": "netkvm"}]}"#),
+        "s.json:1:14:",
+        "missing field `drivers[0].required`",
+    );
+    has(
+        &errors(r#"{"required_drivers": ["netkvm"]}"#),
+        "s.json:1:23:",
+        "must be an object with `name`",
+    );
     has(
         &errors(r#"{"drivers": [{"name": "netkvm"}]}"#),
         "s.json:1:14:",

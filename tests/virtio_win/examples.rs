@@ -228,23 +228,38 @@ fn virtio_win_infs_carry_the_upstream_facts() {
 
 #[test]
 fn aero_infs_use_aero_services_and_modern_ids() {
-    let want: BTreeMap<&str, (&str, &str)> = [
-        ("aerogpu", ("aerogpu", "PCI\\VEN_A3A0&DEV_0001")),
+    // As in Aero's current tree: the GPU INF is aerogpu_dx11.inf, and the virtio-input
+    // directory carries the tablet INF (own subsystem ID, same service).
+    let want: BTreeMap<&str, (&str, Vec<&str>)> = [
+        ("aerogpu_dx11", ("aerogpu", vec!["PCI\\VEN_A3A0&DEV_0001"])),
         (
             "aero_virtio_blk",
-            ("aero_virtio_blk", "PCI\\VEN_1AF4&DEV_1042&REV_01"),
+            ("aero_virtio_blk", vec!["PCI\\VEN_1AF4&DEV_1042&REV_01"]),
         ),
         (
             "aero_virtio_net",
-            ("aero_virtio_net", "PCI\\VEN_1AF4&DEV_1041&REV_01"),
+            ("aero_virtio_net", vec!["PCI\\VEN_1AF4&DEV_1041&REV_01"]),
         ),
         (
             "aero_virtio_input",
-            ("aero_virtio_input", "PCI\\VEN_1AF4&DEV_1052&REV_01"),
+            (
+                "aero_virtio_input",
+                vec![
+                    "PCI\\VEN_1AF4&DEV_1052&SUBSYS_00101AF4&REV_01",
+                    "PCI\\VEN_1AF4&DEV_1052&SUBSYS_00111AF4&REV_01",
+                ],
+            ),
+        ),
+        (
+            "aero_virtio_tablet",
+            (
+                "aero_virtio_input",
+                vec!["PCI\\VEN_1AF4&DEV_1052&SUBSYS_00121AF4&REV_01"],
+            ),
         ),
         (
             "aero_virtio_snd",
-            ("aero_virtio_snd", "PCI\\VEN_1AF4&DEV_1059&REV_01"),
+            ("aero_virtio_snd", vec!["PCI\\VEN_1AF4&DEV_1059&REV_01"]),
         ),
     ]
     .into_iter()
@@ -256,7 +271,7 @@ fn aero_infs_use_aero_services_and_modern_ids() {
                 continue;
             }
             let stem = path.file_stem().unwrap().to_str().unwrap();
-            let (service, hwid) = want[stem];
+            let (service, hwids) = &want[stem];
             let inf = Inf::load(&path).unwrap();
             let at = path.display().to_string();
             assert!(inf.warnings().is_empty(), "{at}: {:?}", inf.warnings());
@@ -265,8 +280,8 @@ fn aero_infs_use_aero_services_and_modern_ids() {
                 .iter()
                 .map(|s| s.name.as_str())
                 .collect();
-            assert_eq!(services, [service], "{at}");
-            assert_eq!(inf.hardware_ids(), [hwid], "{at}");
+            assert_eq!(services, [*service], "{at}");
+            assert_eq!(inf.hardware_ids(), *hwids, "{at}");
             let parent = path.parent().unwrap();
             let arch_name = if top == "ci-packages" {
                 parent.file_name().unwrap()
@@ -282,8 +297,9 @@ fn aero_infs_use_aero_services_and_modern_ids() {
             seen += 1;
         }
     }
-    // 5 drivers x 2 arches in two layouts, plus blk + net x 2 arches.
-    assert_eq!(seen, 24);
+    // 6 INFs (the tablet's beside virtio-input's) x 2 arches in two layouts, plus blk + net
+    // x 2 arches.
+    assert_eq!(seen, 28);
 }
 
 #[test]

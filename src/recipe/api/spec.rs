@@ -98,6 +98,17 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
     );
     reg(
         &mut m,
+        "with_binaries_from",
+        &["contract: Contract", "shipped: CheckedDrivers", "Contract"],
+        "The contract with each device's driver binary (devices.cmd <PREFIX>_SYS) from the shipped INFs' ServiceBinary; empty for devices no shipped INF declares.",
+        true,
+        |k: &mut ContractHandle, d: CheckedDrivers| -> RhaiResult<ContractHandle> {
+            let c = rr(k.contract.with_shipped_binaries(&d.set, &d.spec.spec))?;
+            Ok(ContractHandle { contract: Rc::new(c), record: k.record.clone() })
+        },
+    );
+    reg(
+        &mut m,
         "devices_cmd",
         &["contract: Contract", "String"],
         "The config/devices.cmd text this contract generates (CRLF).",
