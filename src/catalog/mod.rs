@@ -8,6 +8,7 @@
 //! - [`os`]: target Windows versions as `OSAttr` names them.
 //! - [`check`]: the checks of one driver package (INF + files + catalog) under a policy.
 //! - [`scan`]: finding packages in directories for the `catalog` command.
+//! - [`set`]: the checks of a whole driver set, for recipe validation and the manifest.
 
 pub mod cert;
 pub mod check;
@@ -16,6 +17,7 @@ pub mod der;
 pub mod os;
 pub mod pe;
 pub mod scan;
+pub mod set;
 
 pub use cert::Cert;
 pub use check::{check_package, PackageCheck, Policy, Severity};
