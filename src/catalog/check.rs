@@ -142,10 +142,18 @@ pub type ReadFile<'a> = dyn Fn(&str) -> Option<Result<Vec<u8>, String>> + 'a;
 pub fn copied_files(inf: &Inf) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for f in inf.referenced_files() {
-        if !matches!(f.directive, "CopyFiles" | "ServiceBinary" | "WdfCoInstaller") {
+        if !matches!(
+            f.directive,
+            "CopyFiles" | "ServiceBinary" | "WdfCoInstaller"
+        ) {
             continue;
         }
-        let name = f.name.rsplit(['\\', '/']).next().unwrap_or(&f.name).to_string();
+        let name = f
+            .name
+            .rsplit(['\\', '/'])
+            .next()
+            .unwrap_or(&f.name)
+            .to_string();
         if !name.is_empty() && !out.iter().any(|o| o.eq_ignore_ascii_case(&name)) {
             out.push(name);
         }
@@ -227,7 +235,11 @@ pub fn check_package(
     read: &ReadFile<'_>,
 ) -> PackageCheck {
     let lax = matches!(policy, Policy::None);
-    let must = if lax { Severity::Warning } else { Severity::Error };
+    let must = if lax {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
     let mut out = Out {
         findings: Vec::new(),
     };
@@ -319,11 +331,18 @@ pub fn check_package(
     let mut names = vec![inf_name.to_string()];
     names.extend(copied_files(inf));
     for name in names {
-        let fc = check_file(&name, arch, catalog.as_ref(), &cat_name, must, read, &mut out);
+        let fc = check_file(
+            &name,
+            arch,
+            catalog.as_ref(),
+            &cat_name,
+            must,
+            read,
+            &mut out,
+        );
         check.files.push(fc);
     }
-    out.findings
-        .sort_by_key(|f| f.severity != Severity::Error);
+    out.findings.sort_by_key(|f| f.severity != Severity::Error);
     check.findings = out.findings;
     check
 }
@@ -369,7 +388,8 @@ fn check_signer(
             let chain = c.signer_chain();
             let last_issuer = chain.last().map(|c| c.issuer_der.as_slice());
             let ok = shipped.iter().any(|s| {
-                chain.iter().any(|c| c.der == s.der) || Some(s.subject_der.as_slice()) == last_issuer
+                chain.iter().any(|c| c.der == s.der)
+                    || Some(s.subject_der.as_slice()) == last_issuer
             });
             if !ok {
                 let have: Vec<String> = shipped

@@ -284,16 +284,22 @@ impl Catalog {
 
     /// The member whose digest is `digest` (made with `alg`).
     pub fn member_by_digest(&self, alg: HashAlg, digest: &[u8]) -> Option<&Member> {
-        self.members
-            .iter()
-            .find(|m| m.digest.as_ref().is_some_and(|(a, d)| *a == alg && d == digest))
+        self.members.iter().find(|m| {
+            m.digest
+                .as_ref()
+                .is_some_and(|(a, d)| *a == alg && d == digest)
+        })
     }
 
     /// The members whose `File` attribute names `name` (case-insensitively).
     pub fn members_named(&self, name: &str) -> Vec<&Member> {
         self.members
             .iter()
-            .filter(|m| m.file.as_deref().is_some_and(|f| f.eq_ignore_ascii_case(name)))
+            .filter(|m| {
+                m.file
+                    .as_deref()
+                    .is_some_and(|f| f.eq_ignore_ascii_case(name))
+            })
             .collect()
     }
 }

@@ -81,7 +81,10 @@ impl<'a> Tlv<'a> {
     /// The element as an OBJECT IDENTIFIER in dotted form.
     pub fn oid(&self) -> DerResult<String> {
         if self.tag != tag::OID {
-            return Err(err(0, format!("expected an OID, found tag 0x{:02x}", self.tag)));
+            return Err(err(
+                0,
+                format!("expected an OID, found tag 0x{:02x}", self.tag),
+            ));
         }
         oid_string(self.value)
     }
@@ -278,7 +281,9 @@ mod tests {
     fn refuses_lengths_past_the_end_and_indefinite_lengths() {
         assert!(Reader::new(&[0x30, 0x05, 0x01]).next_tlv().is_err());
         assert!(Reader::new(&[0x30, 0x80, 0x00, 0x00]).next_tlv().is_err());
-        assert!(Reader::new(&[0x30, 0x85, 1, 1, 1, 1, 1]).next_tlv().is_err());
+        assert!(Reader::new(&[0x30, 0x85, 1, 1, 1, 1, 1])
+            .next_tlv()
+            .is_err());
         assert!(Reader::new(&[0x30]).next_tlv().is_err());
         assert!(Reader::new(&[0x1f, 0x01, 0x00]).next_tlv().is_err());
         assert!(oid_string(&[0x2b, 0x86]).is_err());

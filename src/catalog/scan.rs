@@ -139,7 +139,10 @@ pub fn scan(
         };
     }
     let mut infs: Vec<PathBuf> = Vec::new();
-    for entry in walkdir::WalkDir::new(path).follow_links(false).sort_by_file_name() {
+    for entry in walkdir::WalkDir::new(path)
+        .follow_links(false)
+        .sort_by_file_name()
+    {
         let entry = entry.map_err(|e| Error::invalid(format!("{}: {e}", path.display())))?;
         if entry.file_type().is_file() && ext(entry.path()).as_deref() == Some("inf") {
             infs.push(entry.into_path());

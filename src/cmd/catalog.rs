@@ -41,17 +41,24 @@ fn policy(args: &Args) -> Result<Policy> {
             .iter()
             .map(|p| {
                 let bytes = scan::read_bounded(p)?;
-                Cert::parse_file(&bytes).map_err(|e| {
-                    Error::invalid(format!("{}: not a certificate: {e}", p.display()))
-                })
+                Cert::parse_file(&bytes)
+                    .map_err(|e| Error::invalid(format!("{}: not a certificate: {e}", p.display())))
             })
             .collect()
     };
-    let p = match args.policy.as_deref().map(str::to_ascii_lowercase).as_deref() {
+    let p = match args
+        .policy
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         None => Policy::AnySigner,
         Some("test") => {
             if args.cert.is_empty() {
-                return Err(Error::invalid("--policy test needs --cert FILE (the test-signing certificate)").usage());
+                return Err(Error::invalid(
+                    "--policy test needs --cert FILE (the test-signing certificate)",
+                )
+                .usage());
             }
             return Ok(Policy::Test(certs()?));
         }
@@ -59,7 +66,8 @@ fn policy(args: &Args) -> Result<Policy> {
         Some("none") => Policy::None,
         Some(other) => {
             let near = aero_recipe::suggest::did_you_mean(other, ["test", "production", "none"]);
-            return Err(Error::invalid(format!("unknown --policy `{other}`")).usage()
+            return Err(Error::invalid(format!("unknown --policy `{other}`"))
+                .usage()
                 .with_help(format!("{near}use test, production or none")));
         }
     };
@@ -95,7 +103,11 @@ pub fn run(_ctx: &Context, args: &Args) -> Result<ExitCode> {
                     .parent()
                     .map(|d| d.display().to_string())
                     .unwrap_or_default();
-                for f in check.findings.iter().filter(|f| f.severity == Severity::Error) {
+                for f in check
+                    .findings
+                    .iter()
+                    .filter(|f| f.severity == Severity::Error)
+                {
                     errors.push(Error::invalid(format!("{dir}/{}: {}", f.file, f.message)));
                 }
             }
@@ -162,7 +174,9 @@ fn signer_line(s: Option<&aero_recipe::catalog::check::Signer>) -> String {
 fn package_text(path: &str, c: &PackageCheck) -> String {
     let mut s = format!(
         "{path}\n  arch: {}\n  catalog: {}\n",
-        c.arch.map(|a| a.to_string()).unwrap_or_else(|| "unknown".into()),
+        c.arch
+            .map(|a| a.to_string())
+            .unwrap_or_else(|| "unknown".into()),
         c.catalog.as_deref().unwrap_or("none")
     );
     s += &signer_line(c.signer.as_ref());

@@ -71,7 +71,9 @@ fn catalog_policy(mh: &MediaHandle) -> Result<catalog::Policy> {
             for (path, entry) in media.files() {
                 let lower = path.to_ascii_lowercase();
                 if !lower.starts_with("certs/")
-                    || ![".cer", ".crt", ".der", ".pem"].iter().any(|e| lower.ends_with(e))
+                    || ![".cer", ".crt", ".der", ".pem"]
+                        .iter()
+                        .any(|e| lower.ends_with(e))
                 {
                     continue;
                 }
