@@ -304,6 +304,9 @@ impl Catalog {
     }
 }
 
+/// A member digest: algorithm and bytes.
+type MemberDigest = (HashAlg, Vec<u8>);
+
 type CtlParts = (Vec<String>, Vec<Member>, Vec<(String, String)>);
 
 fn parse_ctl(ctl: &Tlv<'_>) -> DerResult<CtlParts> {
@@ -416,7 +419,7 @@ fn name_value(raw: &[u8]) -> DerResult<(String, String)> {
 
 /// `SpcIndirectDataContent ::= SEQUENCE { data SEQUENCE { type OID, value ANY OPTIONAL },
 /// messageDigest DigestInfo }`.
-fn indirect_data(v: &Tlv<'_>) -> DerResult<(DigestKind, Option<(HashAlg, Vec<u8>)>)> {
+fn indirect_data(v: &Tlv<'_>) -> DerResult<(DigestKind, Option<MemberDigest>)> {
     if v.tag != tag::SEQUENCE {
         return Err(DerError {
             offset: 0,
