@@ -80,8 +80,19 @@ fn policy(args: &Args) -> Result<Policy> {
 /// Run the command: every path is checked before anything is printed; exit 1 when any
 /// package has an error-level problem, each named with its file.
 pub fn run(_ctx: &Context, args: &Args) -> Result<ExitCode> {
-    let arch = args.arch.as_deref().map(Arch::from_user).transpose()?;
-    let os = args.os.as_deref().map(OsTarget::parse).transpose()?;
+    // A bad --arch or --os is a usage error (exit 2), like an unknown flag.
+    let arch = args
+        .arch
+        .as_deref()
+        .map(Arch::from_user)
+        .transpose()
+        .map_err(Error::usage)?;
+    let os = args
+        .os
+        .as_deref()
+        .map(OsTarget::parse)
+        .transpose()
+        .map_err(Error::usage)?;
     let policy = policy(args)?;
     let mut results = Vec::new();
     for p in &args.paths {

@@ -234,3 +234,22 @@ fn damaged_catalogs_are_errors_not_crashes() {
         assert!(matches!(r.code, Some(0 | 1)), "{:?}: {}", r.code, r.stderr);
     }
 }
+
+#[test]
+fn an_os_attr_that_does_not_cover_the_target_is_a_warning_with_the_versions_named() {
+    let tmp = tempdir();
+    let dir = package(tmp.path(), Case::Good, "sha256", "amd64");
+    let ok = run(aero().arg("catalog").arg(&dir).args(["--os", "w7"])).ok();
+    assert!(!ok.stdout.contains("warning"), "{}", ok.stdout);
+    let warned = run(aero().arg("catalog").arg(&dir).args(["--os", "w10"])).ok();
+    assert!(
+        warned
+            .stdout
+            .contains("warning: drv.cat: OSAttr `2:6.1` does not cover w10 (2:10.0)"),
+        "{}",
+        warned.stdout
+    );
+    run(aero().arg("catalog").arg(&dir).args(["--os", "w9"]))
+        .exits(2)
+        .says(&["unknown Windows version `w9`"]);
+}
