@@ -13,9 +13,11 @@ Command line (used by the tests to make fixtures):
 
     winsign.py pe OUT --machine x86|amd64|arm64 [--seed TEXT] [--pe32plus]
     winsign.py catalog OUT.cat --cert-out CERT.cer [--hash sha1|sha256] [--os-attr 2:6.1] FILE...
+    winsign.py resign TREE --cert CERT.pem --key KEY.pem
 
 `catalog` generates a throwaway key and certificate, signs, writes the certificate (public
-part, DER) to CERT.cer, and forgets the key.
+part, DER) to CERT.cer, and forgets the key. `resign` signs every catalog under TREE again,
+same content, with the given certificate and key (tests that bring their own test certificate).
 """
 
 import hashlib
@@ -376,6 +378,23 @@ def main(argv):
         if cert_out:
             with open(cert_out, "wb") as f:
                 f.write(der)
+    elif cmd == "resign":
+        cert, key = opt("--cert"), opt("--key")
+        (tree,) = argv
+        with tempfile.TemporaryDirectory() as tmp:
+            for dirpath, _, names in os.walk(tree):
+                for n in sorted(names):
+                    if not n.lower().endswith(".cat"):
+                        continue
+                    p = os.path.join(dirpath, n)
+                    content = subprocess.run(
+                        ["openssl", "cms", "-verify", "-noverify", "-inform", "DER", "-in", p,
+                         "-binary"], check=True, stdout=subprocess.PIPE,
+                        stderr=subprocess.DEVNULL).stdout
+                    alg = "sha1" if bytes.fromhex("06052b0e03021a") in content else "sha256"
+                    data = sign(content, cert, key, alg, tmp)
+                    with open(p, "wb") as f:
+                        f.write(data)
     else:
         sys.exit("winsign.py: unknown command %r\n%s" % (cmd, __doc__))
 
