@@ -268,11 +268,12 @@ pub fn check_package(
         }
         Some(cat) => match read(cat) {
             None => {
-                out.push(
-                    must,
-                    cat,
-                    format!("the catalog {inf_name} names is not in the package"),
-                );
+                out.findings.push(Finding {
+                    severity: must,
+                    file: cat.clone(),
+                    message: format!("the catalog {inf_name} names is not in the package"),
+                    absent: true,
+                });
                 None
             }
             Some(Err(e)) => {
@@ -542,4 +543,51 @@ fn check_file(
     };
     out.push(must, name, msg);
     fc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::Path;
+
+    fn inf(version: &str) -> Inf {
+        let text = format!(
+            "[Version]\r\nSignature=\"$WINDOWS NT$\"\r\n{version}\r\n[Manufacturer]\r\n%P%=M,NTx86,NTamd64\r\n[M.NTx86]\r\n%D%=I,X\r\n[M.NTamd64]\r\n%D%=I,X\r\n[I.NT]\r\nCopyFiles=F\r\n[F]\r\na.sys\r\nsub\\b.dll\r\n[Strings]\r\nP=\"p\"\r\nD=\"d\"\r\n"
+        );
+        Inf::parse(Path::new("t.inf"), text.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn the_catalog_windows_picks_for_each_architecture() {
+        let i = inf("CatalogFile=all.cat\r\nCatalogFile.NTamd64=x64.cat");
+        assert_eq!(
+            catalog_for(&i, Some(Arch::Amd64)).as_deref(),
+            Some("x64.cat")
+        );
+        assert_eq!(catalog_for(&i, Some(Arch::X86)).as_deref(), Some("all.cat"));
+        assert_eq!(catalog_for(&i, None).as_deref(), Some("all.cat"));
+        let only = inf("CatalogFile.NTx86=x86.cat");
+        assert_eq!(catalog_for(&only, Some(Arch::Amd64)), None);
+        assert_eq!(catalog_for(&only, None).as_deref(), Some("x86.cat"));
+        assert_eq!(copied_files(&i), ["a.sys", "b.dll"]);
+    }
+
+    #[test]
+    fn an_inf_without_a_catalog_or_files_is_reported_by_name() {
+        let i = inf("");
+        let none = |_: &str| -> Option<Result<Vec<u8>, String>> { None };
+        let c = check_package(
+            "t.inf",
+            &i,
+            Some(Arch::X86),
+            None,
+            &Policy::AnySigner,
+            &none,
+        );
+        assert!(c.has_errors());
+        assert!(c.findings[0].message.contains("names no catalog for x86"));
+        let lax = check_package("t.inf", &i, Some(Arch::X86), None, &Policy::None, &none);
+        assert!(!lax.has_errors());
+        assert!(lax.files.iter().all(|f| f.coverage == Coverage::Missing));
+    }
 }
