@@ -14,7 +14,9 @@ use std::path::{Path, PathBuf};
 use aero_recipe::arch::Arch;
 use aero_recipe::contract::{self, Contract};
 use aero_recipe::inf::{report, Inf};
-use aero_recipe::media::iso::IsoReader;
+use aero_recipe::media::iso::{self, IsoReader};
+use aero_recipe::media::verify;
+use aero_recipe::media::zip::read::{read_sources, ZipReader};
 use aero_recipe::recipe::params;
 use aero_recipe::spec::Spec;
 
@@ -29,6 +31,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("contract", contract),
     ("devices_cmd", devices_cmd),
     ("params", params),
+    ("zip_reader", zip_reader),
+    ("verify_iso", verify_iso),
     ("catalog", catalog),
 ];
 
@@ -98,6 +102,68 @@ pub fn iso_reader(data: &[u8]) {
             check_confined(&dest);
             let _ = std::fs::remove_dir_all(&dest);
         }
+    }
+    let _ = std::fs::remove_file(&image);
+}
+
+/// Read `data` with the shared hardened ZIP reader: every entry it accepts has a safe name,
+/// unique case-insensitively, and data inside the archive; each readable entry is read (at
+/// most 64 KiB), and the whole archive is loaded as sources with a 1 MiB inflation budget.
+pub fn zip_reader(data: &[u8]) {
+    let len = data.len() as u64;
+    if let Ok(mut reader) = ZipReader::new(std::io::Cursor::new(data), "fuzz.zip", len, 4096) {
+        let mut folded = std::collections::BTreeSet::new();
+        let entries = reader.entries().to_vec();
+        for e in &entries {
+            assert!(
+                aero_recipe::media::zip::read::entry_name_problem(&e.name).is_none(),
+                "unsafe name {:?}",
+                e.name
+            );
+            assert!(
+                folded.insert(e.name.to_lowercase()),
+                "repeated name {:?}",
+                e.name
+            );
+            if e.unreadable.is_none() {
+                assert!(e.data_start.saturating_add(e.compressed) <= len);
+                if let Ok(r) = reader.open(e.index) {
+                    let mut buf = Vec::new();
+                    let _ = r.take(READ_LIMIT).read_to_end(&mut buf);
+                    assert!(buf.len() as u64 <= e.size.saturating_add(1).min(READ_LIMIT));
+                }
+            }
+        }
+    }
+    let dir = scratch();
+    let zip = dir.join("input.zip");
+    std::fs::write(&zip, data).expect("write the input archive");
+    if let Ok(contents) = read_sources(&zip, "fuzz.zip", 4096, 1 << 20) {
+        for f in &contents.files {
+            assert!(aero_recipe::media::zip::read::entry_name_problem(&f.name).is_none());
+        }
+    }
+    let _ = std::fs::remove_file(&zip);
+}
+
+/// `verify` over `data` as an ISO image: every view read and compared, the manifest (if any)
+/// checked. Every problem it reports is one line (names from the image are escaped), and the
+/// views the check compares never list more data than the reader's budget.
+pub fn verify_iso(data: &[u8]) {
+    let dir = scratch();
+    let image = dir.join("input.iso");
+    std::fs::write(&image, data).expect("write the input image");
+    if let Ok(found) = iso::disagreements(&image) {
+        for d in &found {
+            assert!(!d.reason.contains('\n'), "multi-line reason {:?}", d.reason);
+        }
+    }
+    if let Ok(report) = verify::verify(&image) {
+        for p in &report.problems {
+            let line = p.to_string();
+            assert!(!line.contains('\n'), "multi-line problem {line:?}");
+        }
+        let _ = report.summary();
     }
     let _ = std::fs::remove_file(&image);
 }

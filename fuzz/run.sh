@@ -9,7 +9,8 @@ target=${1:?usage: fuzz/run.sh <target> [seconds] [libFuzzer flags...]}
 seconds=${2:-600}
 shift $(( $# >= 2 ? 2 : 1 ))
 case "$target" in
-    iso_reader) max_len=1048576 ;;
+    iso_reader | verify_iso) max_len=1048576 ;;
+    zip_reader) max_len=262144 ;;
     inf) max_len=262144 ;;
     spec | contract) max_len=65536 ;;
     devices_cmd | params) max_len=16384 ;;

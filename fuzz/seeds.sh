@@ -7,14 +7,14 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 corpus="$root/fuzz/corpus"
 bin="${AERO_RECIPE:-${CARGO_TARGET_DIR:-$root/target}/debug/aero-recipe}"
-for tool in genisoimage xorriso; do
+for tool in genisoimage xorriso bsdtar sha256sum; do
     command -v "$tool" >/dev/null || { echo "seeds.sh: $tool is missing: run scripts/install-deps" >&2; exit 1; }
 done
 [ -x "$bin" ] || { echo "seeds.sh: $bin is missing: run cargo build (or set AERO_RECIPE)" >&2; exit 1; }
 
 tmp=$(mktemp -d)
 trap 'chmod -R u+w "$tmp"; rm -rf "$tmp"' EXIT
-mkdir -p "$corpus"/{iso_reader,inf,spec,contract,devices_cmd,params,catalog}
+mkdir -p "$corpus"/{iso_reader,inf,spec,contract,devices_cmd,params,zip_reader,verify_iso,catalog}
 
 # ISO: a small tree with a subdirectory, an 8-level nesting (Rock Ridge relocation in
 # genisoimage), a name long enough for a Rock Ridge continuation area and, for the Unix-made
@@ -32,6 +32,22 @@ genisoimage -quiet -input-charset utf-8 -no-pad -J -o "$corpus/iso_reader/geniso
 genisoimage -quiet -input-charset iso8859-1 -no-pad -iso-level 4 -o "$corpus/iso_reader/genisoimage-1999.iso" "$tree" 2>/dev/null
 genisoimage -quiet -input-charset iso8859-1 -no-pad -o "$corpus/iso_reader/genisoimage-plain.iso" "$tree" 2>/dev/null
 xorriso -as mkisofs -quiet -no-pad -R -J -o "$corpus/iso_reader/xorriso-rj.iso" "$tree" 2>/dev/null
+
+# verify_iso: the images above, and media carrying a manifest.json (as verify expects).
+cp "$corpus"/iso_reader/*.iso "$corpus/verify_iso/"
+media="$tmp/media"
+mkdir -p "$media/config"
+printf '@echo off\r\necho setup\r\n' > "$media/setup.cmd"
+printf 'set "AERO_VIRTIO_BLK_SERVICE=viostor"\r\n' > "$media/config/devices.cmd"
+entry() { printf '{"path":"%s","sha256":"%s","size":%s}' "$1" "$(sha256sum < "$media/$1" | cut -d' ' -f1)" "$(wc -c < "$media/$1")"; }
+printf '{"files":[%s,%s]}\n' "$(entry config/devices.cmd)" "$(entry setup.cmd)" > "$media/manifest.json"
+"$bin" --quiet iso create "$media" "$corpus/verify_iso/aero-media.iso" --volume-id SEED
+xorriso -as mkisofs -quiet -no-pad -R -J -o "$corpus/verify_iso/xorriso-media.iso" "$media" 2>/dev/null
+
+# zip_reader: the same trees, stored and deflated.
+(cd "$tree" && rm -f link && bsdtar --format zip --options zip:compression=store -cf "$corpus/zip_reader/stored.zip" .)
+(cd "$tree" && bsdtar --format zip -cf "$corpus/zip_reader/deflated.zip" .)
+(cd "$media" && bsdtar --format zip -cf "$corpus/zip_reader/media.zip" .)
 
 # INF: the test fixtures, one of them as UTF-16LE with a BOM, and a few small oddities.
 cp "$root"/tests/data/inf/*.inf "$corpus/inf/"

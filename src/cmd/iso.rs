@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use aero_recipe::error::printable;
 use aero_recipe::media::iso::{self, IsoOptions, IsoReader};
 use aero_recipe::Result;
 
@@ -11,7 +12,8 @@ use super::Context;
 /// The `iso` subcommands.
 #[derive(clap::Subcommand)]
 pub enum IsoCommand {
-    /// List files, one per line as `/dir/file`, sorted.
+    /// List files, one per line as `/dir/file`, sorted (control characters in names escaped
+    /// as `\n`, `\u{1b}`, ...; `--json` gives the names unchanged).
     Ls {
         /// The ISO image.
         iso: PathBuf,
@@ -61,9 +63,11 @@ pub fn run(ctx: &Context, cmd: &IsoCommand) -> Result<ExitCode> {
         IsoCommand::Ls { iso, json: false } => {
             let reader = IsoReader::open(iso)?;
             let mut out = String::new();
+            // Names come from the image: control characters are escaped so that one line is
+            // one file (a name holding a newline or an ANSI escape cannot forge lines).
             for e in reader.entries().iter().filter(|e| !e.is_dir) {
                 out.push('/');
-                out.push_str(&e.path);
+                out.push_str(&printable(&e.path));
                 out.push('\n');
             }
             super::out!("{out}")?;

@@ -9,9 +9,20 @@ use std::io::{self, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{printable, Error, IoContext, Result};
 use crate::fswalk::{self, OddKind};
 use crate::winpath;
+
+/// Deepest directory nesting an image may have: the ISO reader refuses deeper trees, so the
+/// writers refuse to build them.
+pub const MAX_DEPTH: usize = 64;
+/// Most entries (files and directories, the root not counted) one media tree or image may
+/// hold. A virtio-win ISO carries a few thousand and guest media far fewer; the ISO reader
+/// refuses more (it bounds what a hostile image costs), so the writers refuse to build more.
+pub const MAX_ENTRIES: usize = 65_536;
+/// Windows `MAX_PATH`: a path from a drive root (`D:\...`) plus its terminating NUL must fit,
+/// or Explorer, `cmd` and most installers cannot open the file.
+pub const WINDOWS_MAX_PATH: usize = 260;
 
 /// A contiguous run of bytes inside an image file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,7 +53,7 @@ impl Source {
     /// Open the source for streaming.
     pub fn open(&self) -> Result<Box<dyn Read + Send>> {
         match self {
-            Source::File(p) => Ok(Box::new(File::open(p).with_path("open", p)?)),
+            Source::File(p) => Ok(Box::new(crate::regular::open(p)?)),
             Source::Bytes(b) => Ok(Box::new(io::Cursor::new(Arc::clone(b)))),
             Source::Extents { image, extents } => {
                 let f = File::open(image.as_path()).with_path("open", image)?;
@@ -294,14 +305,17 @@ impl Media {
         self.files.values().map(|e| e.size).sum()
     }
 
-    /// Report every case-insensitive collision (files or directories) in one error.
+    /// Report, in one error, everything the media's readers would refuse or Windows could
+    /// not open: case-insensitive collisions (files or directories), nesting deeper than
+    /// [`MAX_DEPTH`], more than [`MAX_ENTRIES`] entries, and paths longer than
+    /// [`WINDOWS_MAX_PATH`] from a drive root.
     pub fn check(&self) -> Result<()> {
         let all = self
             .files
             .keys()
             .chain(self.dirs.iter())
             .map(String::as_str);
-        let problems: Vec<Error> = winpath::case_collisions(all)
+        let mut problems: Vec<Error> = winpath::case_collisions(all)
             .into_iter()
             .map(|set| {
                 Error::invalid(format!(
@@ -310,18 +324,48 @@ impl Media {
                 ))
             })
             .collect();
-        if problems.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::many(
-                format!(
-                    "{} case-insensitive path collision(s) on the media",
-                    problems.len()
-                ),
-                problems,
-            ))
+        let entries = self.files.len() + self.dirs.len();
+        if entries > MAX_ENTRIES {
+            problems.push(Error::invalid(format!(
+                "the media holds {entries} files and directories, more than the \
+                 {MAX_ENTRIES} an image may hold (aero-recipe's reader refuses larger images)"
+            )));
         }
+        for p in self.dirs.iter() {
+            let depth = p.split('/').count();
+            if depth > MAX_DEPTH {
+                problems.push(Error::invalid(format!(
+                    "directory `{}` is nested {depth} levels deep, more than the {MAX_DEPTH} \
+                     an image may have",
+                    printable(p)
+                )));
+            }
+        }
+        for p in self.files.keys().chain(self.dirs.iter()) {
+            if let Some(n) = too_long_for_windows(p) {
+                problems.push(Error::invalid(format!(
+                    "`{}` is {n} characters from a drive root (`D:\\` + path), more than \
+                     Windows opens (MAX_PATH is {WINDOWS_MAX_PATH} with the terminating NUL)",
+                    printable(p)
+                )));
+            }
+        }
+        if problems.is_empty() {
+            return Ok(());
+        }
+        let n = problems.len();
+        Err(Error::many(
+            format!("{n} problem(s) with the media's paths"),
+            problems,
+        ))
     }
+}
+
+/// The length of `D:\` + `path` in UTF-16 units (how Windows counts), if it is longer than
+/// a path Windows opens.
+fn too_long_for_windows(path: &str) -> Option<usize> {
+    let n = 3 + path.encode_utf16().count();
+    (n >= WINDOWS_MAX_PATH).then_some(n)
 }
 
 /// Normalise a destination: `\` becomes `/`, one leading `/` is dropped; then Windows rules apply.
@@ -356,6 +400,27 @@ mod tests {
         m.add_bytes("A/e.txt", b"".to_vec()).unwrap();
         let err = m.check().unwrap_err().to_string();
         assert!(err.contains("A, a"), "{err}");
+    }
+
+    #[test]
+    fn what_readers_and_windows_refuse_is_refused_at_build_time() {
+        let mut m = Media::new();
+        m.add_dir(&vec!["d"; MAX_DEPTH].join("/")).unwrap();
+        m.add_bytes(&format!("{}/f", "n".repeat(254)), b"".to_vec())
+            .unwrap();
+        assert!(m.check().is_ok(), "{:?}", m.check());
+        m.add_dir(&vec!["d"; MAX_DEPTH + 1].join("/")).unwrap();
+        m.add_bytes(&format!("{}/fx", "n".repeat(254)), b"".to_vec())
+            .unwrap();
+        let err = format!("{:?}", m.check().unwrap_err());
+        assert!(err.contains("65 levels deep"), "{err}");
+        assert!(err.contains("fx` is 260 characters"), "{err}");
+        let mut big = Media::new();
+        for i in 0..=MAX_ENTRIES {
+            big.add_bytes(&format!("f{i}"), b"".to_vec()).unwrap();
+        }
+        let err = big.check().unwrap_err().to_string();
+        assert!(err.contains("65537 files and directories"), "{err}");
     }
 
     #[test]

@@ -1,6 +1,10 @@
 //! Verify media (ISO image, ZIP archive or directory) against the `manifest.json` at its root:
 //! every listed file must be present with the listed size and SHA-256, and no other file may be
-//! there (the manifest itself excepted).
+//! there (the manifest itself excepted). An ISO is checked in every view a system may read
+//! (Rock Ridge, Joliet, ISO 9660:1999, plain ISO 9660 and the path tables): where they
+//! disagree, the path is reported as ambiguous. A ZIP is read by the shared hardened reader,
+//! which refuses names that repeat (case-insensitively) and local headers that disagree with
+//! the central directory.
 //!
 //! Paths from the manifest are only looked up among the files actually found on the media, never
 //! opened directly, so a crafted manifest cannot make verify read anything else.
@@ -19,10 +23,11 @@ use serde::Serialize;
 use crate::error::{printable, Error, IoContext, Result};
 use crate::fswalk::{self, OddKind};
 use crate::hash;
-use crate::media::iso::{IsoEntry, IsoReader};
+use crate::media::iso::{self, IsoEntry, IsoReader};
 use crate::media::manifest::{self, FileRecord, MANIFEST_NAME};
 use crate::media::tree::read_full;
 use crate::media::zip::read::{ZipReader, MAX_ENTRIES};
+use crate::regular::open_regular;
 
 /// A manifest larger than this is refused (it would list millions of files).
 const MANIFEST_MAX: u64 = 256 << 20;
@@ -65,6 +70,13 @@ pub enum Problem {
         /// Path from the media root.
         path: String,
     },
+    /// Two views of the media (ISO name trees, path tables) disagree about this path.
+    Ambiguous {
+        /// Path from the media root (`/` for the root).
+        path: String,
+        /// Which views disagree and how.
+        reason: String,
+    },
 }
 
 impl Problem {
@@ -74,7 +86,8 @@ impl Problem {
             Problem::Missing { path }
             | Problem::Changed { path, .. }
             | Problem::Extra { path }
-            | Problem::Duplicate { path } => path,
+            | Problem::Duplicate { path }
+            | Problem::Ambiguous { path, .. } => path,
         }
     }
 }
@@ -91,6 +104,7 @@ impl fmt::Display for Problem {
                 f,
                 "duplicate: {path} is listed more than once in {MANIFEST_NAME}"
             ),
+            Problem::Ambiguous { reason, .. } => write!(f, "ambiguous: {path}: {reason}"),
         }
     }
 }
@@ -132,6 +146,10 @@ impl VerifyReport {
             (
                 count(|p| matches!(p, Problem::Duplicate { .. })),
                 "duplicate",
+            ),
+            (
+                count(|p| matches!(p, Problem::Ambiguous { .. })),
+                "ambiguous",
             ),
         ];
         let parts: Vec<String> = parts
@@ -177,7 +195,9 @@ pub(crate) fn verify_opened(
     })?;
     let manifest_label = Path::new(path).join(MANIFEST_NAME);
     let listed = manifest::read_file_list(&manifest_label, &manifest_text)?;
-    let problems = compare(&listed, media);
+    let mut problems = compare(&listed, media);
+    problems.extend(media.ambiguities());
+    problems.sort_by(|a, b| a.path().cmp(b.path()));
     let files_listed = listed.len();
     let bad_listed = problems
         .iter()
@@ -224,6 +244,10 @@ pub(crate) trait MediaFiles: Sync {
     fn manifest_text(&self) -> std::result::Result<String, Option<Error>>;
     /// SHA-256 and length of a file listed by [`files`](Self::files).
     fn hash(&self, path: &str) -> io::Result<(String, u64)>;
+    /// Where views of the media disagree (only an ISO has more than one view).
+    fn ambiguities(&self) -> Vec<Problem> {
+        Vec::new()
+    }
 }
 
 /// Every problem, sorted by path (listed files hashed in parallel).
@@ -301,7 +325,7 @@ fn check_one(
 
 /// What an existing file holds, judged by its first bytes: ZIP, ISO, or neither (`Directory`).
 fn sniff(path: &Path) -> Result<MediaFormat> {
-    let mut f = File::open(path).with_path("open", path)?;
+    let (mut f, _) = open_regular(path)?;
     let mut head = [0u8; 4];
     let n = read_full(&mut f, &mut head).with_path("read", path)?;
     if n == 4 && (head == *b"PK\x03\x04" || head == *b"PK\x05\x06") {
@@ -454,8 +478,7 @@ struct ZipFiles {
 
 impl ZipFiles {
     fn open(path: &Path) -> Result<ZipFiles> {
-        let f = File::open(path).with_path("open", path)?;
-        let len = f.metadata().with_path("read", path)?.len();
+        let (f, len) = open_regular(path)?;
         let shared = SharedFile {
             file: Arc::new(f),
             pos: 0,
@@ -515,11 +538,23 @@ struct IsoFiles {
     reader: IsoReader,
     index: BTreeMap<String, usize>,
     files: BTreeMap<String, std::result::Result<u64, String>>,
+    ambiguous: Vec<Problem>,
 }
 
 impl IsoFiles {
     fn open(path: &Path) -> Result<IsoFiles> {
         let reader = IsoReader::open(path)?;
+        let ambiguous = iso::disagreements(path)?
+            .into_iter()
+            .map(|d| Problem::Ambiguous {
+                path: if d.path.is_empty() {
+                    "/".to_string()
+                } else {
+                    d.path
+                },
+                reason: d.reason,
+            })
+            .collect();
         let mut index = BTreeMap::new();
         let mut files = BTreeMap::new();
         for (i, e) in reader.entries().iter().enumerate() {
@@ -532,6 +567,7 @@ impl IsoFiles {
             reader,
             index,
             files,
+            ambiguous,
         })
     }
 
@@ -567,6 +603,10 @@ impl MediaFiles for IsoFiles {
             .open()
             .map_err(|e| io::Error::other(e.to_string()))?;
         hash::sha256_reader(r)
+    }
+
+    fn ambiguities(&self) -> Vec<Problem> {
+        self.ambiguous.clone()
     }
 }
 

@@ -13,6 +13,7 @@ pub mod names;
 mod read;
 mod record;
 mod rrip;
+mod views;
 mod write;
 
 use std::path::Path;
@@ -20,7 +21,8 @@ use std::path::Path;
 use crate::error::{Error, Result};
 use crate::media::Media;
 
-pub use read::{IsoEntry, IsoReader, NameSource};
+pub use read::{IsoEntry, IsoReader, NameSource, MAX_PATH_BYTES, SHARED_DATA_FACTOR};
+pub use views::{disagreements, view_name, Disagreement};
 pub use write::{write_iso, write_iso_file};
 
 /// What the writer needs besides the media.

@@ -8,29 +8,39 @@
 //!
 //! A damaged or hostile image is an error, never a panic or a hang: every read is checked
 //! against the image size, each directory extent is read once (a second visit is a loop),
-//! nesting, directory sizes, entry counts and continuation chains are bounded.
+//! nesting, directory sizes, entry counts and continuation chains are bounded, and so is what
+//! the records may make a caller read or allocate in all: path bytes ([`MAX_PATH_BYTES`]),
+//! continuation areas (each read once, all of them at most the image's size) and file data
+//! (a file's extents ascending and disjoint; all files together at most [`SHARED_DATA_FACTOR`]
+//! times the image's size).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
-use std::io::{Read, Write};
 #[cfg(not(unix))]
 use std::io::{Seek, SeekFrom};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
-use crate::error::{Error, IoContext, Result};
-use crate::media::tree::{Extent, Media, Source};
+use crate::error::{printable, Error, IoContext, Result};
+use crate::media::copy::copy_source;
+use crate::media::tree::{Extent, Media, Source, MAX_DEPTH, MAX_ENTRIES};
+use crate::regular::open_regular;
 use crate::winpath::fold_case;
+use rayon::prelude::*;
 
 use super::record::{le16, le32, FLAG_ASSOCIATED, FLAG_DIR, FLAG_MULTI_EXTENT, SECTOR, SECTOR_U64};
 use super::rrip;
 
-/// Deepest directory nesting accepted.
-const MAX_DEPTH: usize = 64;
-/// Most entries (files and directories) accepted in one image. A virtio-win ISO carries a few
-/// thousand and guest media far fewer; an image with more is not one this tool is for, and the
-/// bound keeps a hostile one from costing time and memory in proportion to its entry count.
-const MAX_ENTRIES: usize = 65_536;
+/// Most bytes of entry paths one tree may hold in all (65,536 entries of 1 KiB paths): names
+/// that share a continuation area or nest deep cannot make a listing cost gigabytes.
+pub const MAX_PATH_BYTES: u64 = 64 << 20;
+/// Longest name accepted, in bytes (Windows and Linux both stop at 255 characters; this is
+/// 255 characters of up to four bytes each, rounded up).
+const MAX_NAME_BYTES: usize = 1024;
+/// How many times its own size the files of an image may list in all. Files may share bytes
+/// (that is how writers record hard links), but an image whose files list more than this is
+/// built to make a reader hash or write far more than it holds.
+pub const SHARED_DATA_FACTOR: u64 = 4;
 /// Largest directory extent accepted, in bytes.
 const MAX_DIR_BYTES: u32 = 32 << 20;
 /// Volume descriptors read before giving up on finding the terminator.
@@ -75,15 +85,35 @@ pub struct IsoReader {
 }
 
 /// The image file with bounds-checked reads.
-struct Image {
+pub(super) struct Image {
     file: File,
     len: u64,
     path: PathBuf,
 }
 
 impl Image {
+    /// Open `path` if it is a regular file (a FIFO or device is refused before it is opened).
+    pub(super) fn open(path: &Path) -> Result<Image> {
+        let (file, len) = open_regular(path)?;
+        Ok(Image {
+            file,
+            len,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The image's size in bytes.
+    pub(super) fn len(&self) -> u64 {
+        self.len
+    }
+
     /// Read `len` bytes at `offset`; `what` names the structure for the error message.
-    fn read(&mut self, offset: u64, len: usize, what: &dyn Fn() -> String) -> Result<Vec<u8>> {
+    pub(super) fn read(
+        &mut self,
+        offset: u64,
+        len: usize,
+        what: &dyn Fn() -> String,
+    ) -> Result<Vec<u8>> {
         let end = offset.checked_add(len as u64);
         if end.is_none_or(|end| end > self.len) {
             return Err(Error::invalid(format!(
@@ -116,17 +146,17 @@ fn read_at(file: &mut File, offset: u64, buf: &mut [u8]) -> std::io::Result<()> 
 
 /// The tree being walked and how its names are decoded.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Tree {
+pub(super) enum Tree {
     Primary { rr_skip: Option<usize> },
     Joliet,
     Enhanced,
 }
 
 /// One parsed directory record.
-struct Record<'a> {
-    extent: u32,
+pub(super) struct Record<'a> {
+    pub(super) extent: u32,
     xar: u8,
-    len: u32,
+    pub(super) len: u32,
     flags: u8,
     interleaved: bool,
     id: &'a [u8],
@@ -134,7 +164,7 @@ struct Record<'a> {
 }
 
 /// Parse the record at the start of `b` (whose length byte is `b[0]`).
-fn parse_record(b: &[u8]) -> Option<Record<'_>> {
+pub(super) fn parse_record(b: &[u8]) -> Option<Record<'_>> {
     let len = usize::from(*b.first()?);
     if len < 34 || len > b.len() {
         return None;
@@ -201,39 +231,40 @@ fn bad_name(name: &str) -> Option<&'static str> {
     }
 }
 
-impl IsoReader {
-    /// Open `path` and read its directory tree.
-    pub fn open(path: &Path) -> Result<IsoReader> {
-        IsoReader::open_filtered(path, None)
-    }
+/// The volume descriptors of an image that name a tree.
+pub(super) struct Descriptors {
+    /// The primary volume descriptor.
+    pub(super) primary: Vec<u8>,
+    /// The first Joliet supplementary volume descriptor.
+    pub(super) joliet: Option<Vec<u8>>,
+    /// The first ISO 9660:1999 enhanced volume descriptor.
+    pub(super) enhanced: Option<Vec<u8>>,
+}
 
-    /// Open `path` but read only the directories on the way to each of `paths` (matched
-    /// case-insensitively, like [`IsoReader::find`]) and the subtrees below them: enough for
-    /// [`IsoReader::extract`] of the same `paths`, at a fraction of the cost on a large image.
-    /// [`IsoReader::entries`] then lists only those paths and their ancestors. Empty `paths`,
-    /// or one naming the root, read everything like [`IsoReader::open`]. Every check of a full
-    /// open applies to each directory that is read.
-    pub fn open_paths(path: &Path, paths: &[String]) -> Result<IsoReader> {
-        let wanted: Vec<String> = paths
-            .iter()
-            .map(|p| fold_case(p.trim_matches('/')))
-            .collect();
-        if wanted.is_empty() || wanted.iter().any(|w| w.is_empty()) {
-            return IsoReader::open(path);
-        }
-        IsoReader::open_filtered(path, Some(&wanted))
-    }
+/// One name tree of an image: how to walk it and the descriptor that roots it.
+pub(super) struct TreeRoot<'a> {
+    /// How its names are decoded.
+    pub(super) tree: Tree,
+    /// First block and length of its root directory.
+    pub(super) root: (u32, u32),
+    /// Which names it carries.
+    pub(super) names: NameSource,
+    /// Its volume descriptor (for the path tables).
+    pub(super) descriptor: &'a [u8],
+}
 
-    /// Open `path`, reading everything or only what leads to and lies below `wanted`
-    /// (case-folded paths without leading or trailing `/`).
-    fn open_filtered(path: &Path, wanted: Option<&[String]>) -> Result<IsoReader> {
-        let file = File::open(path).with_path("open", path)?;
-        let len = file.metadata().with_path("read metadata of", path)?.len();
-        let mut img = Image {
-            file,
-            len,
-            path: path.to_path_buf(),
-        };
+fn bad_root(path: &Path) -> Error {
+    Error::invalid(format!(
+        "{}: the root directory record is damaged",
+        path.display()
+    ))
+}
+
+impl Descriptors {
+    /// Read the volume descriptor set from block 16 to its terminator.
+    pub(super) fn read(img: &mut Image) -> Result<Descriptors> {
+        let path = img.path.clone();
+        let len = img.len;
         let mut primary = None;
         let mut joliet = None;
         let mut enhanced = None;
@@ -273,52 +304,112 @@ impl IsoReader {
             }
             n += 1;
         }
-        let Some(pvd) = primary else {
+        let Some(primary) = primary else {
             return Err(Error::invalid(format!(
                 "{}: the image has no primary volume descriptor",
                 path.display()
             )));
         };
-        let block = le16(&pvd, 128).unwrap_or(0);
+        let block = le16(&primary, 128).unwrap_or(0);
         if usize::from(block) != SECTOR {
             return Err(Error::invalid(format!(
                 "{}: logical block size {block} is not supported (only 2048)",
                 path.display()
             )));
         }
-        let volume_id = trim_label(&text(&pvd[40..72]));
-        let joliet_volume_id = joliet.as_ref().map(|j| trim_label(&ucs2(&j[40..72])));
+        Ok(Descriptors {
+            primary,
+            joliet,
+            enhanced,
+        })
+    }
 
-        let root_of = |vd: &[u8]| parse_record(&vd[156..190]).map(|r| (r.extent, r.len));
-        let bad_root = || {
-            Error::invalid(format!(
-                "{}: the root directory record is damaged",
-                path.display()
-            ))
+    /// Every name tree of the image, best names first: the primary tree when it carries Rock
+    /// Ridge, Joliet, ISO 9660:1999, then the primary tree with plain ISO 9660 names.
+    pub(super) fn trees(&self, img: &mut Image) -> Result<Vec<TreeRoot<'_>>> {
+        let path = img.path.clone();
+        let root_of = |vd: &[u8]| {
+            parse_record(&vd[156..190])
+                .map(|r| (r.extent, r.len))
+                .ok_or_else(|| bad_root(&path))
         };
-        let proot = root_of(&pvd).ok_or_else(bad_root)?;
-        let rr_skip = root_sp(&mut img, proot)?;
-        let (tree, root, names) = match (rr_skip, &joliet, &enhanced) {
-            (Some(skip), _, _) => (
-                Tree::Primary {
+        let proot = root_of(&self.primary)?;
+        let rr_skip = root_sp(img, proot)?;
+        let mut trees = Vec::new();
+        if let Some(skip) = rr_skip {
+            trees.push(TreeRoot {
+                tree: Tree::Primary {
                     rr_skip: Some(skip),
                 },
-                proot,
-                NameSource::RockRidge,
-            ),
-            (None, Some(j), _) => (
-                Tree::Joliet,
-                root_of(j).ok_or_else(bad_root)?,
-                NameSource::Joliet,
-            ),
-            (None, None, Some(e)) => (
-                Tree::Enhanced,
-                root_of(e).ok_or_else(bad_root)?,
-                NameSource::Iso9660_1999,
-            ),
-            (None, None, None) => (Tree::Primary { rr_skip: None }, proot, NameSource::Iso9660),
+                root: proot,
+                names: NameSource::RockRidge,
+                descriptor: &self.primary,
+            });
+        }
+        if let Some(j) = &self.joliet {
+            trees.push(TreeRoot {
+                tree: Tree::Joliet,
+                root: root_of(j)?,
+                names: NameSource::Joliet,
+                descriptor: j,
+            });
+        }
+        if let Some(e) = &self.enhanced {
+            trees.push(TreeRoot {
+                tree: Tree::Enhanced,
+                root: root_of(e)?,
+                names: NameSource::Iso9660_1999,
+                descriptor: e,
+            });
+        }
+        if rr_skip.is_none() {
+            trees.push(TreeRoot {
+                tree: Tree::Primary { rr_skip: None },
+                root: proot,
+                names: NameSource::Iso9660,
+                descriptor: &self.primary,
+            });
+        }
+        Ok(trees)
+    }
+}
+
+impl IsoReader {
+    /// Open `path` and read its directory tree.
+    pub fn open(path: &Path) -> Result<IsoReader> {
+        IsoReader::open_filtered(path, None)
+    }
+
+    /// Open `path` but read only the directories on the way to each of `paths` (matched
+    /// case-insensitively, like [`IsoReader::find`]) and the subtrees below them: enough for
+    /// [`IsoReader::extract`] of the same `paths`, at a fraction of the cost on a large image.
+    /// [`IsoReader::entries`] then lists only those paths and their ancestors. Empty `paths`,
+    /// or one naming the root, read everything like [`IsoReader::open`]. Every check of a full
+    /// open applies to each directory that is read.
+    pub fn open_paths(path: &Path, paths: &[String]) -> Result<IsoReader> {
+        let wanted: Vec<String> = paths
+            .iter()
+            .map(|p| fold_case(p.trim_matches('/')))
+            .collect();
+        if wanted.is_empty() || wanted.iter().any(|w| w.is_empty()) {
+            return IsoReader::open(path);
+        }
+        IsoReader::open_filtered(path, Some(&wanted))
+    }
+
+    /// Open `path`, reading everything or only what leads to and lies below `wanted`
+    /// (case-folded paths without leading or trailing `/`).
+    fn open_filtered(path: &Path, wanted: Option<&[String]>) -> Result<IsoReader> {
+        let mut img = Image::open(path)?;
+        let d = Descriptors::read(&mut img)?;
+        let volume_id = trim_label(&text(&d.primary[40..72]));
+        let joliet_volume_id = d.joliet.as_ref().map(|j| trim_label(&ucs2(&j[40..72])));
+        let trees = d.trees(&mut img)?;
+        let Some(best) = trees.first() else {
+            return Err(bad_root(path));
         };
-        let mut entries = walk(&mut img, tree, root, wanted)?;
+        let (tree, root, names) = (best.tree, best.root, best.names);
+        let mut entries = walk(&mut img, tree, root, wanted)?.entries;
         // Paths are unique (names are unique per directory), so an unstable sort is exact.
         entries.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         let mut index: Vec<(String, usize)> = entries
@@ -402,8 +493,11 @@ impl IsoReader {
     }
 
     /// Extract `paths` (files or directories; everything when empty) below `dest`, which is
-    /// created if missing. Nothing is written outside `dest`: names are checked and existing
-    /// symlinks below `dest` are refused. Returns the extracted file paths, sorted.
+    /// created if missing. Nothing is written outside `dest`: names are checked, existing
+    /// symlinks, FIFOs, devices and sockets below `dest` are refused, an existing regular file
+    /// is unlinked first (a hard link planted there loses its name, the file it links to is
+    /// never written), and each file is created new (`O_CREAT|O_EXCL`, which never follows a
+    /// link). Returns the extracted file paths, sorted.
     pub fn extract(&self, dest: &Path, paths: &[String]) -> Result<Vec<String>> {
         let mut chosen: BTreeMap<&str, &IsoEntry> = BTreeMap::new();
         if paths.is_empty() {
@@ -413,8 +507,9 @@ impl IsoReader {
             chosen.extend(self.subtree(p)?.into_iter().map(|e| (e.path.as_str(), e)));
         }
         fs::create_dir_all(dest).with_path("create", dest)?;
-        let mut buf = vec![0u8; 1 << 20];
-        let mut done = Vec::new();
+        // Directories and targets first, in order (each checked: no links, nothing existing
+        // written through); then the files in parallel, each copied by the kernel.
+        let mut jobs = Vec::new();
         for e in chosen.values() {
             let parts: Vec<&str> = e.path.split('/').collect();
             let (dirs, last) = if e.is_dir {
@@ -429,34 +524,16 @@ impl IsoReader {
             }
             if let Some(name) = last {
                 target.push(safe_component(name, &e.path)?);
-                if fs::symlink_metadata(&target).is_ok_and(|m| m.file_type().is_symlink()) {
-                    return Err(symlink_refused(&target));
-                }
-                self.copy_out(e, &target, &mut buf)?;
-                done.push(e.path.clone());
+                clear_target(&target)?;
+                jobs.push((*e, target));
             }
         }
-        Ok(done)
-    }
-
-    fn copy_out(&self, e: &IsoEntry, target: &Path, buf: &mut [u8]) -> Result<()> {
-        let mut src = self.source(e).open()?;
-        let mut out = File::create(target).with_path("create", target)?;
-        let mut left = e.size;
-        while left > 0 {
-            let want = (buf.len() as u64).min(left) as usize;
-            let n = src.read(&mut buf[..want]).with_path("read", &self.image)?;
-            if n == 0 {
-                return Err(Error::invalid(format!(
-                    "{}: `{}` ends early; the image is truncated",
-                    self.image.display(),
-                    e.path
-                )));
-            }
-            out.write_all(&buf[..n]).with_path("write", target)?;
-            left -= n as u64;
-        }
-        Ok(())
+        jobs.par_iter().try_for_each(|(e, target)| {
+            copy_source(&self.source(e), e.size, target).map_err(|err| {
+                err.context(format!("{}: `{}`", self.image.display(), shown(&e.path)))
+            })
+        })?;
+        Ok(jobs.into_iter().map(|(e, _)| e.path.clone()).collect())
     }
 
     /// Add the files below `prefix_in_iso` (a directory, `""` for all, or a single file) to
@@ -512,9 +589,37 @@ fn safe_component<'a>(name: &'a str, entry: &str) -> Result<&'a str> {
     match (comps.next(), comps.next()) {
         (Some(Component::Normal(_)), None) if bad_name(name).is_none() => Ok(name),
         _ => Err(Error::invalid(format!(
-            "refusing to extract `{entry}`: `{name}` is not a plain file name on this system"
+            "refusing to extract `{}`: `{}` is not a plain file name on this system",
+            shown(entry),
+            printable(name)
         ))),
     }
+}
+
+/// Make way for a new file at `target`: nothing there, or a regular file, which is unlinked
+/// (never opened: it may be a hard link to a file outside the destination). Anything else is
+/// refused, before it is opened (a FIFO would block).
+fn clear_target(target: &Path) -> Result<()> {
+    let Ok(meta) = fs::symlink_metadata(target) else {
+        return Ok(());
+    };
+    let t = meta.file_type();
+    if t.is_symlink() {
+        return Err(symlink_refused(target));
+    }
+    if t.is_file() {
+        return fs::remove_file(target).with_path("replace", target);
+    }
+    let what = if t.is_dir() {
+        "a directory"
+    } else {
+        "a special file (FIFO, socket or device)"
+    };
+    Err(Error::invalid(format!(
+        "{} exists and is {what}; refusing to extract a file over it",
+        target.display()
+    ))
+    .with_help("extract into an empty or new directory"))
 }
 
 /// Create `dir` unless it exists as a real directory; refuse symlinks and files in the way.
@@ -551,17 +656,48 @@ struct Pending {
     depth: usize,
 }
 
-fn walk(
+/// A directory as its parent's record describes it, for the path table check.
+#[derive(Debug, Clone)]
+pub(super) struct DirRecord {
+    /// Path from the root (`""` for the root).
+    pub(super) path: String,
+    /// First block of its extent.
+    pub(super) extent: u32,
+    /// First block of its parent's extent (the root's is its own).
+    pub(super) parent: u32,
+    /// The identifier bytes of its record (`[0]` for the root).
+    pub(super) id: Vec<u8>,
+    /// Reached through a Rock Ridge `CL` link: its parent on disk is another directory.
+    pub(super) relocated: bool,
+}
+
+/// What one walk of a tree found.
+pub(super) struct TreeRead {
+    /// Every entry, in walk order.
+    pub(super) entries: Vec<IsoEntry>,
+    /// Every directory read, the root first.
+    pub(super) dirs: Vec<DirRecord>,
+}
+
+pub(super) fn walk(
     img: &mut Image,
     tree: Tree,
     (extent, len): (u32, u32),
     wanted: Option<&[String]>,
-) -> Result<Vec<IsoEntry>> {
+) -> Result<TreeRead> {
+    let image_len = img.len;
     let mut w = Walker {
         img,
         tree,
         wanted,
         entries: Vec::new(),
+        dirs: vec![DirRecord {
+            path: String::new(),
+            extent,
+            parent: extent,
+            id: vec![0],
+            relocated: false,
+        }],
         visited: BTreeMap::from([(extent, (dir_end(extent, len), String::new()))]),
         stack: vec![Pending {
             path: String::new(),
@@ -569,6 +705,11 @@ fn walk(
             len,
             depth: 0,
         }],
+        path_bytes: 0,
+        data_bytes: 0,
+        data_budget: image_len.saturating_mul(SHARED_DATA_FACTOR),
+        areas: BTreeSet::new(),
+        area_bytes: 0,
     };
     while let Some(dir) = w.stack.pop() {
         w.read_dir(&dir)?;
@@ -577,7 +718,15 @@ fn walk(
         // Files of the directories on the way were read (and checked) but not asked for.
         w.entries.retain(|e| is_wanted(wanted, &e.path));
     }
-    Ok(w.entries)
+    Ok(TreeRead {
+        entries: w.entries,
+        dirs: w.dirs,
+    })
+}
+
+/// `/path` with control characters escaped, for messages (one problem stays one line).
+pub(super) fn shown(path: &str) -> String {
+    format!("/{}", printable(path))
 }
 
 /// Depth-first walk state: every directory extent is read at most once, and no two overlap.
@@ -587,9 +736,20 @@ struct Walker<'a> {
     /// When set, only directories leading to or lying below these case-folded paths are read.
     wanted: Option<&'a [String]>,
     entries: Vec<IsoEntry>,
+    dirs: Vec<DirRecord>,
     /// Directory extents queued so far: first block -> (block after the last, path).
     visited: BTreeMap<u32, (u64, String)>,
     stack: Vec<Pending>,
+    /// Bytes of entry paths so far (at most [`MAX_PATH_BYTES`]).
+    path_bytes: u64,
+    /// Bytes the files list so far (at most `data_budget`).
+    data_bytes: u64,
+    /// [`SHARED_DATA_FACTOR`] times the image's size.
+    data_budget: u64,
+    /// Rock Ridge continuation areas read so far (block, offset): each is read once.
+    areas: BTreeSet<(u32, u32)>,
+    /// Bytes of continuation areas read so far (at most the image's size).
+    area_bytes: u64,
 }
 
 /// Whether `path` is one of `wanted`, leads to one, or lies below one (case-insensitively).
@@ -616,10 +776,10 @@ impl Walker<'_> {
     }
 
     fn read_dir(&mut self, dir: &Pending) -> Result<()> {
-        let shown = format!("/{}", dir.path);
+        let here = shown(&dir.path);
         if dir.len > MAX_DIR_BYTES {
             return Err(self.fail(format!(
-                "directory `{shown}` claims {} bytes of records; refusing more than \
+                "directory `{here}` claims {} bytes of records; refusing more than \
                  {MAX_DIR_BYTES}",
                 dir.len
             )));
@@ -627,7 +787,7 @@ impl Walker<'_> {
         let bytes = self.img.read(
             u64::from(dir.extent) * SECTOR_U64,
             dir.len as usize,
-            &|| format!("directory `{shown}`"),
+            &|| format!("directory `{here}`"),
         )?;
         let mut names = BTreeSet::new();
         // A multi-extent file whose last record has not been seen yet: its entry index.
@@ -641,7 +801,7 @@ impl Walker<'_> {
             }
             let rec = parse_record(&bytes[pos..sector_end]).ok_or_else(|| {
                 self.fail(format!(
-                    "directory `{shown}` has a damaged record at byte {pos} of its extent \
+                    "directory `{here}` has a damaged record at byte {pos} of its extent \
                      (block {})",
                     dir.extent
                 ))
@@ -650,15 +810,23 @@ impl Walker<'_> {
             if rec.id == [0] || rec.id == [1] || rec.flags & FLAG_ASSOCIATED != 0 {
                 continue;
             }
-            let rr = self.rock_ridge(&rec, &shown)?;
+            let rr = self.rock_ridge(&rec, &here)?;
             if rr.relocated {
                 continue;
             }
             let name = self.name_of(&rec, &rr);
             if let Some(why) = bad_name(&name) {
                 return Err(self.fail(format!(
-                    "directory `{shown}` holds {why} (`{}`); the image is damaged or hostile",
+                    "directory `{here}` holds {why} (`{}`); the image is damaged or hostile",
                     name.escape_debug()
+                )));
+            }
+            if name.len() > MAX_NAME_BYTES {
+                return Err(self.fail(format!(
+                    "directory `{here}` holds a name of {} bytes (`{}...`); no file system \
+                     takes names over 255 characters, so the image is damaged or hostile",
+                    name.len(),
+                    printable(&name.chars().take(40).collect::<String>())
                 )));
             }
             let mut path = String::with_capacity(dir.path.len() + 1 + name.len());
@@ -667,12 +835,23 @@ impl Walker<'_> {
                 path.push('/');
             }
             path.push_str(&name);
+            self.path_bytes += path.len() as u64;
+            if self.path_bytes > MAX_PATH_BYTES {
+                return Err(self.fail(format!(
+                    "the paths of its entries add up to more than {} MiB by `{}`; the image \
+                     is damaged or hostile (names that share a continuation area or nest \
+                     deep)",
+                    MAX_PATH_BYTES >> 20,
+                    shown(&path)
+                )));
+            }
             if rr.symlink {
                 // Neither followed nor recreated: a link can point anywhere on the host, and as
                 // a plain file it would silently lose its meaning on new media.
                 return Err(self.fail(format!(
-                    "`/{path}` is a symbolic link (Rock Ridge); aero-recipe never follows or \
-                     creates symlinks, so it refuses images that contain them"
+                    "`{}` is a symbolic link (Rock Ridge); aero-recipe never follows or \
+                     creates symlinks, so it refuses images that contain them",
+                    shown(&path)
                 )));
             }
 
@@ -681,14 +860,14 @@ impl Walker<'_> {
                 if self.entries[idx].path != path {
                     return Err(self.unfinished(idx));
                 }
-                push_extent(self.img, &mut self.entries[idx], &rec)?;
+                self.push_extent(idx, &rec)?;
                 if rec.flags & FLAG_MULTI_EXTENT != 0 {
                     open_file = Some(idx);
                 }
                 continue;
             }
             if !names.insert(name) {
-                return Err(self.fail(format!("`/{path}` appears twice in its directory")));
+                return Err(self.fail(format!("`{}` appears twice in its directory", shown(&path))));
             }
             if self.entries.len() >= MAX_ENTRIES {
                 return Err(self.fail(format!(
@@ -703,13 +882,16 @@ impl Walker<'_> {
             match child_dir {
                 Some(extent) => {
                     if self.wanted.is_none_or(|w| is_wanted(w, &path)) {
-                        self.push_dir(dir, path, extent)?;
+                        let id = rec.id.to_vec();
+                        let relocated = rr.child_link.is_some();
+                        self.push_dir(dir, path, extent, id, relocated)?;
                     }
                 }
                 None => {
                     if rec.interleaved {
                         return Err(self.fail(format!(
-                            "`/{path}` is recorded interleaved, which is not supported"
+                            "`{}` is recorded interleaved, which is not supported",
+                            shown(&path)
                         )));
                     }
                     self.entries.push(IsoEntry {
@@ -719,7 +901,7 @@ impl Walker<'_> {
                         extents: Vec::new(),
                     });
                     let idx = self.entries.len() - 1;
-                    push_extent(self.img, &mut self.entries[idx], &rec)?;
+                    self.push_extent(idx, &rec)?;
                     if rec.flags & FLAG_MULTI_EXTENT != 0 {
                         open_file = Some(idx);
                     }
@@ -734,9 +916,56 @@ impl Walker<'_> {
 
     fn unfinished(&self, idx: usize) -> Error {
         self.fail(format!(
-            "the multi-extent file `/{}` has no final record",
-            self.entries[idx].path
+            "the multi-extent file `{}` has no final record",
+            shown(&self.entries[idx].path)
         ))
+    }
+
+    /// Add the extent of `rec` to file `idx`: inside the image, after the file's previous
+    /// extent (never over it), and within the budget of the data all files may list.
+    fn push_extent(&mut self, idx: usize, rec: &Record) -> Result<()> {
+        let e = &mut self.entries[idx];
+        let len = u64::from(rec.len);
+        if len == 0 {
+            return Ok(());
+        }
+        let offset = (u64::from(rec.extent) + u64::from(rec.xar)) * SECTOR_U64;
+        if offset + len > self.img.len {
+            return Err(Error::invalid(format!(
+                "{}: the data of `{}` (bytes {offset}..{}) lies past the end of the image ({} \
+                 bytes); the image is truncated or damaged",
+                self.img.path.display(),
+                shown(&e.path),
+                offset + len,
+                self.img.len
+            )));
+        }
+        if let Some(last) = e.extents.last() {
+            if offset < last.offset + last.len {
+                return Err(Error::invalid(format!(
+                    "{}: the multi-extent file `{}` goes back over its own bytes (an extent at \
+                     byte {offset} after one ending at byte {}); the image is damaged or \
+                     hostile (it would list a file larger than the image)",
+                    self.img.path.display(),
+                    shown(&e.path),
+                    last.offset + last.len
+                )));
+            }
+        }
+        e.size += len;
+        e.extents.push(Extent { offset, len });
+        self.data_bytes += len;
+        if self.data_bytes > self.data_budget {
+            return Err(Error::invalid(format!(
+                "{}: its files list more than {} bytes by `{}`, {SHARED_DATA_FACTOR} times \
+                 the image's size; files sharing bytes this much are built to make a reader \
+                 hash or write far more than the image holds, so it is refused",
+                self.img.path.display(),
+                self.data_budget,
+                shown(&e.path)
+            )));
+        }
+        Ok(())
     }
 
     /// The Rock Ridge entries of `rec` (none outside a Rock Ridge tree).
@@ -750,7 +979,23 @@ impl Walker<'_> {
         let su = rec.su.get(skip..).unwrap_or(&[]);
         let img = &mut *self.img;
         let image = img.path.display().to_string();
+        let (areas, area_bytes) = (&mut self.areas, &mut self.area_bytes);
         rrip::parse(su, |block, offset, length| {
+            // A sound image gives each record its own area; reading a shared one again for
+            // every record is how a small image claims gigabytes of names.
+            if !areas.insert((block, offset)) {
+                return Err(Error::invalid(format!(
+                    "the Rock Ridge continuation area at block {block}, byte {offset} is \
+                     used by more than one record; the image is damaged or hostile"
+                )));
+            }
+            *area_bytes += u64::from(length);
+            if *area_bytes > img.len {
+                return Err(Error::invalid(
+                    "its Rock Ridge continuation areas add up to more than the image's size; \
+                     the image is damaged or hostile",
+                ));
+            }
             let what = || format!("a Rock Ridge continuation area of `{shown}`");
             img.read(
                 u64::from(block) * SECTOR_U64 + u64::from(offset),
@@ -781,16 +1026,20 @@ impl Walker<'_> {
         parent: &Pending,
         path: String,
         (extent, len): (u32, u32),
+        id: Vec<u8>,
+        relocated: bool,
     ) -> Result<()> {
         if parent.depth + 1 > MAX_DEPTH {
             return Err(self.fail(format!(
-                "`/{path}` is nested deeper than {MAX_DEPTH} directories"
+                "`{}` is nested deeper than {MAX_DEPTH} directories",
+                shown(&path)
             )));
         }
         if self.visited.contains_key(&extent) {
             return Err(self.fail(format!(
-                "directory loop: `/{path}` points at block {extent}, a directory that was \
-                 already read (itself or an ancestor)"
+                "directory loop: `{}` points at block {extent}, a directory that was \
+                 already read (itself or an ancestor)",
+                shown(&path)
             )));
         }
         // Directory extents never share blocks in a sound image. Overlapping ones would be
@@ -807,11 +1056,20 @@ impl Walker<'_> {
         };
         if let Some((b, b_end, other)) = clash {
             return Err(self.fail(format!(
-                "directory `/{path}` (blocks {extent}..{end}) overlaps directory `/{other}` \
-                 (blocks {b}..{b_end}); the image is damaged or hostile"
+                "directory `{}` (blocks {extent}..{end}) overlaps directory `{}` \
+                 (blocks {b}..{b_end}); the image is damaged or hostile",
+                shown(&path),
+                shown(other)
             )));
         }
         self.visited.insert(extent, (end, path.clone()));
+        self.dirs.push(DirRecord {
+            path: path.clone(),
+            extent,
+            parent: parent.extent,
+            id,
+            relocated,
+        });
         self.stack.push(Pending {
             path: path.clone(),
             extent,
@@ -828,36 +1086,15 @@ impl Walker<'_> {
     }
 }
 
-/// Add the extent of `rec` to file `e`, checking that it lies inside the image.
-fn push_extent(img: &Image, e: &mut IsoEntry, rec: &Record) -> Result<()> {
-    let len = u64::from(rec.len);
-    e.size += len;
-    if len == 0 {
-        return Ok(());
-    }
-    let offset = (u64::from(rec.extent) + u64::from(rec.xar)) * SECTOR_U64;
-    if offset + len > img.len {
-        return Err(Error::invalid(format!(
-            "{}: the data of `/{}` (bytes {offset}..{}) lies past the end of the image ({} \
-             bytes); the image is truncated or damaged",
-            img.path.display(),
-            e.path,
-            offset + len,
-            img.len
-        )));
-    }
-    e.extents.push(Extent { offset, len });
-    Ok(())
-}
-
 /// Size of a directory relocated by Rock Ridge (`CL`): the length in its own `.` record.
 fn relocated_len(img: &mut Image, block: u32, path: &str) -> Result<u32> {
-    let what = || format!("relocated directory `/{path}`");
+    let what = || format!("relocated directory `{}`", shown(path));
     let first = img.read(u64::from(block) * SECTOR_U64, SECTOR, &what)?;
     parse_record(&first).map(|r| r.len).ok_or_else(|| {
         Error::invalid(format!(
-            "{}: relocated directory `/{path}` has a damaged record",
-            img.path.display()
+            "{}: relocated directory `{}` has a damaged record",
+            img.path.display(),
+            shown(path)
         ))
     })
 }

@@ -1,26 +1,30 @@
 //! The one hardened ZIP reader, for every ZIP the tool reads (CI driver bundles, media to
 //! verify).
 //!
-//! [`ZipReader::new`] refuses, before any data is read, what the central directory alone shows
-//! to be ambiguous, damaged or hostile: too many entries, the same name twice, names that could
-//! escape an extraction directory (`..`, absolute, drive letters, backslashes, NUL), stored
-//! sizes that disagree, data past the end of the file, and entries that share bytes (a zip-bomb
-//! construction). Entries that are not plain readable files (symlinks, encrypted entries,
+//! [`ZipReader::new`] refuses, before any data is read, what the headers show to be ambiguous,
+//! damaged or hostile: too many entries, the same name twice (also when the names differ only
+//! in case: Windows and 7-Zip extract one of them over the other), names that could escape an
+//! extraction directory (`..`, absolute, drive letters, backslashes, NUL), local headers that
+//! disagree with the central directory (name, method, sizes, CRC: a streaming reader such as
+//! `bsdtar` trusts the local header), stored sizes that disagree, data past the end of the
+//! file, and entries that share bytes (a zip-bomb construction). Entries that are not plain readable files (symlinks, encrypted entries,
 //! compression methods other than stored and deflate) are listed with the reason, for the caller
 //! to report. [`ZipReader::open`] reads one entry, never past its declared size, with its CRC
 //! checked at the end; [`read_sources`] loads a whole archive as [`Source`]s.
 
-use std::fs::File;
-use std::io::{self, BufReader, Read, Seek};
+use std::collections::BTreeMap;
+use std::io::{self, BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::Arc;
 
 use ::zip::{CompressionMethod, ZipArchive};
 
-use crate::error::{Error, IoContext, Result};
+use crate::error::{printable, Error, Result};
 use crate::media::output::check_interrupted;
 use crate::media::tree::Extent;
 use crate::media::Source;
+use crate::regular::open_regular;
+use crate::winpath::fold_case;
 
 /// Most entries an archive may list by default (media and CI bundles hold a few thousand).
 pub const MAX_ENTRIES: usize = 100_000;
@@ -97,12 +101,35 @@ impl<R: Read + Seek> ZipReader<R> {
                 archive.len()
             )));
         }
+        let repeated_help = "re-create the archive; each path may appear once, in one case";
         if archive.has_duplicate_names() {
-            return Err(Error::invalid(format!(
-                "{label}: the archive lists the same entry name more than once; it is ambiguous and refused"
-            ))
-            .with_help("re-create the archive; each path may appear once"));
+            // The archive keeps one entry per name, so the repeated names are found in the
+            // central directory itself.
+            let cd_start = archive.central_directory_start();
+            let mut raw = archive.into_inner();
+            let names = central_names(&mut raw, cd_start, max_entries);
+            let mut seen = std::collections::BTreeSet::new();
+            let repeated: Vec<Error> = names
+                .iter()
+                .filter(|n| !seen.insert(n.as_slice()))
+                .map(|n| {
+                    Error::invalid(format!(
+                        "{label}: entry `{}` appears more than once (other tools extract \
+                         either copy); the archive is ambiguous and refused",
+                        printable(&String::from_utf8_lossy(n))
+                    ))
+                })
+                .collect();
+            let summary = format!(
+                "{label}: the archive lists {} entry name(s) more than once; it is ambiguous \
+                 and refused",
+                repeated.len()
+            );
+            return Err(Error::many(summary, repeated).with_help(repeated_help));
         }
+        let mut folded: BTreeMap<String, String> = BTreeMap::new();
+        let mut repeated = Vec::new();
+        let mut locals = Vec::new();
         let mut unsafe_names = Vec::new();
         let mut entries = Vec::new();
         for index in 0..archive.len() {
@@ -120,6 +147,26 @@ impl<R: Read + Seek> ZipReader<R> {
             } else {
                 &name
             };
+            if let Some(first) = folded.insert(fold_case(checked), name.clone()) {
+                repeated.push(Error::invalid(format!(
+                    "{label}: entries `{}` and `{}` differ only in case (Windows and 7-Zip \
+                     extract one over the other); the archive is ambiguous and refused",
+                    printable(&first),
+                    printable(&name)
+                )));
+            }
+            locals.push(Central {
+                header_start: e.header_start(),
+                name: e.name_raw().to_vec(),
+                method: match e.compression() {
+                    CompressionMethod::Stored => Some(0),
+                    CompressionMethod::Deflated => Some(8),
+                    _ => None,
+                },
+                crc: e.crc32(),
+                compressed: e.compressed_size(),
+                size: e.size(),
+            });
             if let Some(why) = entry_name_problem(checked) {
                 unsafe_names.push(Error::invalid(format!(
                     "{label}: entry `{}` {why}",
@@ -160,6 +207,14 @@ impl<R: Read + Seek> ZipReader<R> {
                 unreadable,
             });
         }
+        if !repeated.is_empty() {
+            let summary = format!(
+                "{label}: {} entry name(s) differ from another only in case; the archive is \
+                 ambiguous and refused",
+                repeated.len()
+            );
+            return Err(Error::many(summary, repeated).with_help(repeated_help));
+        }
         if !unsafe_names.is_empty() {
             let n = unsafe_names.len();
             return Err(Error::many(
@@ -169,6 +224,31 @@ impl<R: Read + Seek> ZipReader<R> {
             .with_help("an archive holds only plain relative `/`-separated paths; re-create it with `zip -r` from inside the tree"));
         }
         check_geometry(label, len, &entries)?;
+        // The local headers are read through the raw reader, then the archive is opened again
+        // over it (the central directory is parsed twice; its size is bounded above).
+        let mut raw = archive.into_inner();
+        let mismatched: Vec<Error> = locals
+            .iter()
+            .filter_map(|c| {
+                check_local(&mut raw, c).err().map(|why| {
+                    Error::invalid(format!(
+                        "{label}: entry `{}`: {why}",
+                        printable(&String::from_utf8_lossy(&c.name))
+                    ))
+                })
+            })
+            .collect();
+        if !mismatched.is_empty() {
+            let summary = format!(
+                "{label}: {} local header(s) disagree with the central directory (streaming \
+                 readers and the central directory would extract different files); the \
+                 archive is refused",
+                mismatched.len()
+            );
+            return Err(Error::many(summary, mismatched)
+                .with_help("download or build the archive again; it is damaged or tampered"));
+        }
+        let archive = ZipArchive::new(raw).map_err(|e| broken(&e))?;
         Ok(ZipReader {
             archive,
             label: label.to_string(),
@@ -210,6 +290,91 @@ impl<R: Read + Seek> ZipReader<R> {
     }
 }
 
+/// What the central directory says about an entry, to compare with its local header.
+struct Central {
+    header_start: u64,
+    name: Vec<u8>,
+    /// 0 (stored) or 8 (deflated); `None` for other methods (the entry is not read).
+    method: Option<u16>,
+    crc: u32,
+    compressed: u64,
+    size: u64,
+}
+
+/// Why the local header of `c` disagrees with the central directory, if it does.
+fn check_local<R: Read + Seek>(r: &mut R, c: &Central) -> std::result::Result<(), String> {
+    let mut head = [0u8; 30];
+    r.seek(SeekFrom::Start(c.header_start))
+        .and_then(|_| r.read_exact(&mut head))
+        .map_err(|e| format!("its local header cannot be read ({e})"))?;
+    let u16_at = |at: usize| u16::from_le_bytes([head[at], head[at + 1]]);
+    let u32_at =
+        |at: usize| u32::from_le_bytes([head[at], head[at + 1], head[at + 2], head[at + 3]]);
+    if u32_at(0) != 0x0403_4b50 {
+        return Err("no local header where the central directory points".into());
+    }
+    let mut name = vec![0u8; usize::from(u16_at(26))];
+    r.read_exact(&mut name)
+        .map_err(|e| format!("its local header cannot be read ({e})"))?;
+    if name != c.name {
+        return Err(format!(
+            "the local header names it `{}`",
+            printable(&String::from_utf8_lossy(&name))
+        ));
+    }
+    if let Some(method) = c.method {
+        if u16_at(8) != method {
+            return Err(format!(
+                "the local header says compression method {}, the central directory {method}",
+                u16_at(8)
+            ));
+        }
+    }
+    // With a data descriptor (flag bit 3) the local CRC and sizes are zero; with ZIP64 the
+    // sizes are in an extra field.
+    if u16_at(6) & 0x08 == 0 {
+        if u32_at(14) != c.crc {
+            return Err(format!(
+                "the local header says CRC {:08x}, the central directory {:08x}",
+                u32_at(14),
+                c.crc
+            ));
+        }
+        let sizes = [(u32_at(18), c.compressed), (u32_at(22), c.size)];
+        for (local, central) in sizes {
+            if local != u32::MAX && u64::from(local) != central {
+                return Err(format!(
+                    "the local header says {local} bytes, the central directory {central}"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The raw names of the central directory at `start` (at most `max` records), to name the
+/// ones that repeat.
+fn central_names<R: Read + Seek>(r: &mut R, start: u64, max: usize) -> Vec<Vec<u8>> {
+    let mut names = Vec::new();
+    if r.seek(SeekFrom::Start(start)).is_err() {
+        return names;
+    }
+    let mut head = [0u8; 46];
+    while names.len() <= max && r.read_exact(&mut head).is_ok() {
+        if head[..4] != [0x50, 0x4b, 0x01, 0x02] {
+            break;
+        }
+        let len = |at: usize| usize::from(u16::from_le_bytes([head[at], head[at + 1]]));
+        let mut name = vec![0u8; len(28)];
+        let skip = (len(30) + len(32)) as i64;
+        if r.read_exact(&mut name).is_err() || r.seek(SeekFrom::Current(skip)).is_err() {
+            break;
+        }
+        names.push(name);
+    }
+    names
+}
+
 /// Refuse what the headers alone show to be damaged or hostile: stored sizes that disagree,
 /// data past the end of the file, overlapping entries.
 fn check_geometry(label: &str, zip_len: u64, entries: &[ZipEntry]) -> Result<()> {
@@ -219,7 +384,9 @@ fn check_geometry(label: &str, zip_len: u64, entries: &[ZipEntry]) -> Result<()>
         if !e.deflated && e.size != e.compressed {
             bad.push(Error::invalid(format!(
                 "{label}: stored entry `{}` declares {} bytes but occupies {}",
-                e.name, e.size, e.compressed
+                printable(&e.name),
+                e.size,
+                e.compressed
             )));
         }
         match e.data_start.checked_add(e.compressed) {
@@ -230,7 +397,7 @@ fn check_geometry(label: &str, zip_len: u64, entries: &[ZipEntry]) -> Result<()>
             }
             _ => bad.push(Error::invalid(format!(
                 "{label}: entry `{}` extends past the end of the file (truncated download?)",
-                e.name
+                printable(&e.name)
             ))),
         }
     }
@@ -239,7 +406,8 @@ fn check_geometry(label: &str, zip_len: u64, entries: &[ZipEntry]) -> Result<()>
         if w[0].1 > w[1].0 {
             bad.push(Error::invalid(format!(
                 "{label}: entries `{}` and `{}` share bytes (overlapping entries are a zip-bomb construction)",
-                w[0].2, w[1].2
+                printable(w[0].2),
+                printable(w[1].2)
             )));
         }
     }
@@ -282,8 +450,7 @@ pub fn read_sources(
     max_entries: usize,
     max_inflated: u64,
 ) -> Result<ZipContents> {
-    let file = File::open(zip).with_path("open", zip)?;
-    let zip_len = file.metadata().with_path("read metadata of", zip)?.len();
+    let (file, zip_len) = open_regular(zip)?;
     let mut reader = ZipReader::new(BufReader::new(file), label, zip_len, max_entries)?;
     let mut unreadable = Vec::new();
     let mut readable = Vec::new();
@@ -313,7 +480,7 @@ pub fn read_sources(
         let damaged = |e: &dyn std::fmt::Display| {
             Error::invalid(format!(
                 "{label}: entry `{}` is damaged or lies about its size ({e}); the archive is refused",
-                ent.name
+                printable(&ent.name)
             ))
             .with_help("download or build the archive again; a ZIP whose sizes lie may be built to exhaust memory (a zip bomb)")
         };
@@ -344,7 +511,8 @@ pub fn read_sources(
             };
             return Err(Error::invalid(format!(
                 "{label}: entry `{}` declares {} bytes but {actual}; the archive is refused",
-                ent.name, ent.size
+                printable(&ent.name),
+                ent.size
             ))
             .with_help(
                 "a ZIP whose sizes lie is damaged or built to exhaust memory (a zip bomb)",
@@ -431,7 +599,34 @@ mod tests {
         let e = ZipReader::new(Cursor::new(dup), "dup.zip", len, MAX_ENTRIES)
             .unwrap_err()
             .to_string();
-        assert!(e.contains("same entry name more than once"), "{e}");
+        assert!(e.contains("`a.txt` appears more than once"), "{e}");
+
+        let twins = zip_with(&["Setup.cmd", "setup.cmd"]);
+        let len = twins.len() as u64;
+        let e = ZipReader::new(Cursor::new(twins), "twins.zip", len, MAX_ENTRIES)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("entries `Setup.cmd` and `setup.cmd` differ only in case"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn local_headers_must_match_the_central_directory() {
+        let mut bytes = zip_with(&["a.txt", "b.txt"]);
+        // Rename the first local header only (the central directory keeps `a.txt`).
+        assert_eq!(&bytes[30..35], b"a.txt");
+        bytes[30] = b'x';
+        let len = bytes.len() as u64;
+        let e = format!(
+            "{:?}",
+            ZipReader::new(Cursor::new(bytes), "l.zip", len, MAX_ENTRIES).unwrap_err()
+        );
+        assert!(
+            e.contains("entry `a.txt`: the local header names it `x.txt`"),
+            "{e}"
+        );
     }
 
     #[test]

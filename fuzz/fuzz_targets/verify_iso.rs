@@ -1,0 +1,7 @@
+//! Fuzz target `verify_iso`: see `fuzz/harness.rs` for what it does with each input.
+#![no_main]
+
+#[path = "../harness.rs"]
+mod harness;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::verify_iso(data));
