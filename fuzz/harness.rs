@@ -33,6 +33,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("params", params),
     ("zip_reader", zip_reader),
     ("verify_iso", verify_iso),
+    ("catalog", catalog),
 ];
 
 /// Bytes read from one file's source: enough to cross an extent boundary, never the whole
@@ -365,5 +366,68 @@ pub fn params(data: &[u8]) {
             "a required parameter was not set, yet the merge succeeded"
         );
         assert!(merged.unused_settings().len() <= settings.len());
+    }
+}
+
+/// The INF the `catalog` target checks a package with: it names `drv.cat` and copies `drv.sys`.
+const CATALOG_INF: &str = "[Version]\r\nSignature=\"$WINDOWS NT$\"\r\nCatalogFile=drv.cat\r\n\
+    [Manufacturer]\r\n%P%=M,NTamd64\r\n[M.NTamd64]\r\n%D%=I,PCI\\VEN_1AF4\r\n[I.NT]\r\n\
+    CopyFiles=F\r\n[F]\r\ndrv.sys\r\n[Strings]\r\nP=\"p\"\r\nD=\"d\"\r\n";
+
+/// Read `data` as a catalog (every query), as a PE image (machine, both digests) and as a
+/// certificate, then check a package whose catalog and driver are both `data` under each
+/// policy: nothing may panic, and a parsed catalog's members stay within its bytes.
+pub fn catalog(data: &[u8]) {
+    use aero_recipe::catalog::{check, pe, Catalog, Cert, HashAlg, OsTarget, Policy};
+    if let Ok(c) = Catalog::parse(data) {
+        assert!(c.members.len() <= data.len() / 2 + 1);
+        let _ = (
+            c.signer_cert(),
+            c.signer_chain(),
+            c.hash_algs(),
+            c.os_attrs(),
+        );
+        for m in c.members.iter().take(16) {
+            if let Some((alg, d)) = &m.digest {
+                assert!(c.member_by_digest(*alg, d).is_some());
+            }
+            if let Some(f) = &m.file {
+                assert!(!c.members_named(f).is_empty());
+            }
+        }
+    }
+    if let Ok(info) = pe::parse(data) {
+        let _ = pe::machine_name(info.machine);
+        for alg in [HashAlg::Sha1, HashAlg::Sha256] {
+            let _ = pe::authenticode_digest(data, &info, alg);
+        }
+    }
+    let cert = Cert::parse_file(data).ok();
+    let Ok(inf) = Inf::parse(Path::new("drv.inf"), CATALOG_INF.as_bytes()) else {
+        panic!("the catalog target's INF must parse");
+    };
+    let read = |name: &str| -> Option<Result<Vec<u8>, String>> {
+        match name.to_ascii_lowercase().as_str() {
+            "drv.cat" | "drv.sys" => Some(Ok(data.to_vec())),
+            "drv.inf" => Some(Ok(CATALOG_INF.as_bytes().to_vec())),
+            _ => None,
+        }
+    };
+    let os = OsTarget::parse("w7").ok();
+    for policy in [
+        Policy::None,
+        Policy::AnySigner,
+        Policy::Production,
+        Policy::Test(cert.into_iter().collect()),
+    ] {
+        let r = check::check_package(
+            "drv.inf",
+            &inf,
+            Some(Arch::Amd64),
+            os.as_ref(),
+            &policy,
+            &read,
+        );
+        assert_eq!(r.files.len(), 2);
     }
 }

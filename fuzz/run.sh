@@ -14,6 +14,7 @@ case "$target" in
     inf) max_len=262144 ;;
     spec | contract) max_len=65536 ;;
     devices_cmd | params) max_len=16384 ;;
+    catalog) max_len=65536 ;;
     *) echo "unknown target $target" >&2; exit 2 ;;
 esac
 cd "$(dirname "$0")"

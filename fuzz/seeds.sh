@@ -14,7 +14,7 @@ done
 
 tmp=$(mktemp -d)
 trap 'chmod -R u+w "$tmp"; rm -rf "$tmp"' EXIT
-mkdir -p "$corpus"/{iso_reader,inf,spec,contract,devices_cmd,params,zip_reader,verify_iso}
+mkdir -p "$corpus"/{iso_reader,inf,spec,contract,devices_cmd,params,zip_reader,verify_iso,catalog}
 
 # ISO: a small tree with a subdirectory, an 8-level nesting (Rock Ridge relocation in
 # genisoimage), a name long enough for a Rock Ridge continuation area and, for the Unix-made
@@ -83,6 +83,14 @@ printf 'out_dir=out/a\nstrict=yes\nsource_date_epoch=42\narches=x86, amd64\ncert
     > "$corpus/params/good"
 printf 'nested=1\nunknown=2\n=3\nstrict=maybe\nsource_date_epoch=9999999999999999999\n' \
     > "$corpus/params/bad"
+
+# catalog: the example catalogs (SHA-1 and SHA-256), PE images of each machine, certificates.
+for f in virtio-win/viostor/w7/amd64/viostor.cat virtio-win/viostor/w10/amd64/viostor.cat \
+    virtio-win/viostor/w10/ARM64/viostor.sys virtio-win/viostor/w7/x86/viostor.sys \
+    virtio-win/viostor/w10/amd64/viostor.sys aero-drivers/amd64/aerogpu/aerogpu.cat \
+    certs/aero-test.cer; do
+    cp "$root/examples/$f" "$corpus/catalog/$(echo "$f" | tr / _)"
+done
 
 for t in "$corpus"/*; do
     echo "$(basename "$t"): $(ls "$t" | wc -l) seed(s)"

@@ -102,6 +102,7 @@ pub struct DriverSet {
     arches: BTreeSet<Arch>,
     packages: Vec<Package>,
     problems: Report,
+    target_os: Option<String>,
 }
 
 impl DriverSet {
@@ -353,6 +354,17 @@ impl DriverSet {
         Ok(())
     }
 
+    /// Record the Windows version the set was selected for (`w7`, `2k22`): the catalog checks
+    /// compare it with each catalog's `OSAttr`.
+    pub fn set_target_os(&mut self, os: &str) {
+        self.target_os = Some(os.to_string());
+    }
+
+    /// The Windows version the set was selected for, when known.
+    pub fn target_os(&self) -> Option<&str> {
+        self.target_os.as_deref()
+    }
+
     /// The architectures the set is for, in media order.
     pub fn arches(&self) -> Vec<Arch> {
         self.arches.iter().copied().collect()
@@ -408,6 +420,9 @@ impl DriverSet {
         self.packages.extend(other.packages.iter().cloned());
         self.arches.extend(other.arches.iter().copied());
         self.problems.merge(&other.problems);
+        if self.target_os.is_none() {
+            self.target_os = other.target_os.clone();
+        }
         Ok(())
     }
 

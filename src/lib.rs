@@ -6,6 +6,7 @@
 
 pub mod arch;
 pub mod build_date;
+pub mod catalog;
 pub mod ci_packages;
 pub mod contract;
 pub mod devices_cmd;

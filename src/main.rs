@@ -50,6 +50,13 @@ enum Command {
     /// INF or Windows would not read it as written: an unterminated quote, a [Strings] value naming another string, a string over
     /// 4096 characters, a line over 1 MiB. Recipes refuse such INFs the same way.
     Inf(cmd::inf::Args),
+    /// Driver catalogs: signer, hash algorithm, OS attributes, and which files they cover.
+    ///
+    /// PATH is a .cat, an .inf, a package directory or a tree of them. For each INF: the
+    /// catalog it names, its signer (subject, thumbprint), and each file it copies as covered,
+    /// not covered or not in the package, with the PE machine type. Exits 1 naming the file on
+    /// any error: a hash not in the catalog, a binary for another architecture, a wrong signer.
+    Catalog(cmd::catalog::Args),
     /// Check every file of media (ISO, ZIP or directory) against its manifest.json.
     Verify(cmd::verify::Args),
     /// Copy a bundled recipe, with the shared modules, specs and contracts, into DIR to edit.
@@ -83,6 +90,7 @@ fn main() -> ExitCode {
         Command::Api(a) => cmd::recipe::api(&ctx, a),
         Command::Iso(c) => cmd::iso::run(&ctx, c),
         Command::Inf(a) => cmd::inf::run(&ctx, a),
+        Command::Catalog(a) => cmd::catalog::run(&ctx, a),
         Command::Verify(a) => cmd::verify::run(&ctx, a),
         Command::Completions { shell } => cmd::help::completions(*shell, &mut Cli::command()),
         Command::Man => cmd::help::man(&Cli::command()),

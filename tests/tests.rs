@@ -4,6 +4,7 @@
 
 mod util;
 
+mod catalog;
 mod cli;
 mod guest;
 mod hostile;

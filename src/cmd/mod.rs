@@ -1,5 +1,6 @@
 //! Thin adapters from parsed arguments to library calls, one file per command family.
 
+pub mod catalog;
 pub mod help;
 pub mod inf;
 pub mod iso;

@@ -41,6 +41,28 @@ pub struct Manifest {
     pub certs_required: bool,
     /// Every file of the media except the manifest itself, sorted by path.
     pub files: Vec<FileRecord>,
+    /// The catalog of each shipped driver INF: signer and hash algorithm (absent when the
+    /// media carry no drivers).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub driver_catalogs: Vec<DriverCatalog>,
+}
+
+/// The catalog of one shipped driver INF, as the manifest records it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DriverCatalog {
+    /// `<arch>/<driver>` as on the media under `drivers/`.
+    pub driver: String,
+    /// The INF, relative to the driver directory.
+    pub inf: String,
+    /// The catalog the INF names, if any.
+    pub catalog: Option<String>,
+    /// Subject of the catalog's signer certificate.
+    pub signer: Option<String>,
+    /// SHA-1 thumbprint of the signer certificate (upper-case hex).
+    pub signer_thumbprint: Option<String>,
+    /// Digest algorithm(s) of the catalog's members (`sha1`, `sha256`).
+    pub hash_algorithm: String,
 }
 
 /// The `package` object.
@@ -85,6 +107,7 @@ impl Manifest {
             signing_policy: signing_policy.into(),
             certs_required,
             files,
+            driver_catalogs: Vec::new(),
         }
     }
 

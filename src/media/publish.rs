@@ -44,6 +44,8 @@ pub struct Publish {
     pub manifest_copies: Vec<String>,
     /// Small files written beside the outputs (`autounattend.xml`).
     pub side_files: Vec<(String, Vec<u8>)>,
+    /// The manifest's `driver_catalogs`.
+    pub driver_catalogs: Vec<manifest::DriverCatalog>,
 }
 
 impl Publish {
@@ -62,6 +64,7 @@ impl Publish {
             dir: None,
             manifest_copies: Vec::new(),
             side_files: Vec::new(),
+            driver_catalogs: Vec::new(),
         }
     }
 }
@@ -127,6 +130,7 @@ pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Resu
         files,
     );
     m.inputs = req.inputs.clone();
+    m.driver_catalogs = req.driver_catalogs.clone();
     m.inputs
         .entry("tool".into())
         .or_insert_with(manifest::tool_record);

@@ -66,6 +66,7 @@ impl Selection {
         }
         for b in &self.builds {
             set.add_package_with_origin(b.arch, &b.driver, &b.from, b.files.clone())?;
+            set.set_target_os(&b.os);
         }
         Ok(set)
     }

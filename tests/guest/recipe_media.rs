@@ -313,15 +313,19 @@ fn virtio_win_full_media_installs_on_windows7_amd64_and_uninstall_reverses_it() 
 /// turn it off.
 #[test]
 fn test_signed_virtio_win_full_media_installs_and_removes_the_certificate() {
-    let repo_cert = repo().join("examples/certs/aero-test.cer");
-    let m = recipe_media(&["signing_policy=test", "cert=examples/certs/aero-test.cer"]);
+    // The certificate that signed the example virtio-win catalogs (the recipe checks that).
+    let repo_cert = repo().join("examples/virtio-win/cert/Virtio_Win_Red_Hat_CA.cer");
+    let m = recipe_media(&[
+        "signing_policy=test",
+        "cert=examples/virtio-win/cert/Virtio_Win_Red_Hat_CA.cer",
+    ]);
     let manifest: serde_json::Value =
         serde_json::from_slice(&fs::read(m.path("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["signing_policy"], "test");
-    let cert_bytes = fs::read(&repo_cert).expect("examples/certs/aero-test.cer");
-    let on_media = m.path("certs/aero-test.cer");
+    let cert_bytes = fs::read(&repo_cert).expect("Virtio_Win_Red_Hat_CA.cer");
+    let on_media = m.path("certs/Virtio_Win_Red_Hat_CA.cer");
     assert_eq!(
-        fs::read(&on_media).expect("certs/aero-test.cer"),
+        fs::read(&on_media).expect("certs/Virtio_Win_Red_Hat_CA.cer"),
         cert_bytes
     );
     // A DER certificate (SEQUENCE): its thumbprint is the SHA-1 of these bytes.

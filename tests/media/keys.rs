@@ -100,7 +100,27 @@ impl Fixtures {
             )
             .unwrap();
         }
+        // The example drivers with their catalogs signed by this certificate's key: under
+        // signing_policy test the recipe checks that the shipped certificate signed them.
+        copy_tree(
+            &repo().join("examples/aero-virtio-drivers"),
+            &d.join("drivers"),
+        );
+        let status = Command::new("python3")
+            .arg(repo().join("scripts/winsign.py"))
+            .args([
+                "resign", "drivers", "--cert", "cert.pem", "--key", "key.pem",
+            ])
+            .current_dir(d)
+            .status()
+            .expect("python3 is needed (scripts/install-deps installs it)");
+        assert!(status.success(), "winsign.py resign failed");
         Fixtures { dir }
+    }
+
+    /// `drivers_dir=<the example drivers signed with this fixture's key>`.
+    fn drivers(&self) -> String {
+        format!("drivers_dir={}", self.path("drivers").display())
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -192,7 +212,12 @@ fn the_real_certificate_ships_der_and_pem() {
             f.path(name)
         };
         let w = tempdir();
-        run_virtio(&user, w.path(), &[format!("cert={}", path.display())]).ok();
+        run_virtio(
+            &user,
+            w.path(),
+            &[format!("cert={}", path.display()), f.drivers()],
+        )
+        .ok();
         assert!(
             w.path().join("out/aero-guest-tools.zip").is_file(),
             "{name}"
@@ -251,6 +276,7 @@ fn keys_in_the_guest_tools_tree_are_refused_by_content() {
             &[
                 format!("guest_tools={}", tree.path().display()),
                 real.clone(),
+                f.drivers(),
             ],
             name,
             what,
@@ -273,7 +299,11 @@ fn keys_in_the_guest_tools_tree_are_refused_by_content() {
     run_virtio(
         &user,
         w.path(),
-        &[format!("guest_tools={}", tree.path().display()), real],
+        &[
+            format!("guest_tools={}", tree.path().display()),
+            real,
+            f.drivers(),
+        ],
     )
     .ok();
 }
@@ -328,10 +358,12 @@ fn keys_given_to_add_path_are_refused_by_content() {
         fs::write(extra.join("notes.txt"), &notes).unwrap();
         fs::copy(f.path("bundle.p12"), w.path().join("data.bin")).unwrap();
         fs::copy(f.path("cert.cer"), w.path().join("cert.cer")).unwrap();
+        // The example drivers, their catalogs signed by this certificate's key.
+        copy_tree(&f.path("drivers"), &w.path().join("drivers"));
         let recipe = format!(
             "import \"lib/guest_tools\" as gt;\n\
              let p = params(gt::defaults(\"x\") + #{{ spec: \"specs/win7-aero-virtio.json\", cert: \"cert.cer\" }});\n\
-             let drivers = drivers::packager(\"examples/aero-virtio-drivers\");\n\
+             let drivers = drivers::packager(\"drivers\");\n\
              let contract = contract::load(p.contract);\n\
              gt::build(p, drivers, contract, #{{ \"tools/extra\": {source} }}, #{{}});\n"
         );

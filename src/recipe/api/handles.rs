@@ -54,6 +54,8 @@ pub struct MediaHandle {
     pub media: Rc<RefCell<Media>>,
     /// Set by `media::guest_tools(p)`: output names, package, signing policy.
     pub profile: Option<Rc<Profile>>,
+    /// The catalog of each driver INF placed so far, for the manifest.
+    pub catalogs: Rc<RefCell<Vec<crate::media::manifest::DriverCatalog>>>,
 }
 
 /// Files taken from an input (an ISO or a tree), ready to place on media, each listed by the

@@ -12,6 +12,8 @@ use super::handles::{
     CheckedDrivers, ContractHandle, DriversHandle, Files, MediaHandle, SpecHandle,
 };
 use super::{reg, Ctx};
+use crate::catalog;
+use crate::drivers::DriverSet;
 use crate::error::{Error, Result};
 use crate::guest_tools::{self, Profile, SigningPolicy};
 use crate::input::InputFile;
@@ -50,7 +52,60 @@ fn new_handle(media: Media, profile: Option<Profile>) -> MediaHandle {
     MediaHandle {
         media: Rc::new(RefCell::new(media)),
         profile: profile.map(Rc::new),
+        catalogs: Rc::default(),
     }
+}
+
+/// The catalog rule for drivers placed on `mh`: its Guest Tools signing policy (with the
+/// certificates the media ship under certs/ for `test`), else none (problems are warnings).
+fn catalog_policy(mh: &MediaHandle) -> Result<catalog::Policy> {
+    let Some(profile) = &mh.profile else {
+        return Ok(catalog::Policy::None);
+    };
+    Ok(match profile.policy {
+        SigningPolicy::None => catalog::Policy::None,
+        SigningPolicy::Production => catalog::Policy::Production,
+        SigningPolicy::Test => {
+            let media = mh.media.borrow();
+            let mut certs = Vec::new();
+            for (path, entry) in media.files() {
+                let lower = path.to_ascii_lowercase();
+                if !lower.starts_with("certs/")
+                    || ![".cer", ".crt", ".der", ".pem"]
+                        .iter()
+                        .any(|e| lower.ends_with(e))
+                {
+                    continue;
+                }
+                let bytes = entry.source.head(catalog::check::MAX_FILE_BYTES)?;
+                if let Ok(c) = catalog::Cert::parse_file(&bytes) {
+                    certs.push(c);
+                }
+            }
+            catalog::Policy::Test(certs)
+        }
+    })
+}
+
+/// The catalog checks of the drivers `ships` accepts, reported next to the package rules: errors
+/// fail the call with every problem, warnings go to the run; records go to the manifest.
+fn check_catalogs(
+    run: &RunContext,
+    mh: &MediaHandle,
+    set: &DriverSet,
+    ships: &dyn Fn(&crate::drivers::Package) -> bool,
+) -> Result<()> {
+    let policy = catalog_policy(mh)?;
+    // An OS name the catalog checks do not know (none such among virtio-win's) skips OSAttr.
+    let os = set
+        .target_os()
+        .and_then(|o| catalog::OsTarget::parse(o).ok());
+    let (report, records) = catalog::set::check_set(set, os.as_ref(), &policy, ships);
+    for w in report.into_result()? {
+        run.warn(w.to_string());
+    }
+    mh.catalogs.borrow_mut().extend(records);
+    Ok(())
 }
 
 /// Drivers placed without a spec still meet the package rules (models for their arch,
@@ -130,11 +185,13 @@ fn write_guest_tools(
             "start the media with media::guest_tools(p), or publish it with m.write(#{...})",
         )
     })?;
-    let req = profile.publish_request(&s.record, &k.contract, &k.record, records(inputs)?)?;
+    let mut req = profile.publish_request(&s.record, &k.contract, &k.record, records(inputs)?)?;
+    req.driver_catalogs = mh.catalogs.borrow().clone();
     publish_recorded(run, &mh.media.borrow(), &req)
 }
 
-fn write_generic(run: &RunContext, media: &Media, out: &Map) -> Result<()> {
+fn write_generic(run: &RunContext, mh: &MediaHandle, out: &Map) -> Result<()> {
+    let media = &*mh.media.borrow();
     let o: WriteOptions = strict::decode("media.write options", out)?;
     let mut req = Publish::new(
         run.output_dir(&o.out_dir)?,
@@ -177,6 +234,7 @@ fn write_generic(run: &RunContext, media: &Media, out: &Map) -> Result<()> {
         req.signing_policy = policy.as_str().into();
         req.certs_required = policy.certs_required();
     }
+    req.driver_catalogs = mh.catalogs.borrow().clone();
     publish_recorded(run, media, &req)
 }
 
@@ -215,8 +273,11 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
             ))
         },
     );
-    reg(&mut m, "add_drivers", &["media: Media", "drivers: CheckedDrivers"], "Place validated drivers at drivers/<arch>/<name>/ (only those the spec lists, with its filters).", true, |mh: &mut MediaHandle, d: CheckedDrivers| -> RhaiResult<()> {
-        rr(d.set.add_to_media(Some(&d.spec.spec), &mut mh.media.borrow_mut()))
+    let c = ctx.clone();
+    reg(&mut m, "add_drivers", &["media: Media", "drivers: CheckedDrivers"], "Place validated drivers at drivers/<arch>/<name>/ (only those the spec lists, with its filters), after checking each INF's catalog: files covered, machine types, and the signer the media's signing policy asks for (test: a certificate under certs/).", true, move |mh: &mut MediaHandle, d: CheckedDrivers| -> RhaiResult<()> {
+        let spec = &d.spec.spec;
+        rr(check_catalogs(c.get()?, mh, &d.set, &|p| spec.driver(&p.name).is_some()))?;
+        rr(d.set.add_to_media(Some(spec), &mut mh.media.borrow_mut()))
     });
     let c = ctx.clone();
     reg(
@@ -273,7 +334,8 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         "Place every driver of the set at drivers/<arch>/<name>/ with the default file filters (no spec: for plain driver packs).",
         true,
         move |mh: &mut MediaHandle, d: DriversHandle| -> RhaiResult<()> {
-            rr(package_rules(c.get()?, &d).and_then(|()| d.0.add_to_media(None, &mut mh.media.borrow_mut())))
+            let run = c.get()?;
+            rr(package_rules(run, &d).and_then(|()| check_catalogs(run, mh, &d.0, &|_| true)).and_then(|()| d.0.add_to_media(None, &mut mh.media.borrow_mut())))
         },
     );
     reg(
@@ -294,7 +356,8 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         "Place drivers of one architecture at <dir>/<name>/ (e.g. the `$WinPEDriver$` folder Windows Setup scans), with the default file filters.",
         true,
         move |mh: &mut MediaHandle, dir: &str, d: DriversHandle| -> RhaiResult<()> {
-            rr(package_rules(c.get()?, &d).and_then(|()| d.0.add_to_media_under(dir, &mut mh.media.borrow_mut())))
+            let run = c.get()?;
+            rr(package_rules(run, &d).and_then(|()| check_catalogs(run, mh, &d.0, &|_| true)).and_then(|()| d.0.add_to_media_under(dir, &mut mh.media.borrow_mut())))
         },
     );
     reg(
@@ -331,7 +394,7 @@ pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
         true,
         move |nc: NativeCallContext, mh: &mut MediaHandle, out: Map| -> RhaiResult<()> {
             let run = c.get()?;
-            rr_at(&nc, write_generic(run, &mh.media.borrow(), &out))
+            rr_at(&nc, write_generic(run, mh, &out))
         },
     );
     engine.register_static_module("media", m.into());
