@@ -527,3 +527,52 @@ fn a_fifo_given_to_verify_is_refused_without_blocking() {
         run.stderr
     );
 }
+
+#[test]
+fn iso_from_other_writers_is_clean_in_every_view() {
+    // genisoimage relocates the 9-level directory into `rr_moved` (a directory of the Rock
+    // Ridge tree only, holding no file); `-iso-level 4` adds an ISO 9660:1999 tree beside the
+    // plain one; xorriso lays Rock Ridge and Joliet out its own way. No view disagrees.
+    let work = tempfile::tempdir().unwrap();
+    let tree = work.path().join("tree");
+    let deep = "d1/d2/d3/d4/d5/d6/d7/d8/d9/deep.sys";
+    let files: [(&str, &[u8]); 3] = [
+        ("setup.cmd", b"@echo off\r\n"),
+        ("sub/Inner.INF", b"[Version]\r\n"),
+        (deep, b"deep"),
+    ];
+    let mut listed = Vec::new();
+    for (p, d) in files {
+        let path = tree.join(p);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, d).unwrap();
+        listed.push(serde_json::json!({
+            "path": p, "sha256": aero_recipe::hash::sha256_bytes(d), "size": d.len()
+        }));
+    }
+    let manifest = serde_json::json!({ "files": listed }).to_string();
+    fs::write(tree.join(MANIFEST_NAME), manifest).unwrap();
+    let writers: [(&str, &[&str]); 3] = [
+        ("genisoimage", &["-R", "-J"]),
+        ("genisoimage", &["-iso-level", "4"]),
+        ("xorriso", &["-as", "mkisofs", "-R", "-J"]),
+    ];
+    for (i, (writer, args)) in writers.iter().enumerate() {
+        let iso = work.path().join(format!("{i}.iso"));
+        let mut cmd = tool(writer);
+        cmd.args(*args).arg("-quiet");
+        if *writer == "genisoimage" {
+            cmd.args(["-input-charset", "iso8859-1"]);
+        }
+        tool_ok(cmd.arg("-o").arg(&iso).arg(&tree));
+        let o = verify(&[iso.to_str().unwrap()]);
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{writer} {args:?}:\n{}{}",
+            stdout(&o),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(stdout(&o).contains("all 3 files match"), "{}", stdout(&o));
+    }
+}
