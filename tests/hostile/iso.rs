@@ -481,6 +481,29 @@ fn files_sharing_one_extent_beyond_the_image_size_are_refused() {
     let iso = sb.input("shared-extent.iso");
     std::fs::write(&iso, &img).unwrap();
     refused_everywhere(&sb, &iso, &["4 times the image's size"]);
+    // A run that takes it as its virtio-win input stops before hashing or writing anything.
+    let before = sb.snapshot();
+    let mut set = std::ffi::OsString::from("virtio_win=");
+    set.push(&iso);
+    let mut out = std::ffi::OsString::from("out_dir=");
+    out.push(sb.dest().join("out"));
+    let args: [&OsStr; 6] = [
+        "run".as_ref(),
+        "virtio-win-full".as_ref(),
+        "--set".as_ref(),
+        &set,
+        "--set".as_ref(),
+        &out,
+    ];
+    let run = run_cli(&sb.cwd(), &args);
+    assert_eq!(run.code, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("4 times the image's size"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(before, sb.snapshot());
+    sb.dest_is_plain();
 }
 
 // ---------------------------------------------------------------------------------------------
