@@ -23,7 +23,7 @@ use crate::policy::{self, Allow, Decision};
 use crate::spec::{normalize_driver_name, Spec};
 
 /// INFs larger than this are not parsed (no real INF comes close).
-const MAX_INF_BYTES: u64 = 32 * 1024 * 1024;
+use crate::inf::MAX_BYTES as MAX_INF_BYTES;
 
 /// One file of a driver package, as stored in a [`Package`]: an [`InputFile`] whose path is
 /// relative to the package directory, checked and normalised when the package was added.

@@ -75,7 +75,7 @@ impl Diagnostic for RecipeError {
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum Error {
     /// An operation on a named file or directory failed at the OS level.
-    #[error("cannot {action} {}: {source}", path.display())]
+    #[error("cannot {action} {}: {source}", printable(&path.display().to_string()))]
     Io {
         /// What we tried to do ("read", "create", "rename", ...).
         action: &'static str,
@@ -146,10 +146,30 @@ impl Error {
         }
     }
 
-    /// An invalid-input error without a position.
+    /// An invalid-input error without a position. Control characters other than line
+    /// breaks and tabs (an ANSI escape in a file name) are escaped: a message never drives
+    /// the terminal it is printed on.
     pub fn invalid(message: impl Into<String>) -> Self {
+        let message: String = message.into();
+        let message = if message
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            message
+                .chars()
+                .map(|c| {
+                    if c.is_control() && c != '\n' && c != '\t' {
+                        c.escape_default().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect()
+        } else {
+            message
+        };
         Error::Invalid {
-            message: message.into(),
+            message,
             help: None,
         }
     }
@@ -466,6 +486,14 @@ pub fn printable(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn messages_never_carry_terminal_escapes() {
+        let e = Error::invalid("no file `a\u{1b}[2Jb`\nsecond line");
+        assert_eq!(e.to_string(), "no file `a\\u{1b}[2Jb`\nsecond line");
+        let e = Error::io("read", "x\u{1b}]0;t\u{7}", std::io::Error::other("gone"));
+        assert!(!e.to_string().contains('\u{1b}'), "{e}");
+    }
 
     #[test]
     fn located_error_names_file_line_and_column() {

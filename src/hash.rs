@@ -43,7 +43,7 @@ pub fn sha256_reader(mut reader: impl Read) -> io::Result<(String, u64)> {
 
 /// SHA-256 (hex) and length of a file.
 pub fn sha256_file(path: &Path) -> Result<(String, u64)> {
-    let f = std::fs::File::open(path).with_path("open", path)?;
+    let f = crate::regular::open(path)?;
     sha256_reader(f).with_path("read", path)
 }
 

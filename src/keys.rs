@@ -375,7 +375,7 @@ pub fn check_certificate_file(path: &std::path::Path) -> Result<Option<String>> 
         Error::invalid(format!("cannot read certificate {}: {e}", path.display()))
             .with_help("check that the file exists and is readable")
     };
-    let f = std::fs::File::open(path).map_err(read_err)?;
+    let f = crate::regular::open(path)?;
     let mut bytes = Vec::new();
     f.take(MAX_CERT_BYTES + 1)
         .read_to_end(&mut bytes)

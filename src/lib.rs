@@ -24,6 +24,7 @@ mod module_graph;
 pub mod policy;
 pub mod ps2;
 pub mod recipe;
+pub mod regular;
 pub mod spec;
 pub mod suggest;
 pub mod unattend;

@@ -76,8 +76,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let ctx = cmd::Context::new(cli.quiet, cli.jobs);
-    let result = match &cli.command {
+    let result = cmd::Context::new(cli.quiet, cli.jobs).and_then(|ctx| match &cli.command {
         Command::Run(a) => cmd::recipe::run(&ctx, a),
         Command::List(a) => cmd::recipe::list(&ctx, a),
         Command::Check(a) => cmd::recipe::check(&ctx, a),
@@ -88,7 +87,7 @@ fn main() -> ExitCode {
         Command::Completions { shell } => cmd::help::completions(*shell, &mut Cli::command()),
         Command::Man => cmd::help::man(&Cli::command()),
         Command::Init { recipe, dir } => cmd::recipe::init(&ctx, recipe, dir),
-    };
+    });
     match result {
         Ok(code) => code,
         Err(e) => {

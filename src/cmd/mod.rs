@@ -19,18 +19,22 @@ pub struct Context {
 }
 
 impl Context {
-    /// Apply global settings (thread pool size) and capture the terminal state.
-    pub fn new(quiet: bool, jobs: Option<usize>) -> Self {
-        if let Some(n) = jobs {
-            // Only fails if a global pool already exists, which cannot happen this early.
-            let _ = rayon::ThreadPoolBuilder::new()
-                .num_threads(n.max(1))
-                .build_global();
+    /// Apply global settings (thread pool size) and capture the terminal state. The worker
+    /// threads start here, so a system that cannot create them (a process limit, `--jobs`
+    /// too large) gets an error instead of a panic later.
+    pub fn new(quiet: bool, jobs: Option<usize>) -> aero_recipe::Result<Self> {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(jobs.map_or(0, |n| n.max(1)));
+        if let Err(e) = pool.build_global() {
+            let n = jobs.map_or_else(|| "the default number of".to_string(), |n| n.to_string());
+            return Err(aero_recipe::Error::invalid(format!(
+                "cannot start {n} worker threads: {e}"
+            ))
+            .with_help("lower --jobs (e.g. --jobs 1), or raise the process limit (ulimit -u)"));
         }
-        Context {
+        Ok(Context {
             quiet,
             stderr_is_tty: std::io::stderr().is_terminal(),
-        }
+        })
     }
 }
 

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::arch::Arch;
-use crate::error::{Error, IoContext, Result, MAX_PROBLEMS};
+use crate::error::{Error, Result, MAX_PROBLEMS};
 
 pub use model::{
     CatalogFile, Decoration, Device, FileRef, ModelsSection, Service, VersionInfo, Warning,
@@ -38,10 +38,13 @@ pub struct Inf {
     warnings: Vec<Warning>,
 }
 
+/// The largest INF file read (real ones are a few hundred KB); the same cap on every path.
+pub const MAX_BYTES: u64 = 32 * 1024 * 1024;
+
 impl Inf {
     /// Read, decode and parse the INF at `path`.
     pub fn load(path: &Path) -> Result<Inf> {
-        let bytes = std::fs::read(path).with_path("read", path)?;
+        let bytes = crate::regular::read_at_most(path, MAX_BYTES, "an INF file")?;
         Inf::parse(path, &bytes)
     }
 

@@ -2,12 +2,13 @@
 //! readers that turn it into (or read it back from) ISO, ZIP and manifest files.
 
 pub(crate) mod civil;
+pub mod copy;
 pub mod iso;
 pub mod local;
 pub mod manifest;
 pub mod output;
 pub mod publish;
-pub mod regular;
+pub mod stamp;
 pub mod tree;
 pub mod verify;
 pub mod verify_set;

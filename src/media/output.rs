@@ -6,16 +6,18 @@
 //!   them; an error, a panic (unwinding) or Ctrl-C before that leaves them untouched and removes
 //!   every temporary file (dropping an [`OutputSet`] cleans up);
 //! - two runs into the same output directory at once cannot corrupt each other: the second one is
-//!   refused while the first holds `.aero-recipe.lock` (a lock left by a dead process is detected
-//!   by its pid and taken over);
+//!   refused while the first holds a `flock` on `.aero-recipe.lock` (the kernel drops it when
+//!   the holder dies, so there is no stale lock to take over and no race to take it twice);
 //! - Ctrl-C only sets a flag ([`check_interrupted`] turns it into [`Error::Interrupted`] at the
 //!   next file or chunk), so writers stop at a clean point and unwind through the drops above.
 //!   A second Ctrl-C removes the temporaries and lock files still registered and exits at once
 //!   (status 130), for a run stuck where it does not check the flag.
 //!
-//! Renaming several files is not one atomic step: if a rename itself fails (disk removed,
-//! permissions changed mid-run), the outputs renamed before it are new and the rest old. Every
-//! temporary is synced to disk before the first rename to keep that window as small as it gets.
+//! Renaming several files is not one atomic step, so the renames are journalled
+//! ([`JOURNAL_FILE`]): every temporary is synced, then the journal written, then the renames
+//! done, then the journal removed. A run killed in between (kill -9, power loss) leaves the
+//! journal; the next run into the directory finishes the renames before anything else, and
+//! `verify` reports the directory as an interrupted commit until then.
 
 use std::collections::BTreeSet;
 use std::fs::{self, File, OpenOptions};
@@ -32,6 +34,11 @@ use crate::hash;
 
 /// Name of the lock file held in an output directory while a run writes into it.
 pub const LOCK_FILE: &str = ".aero-recipe.lock";
+
+/// Name of the commit journal: present only while a commit renames its outputs into place.
+/// Found by a later run, it means that commit was interrupted (power loss, kill -9): the run
+/// finishes the renames it lists before anything else; `verify` reports it.
+pub const JOURNAL_FILE: &str = ".aero-recipe.commit";
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static HANDLER: Once = Once::new();
@@ -107,6 +114,10 @@ struct Pending {
 pub struct OutputSet {
     dir: PathBuf,
     pending: Vec<Pending>,
+    /// Hashes taken while writing, by output name.
+    hashes: Vec<(String, (u64, String))>,
+    /// Outputs of an interrupted commit finished when the directory was opened.
+    repaired: Vec<String>,
     _lock: DirLock,
 }
 
@@ -118,12 +129,29 @@ impl OutputSet {
         let dir = out_dir.into();
         fs::create_dir_all(&dir).with_path("create the output directory", &dir)?;
         let lock = DirLock::acquire(&dir)?;
+        // Finish an interrupted commit first: its temporaries are the new outputs.
+        let repaired = roll_forward(&dir)?;
         remove_stale_temporaries(&dir)?;
         Ok(OutputSet {
             dir,
             pending: Vec::new(),
+            hashes: Vec::new(),
+            repaired,
             _lock: lock,
         })
+    }
+
+    /// The outputs of an interrupted commit that [`OutputSet::new`] finished, if any (the
+    /// caller tells the user).
+    pub fn repaired(&self) -> &[String] {
+        &self.repaired
+    }
+
+    /// Give the size and SHA-256 of the output `name`, taken while it was written, so
+    /// [`commit`](Self::commit) does not read it back.
+    pub fn set_hash(&mut self, name: &str, size: u64, sha256: String) {
+        self.hashes.retain(|(n, _)| n != name);
+        self.hashes.push((name.to_string(), (size, sha256)));
     }
 
     /// The output directory.
@@ -196,14 +224,23 @@ impl OutputSet {
 
     /// Sync, hash and rename every output to its final name, replacing earlier outputs; only
     /// then are they visible. Returns the records sorted by name.
+    ///
+    /// The renames are journalled: before the first one, `.aero-recipe.commit` lists every
+    /// output with its temporary name (all synced to disk); it is removed after the last. If
+    /// the process dies in between, the next [`OutputSet::new`] in that directory finishes
+    /// the renames, so the directory holds the whole previous set or the whole new one.
     pub fn commit(mut self) -> Result<Vec<OutputRecord>> {
         check_interrupted()?;
+        let known = std::mem::take(&mut self.hashes);
         let hashed: Vec<Result<(u64, String)>> = self
             .pending
             .par_iter()
             .map(|p| {
                 if p.is_dir {
                     tree_digest(&p.temp)
+                } else if let Some((_, (size, sha))) = known.iter().find(|(n, _)| *n == p.name) {
+                    sync(&p.temp)?;
+                    Ok((*size, sha.clone()))
                 } else {
                     sync_and_hash(&p.temp)
                 }
@@ -214,50 +251,179 @@ impl OutputSet {
             sums.push(h?);
         }
         check_interrupted()?;
-        let mut records = Vec::with_capacity(sums.len());
+        let journal = Journal {
+            outputs: self
+                .pending
+                .iter()
+                .map(|p| JournalEntry {
+                    name: p.name.clone(),
+                    temp: file_name(&p.temp),
+                    is_dir: p.is_dir,
+                })
+                .collect(),
+        };
+        write_journal(&self.dir, &journal)?;
+        // From here on the temporaries belong to the journal: a failure leaves them for the
+        // next run to finish, so none is removed on drop.
         let pending = std::mem::take(&mut self.pending);
-        let mut rest = pending.into_iter().zip(sums).peekable();
-        while let Some((p, (size, sha256))) = rest.next() {
+        {
+            let mut live = live();
+            for p in &pending {
+                live.remove(&p.temp);
+            }
+        }
+        let mut records = Vec::with_capacity(sums.len());
+        for (p, (size, sha256)) in pending.into_iter().zip(sums) {
             let dest = self.dir.join(&p.name);
-            // A directory cannot be renamed over a non-empty one: move the old one aside first
-            // (under a temporary name, so a crash leaves it for the next run's cleanup).
-            let old = (p.is_dir && dest.is_dir()).then(|| {
-                let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-                self.dir
-                    .join(format!(".{}.tmp-{}-{n}", p.name, std::process::id()))
-            });
-            if let Some(old) = &old {
-                if let Err(e) = fs::rename(&dest, old) {
-                    self.pending.push(p);
-                    self.pending.extend(rest.map(|(p, _)| p));
-                    return Err(Error::io("move aside the previous output", dest, e));
-                }
-            }
-            if let Err(e) = fs::rename(&p.temp, &dest) {
-                // Put the unrenamed ones back so Drop removes them.
-                self.pending.push(p);
-                self.pending.extend(rest.map(|(p, _)| p));
-                return Err(Error::io("rename the finished output to", dest, e).with_help(
-                    "outputs renamed before this one were replaced; run again to get a consistent set",
-                ));
-            }
-            live().remove(&p.temp);
-            if let Some(old) = old {
-                let _ = fs::remove_dir_all(old);
-            }
+            rename_into_place(&self.dir, &p.temp, &dest, p.is_dir).map_err(|e| {
+                e.with_help(format!(
+                    "the commit was interrupted; the next run into {} (or its cleanup) finishes it",
+                    self.dir.display()
+                ))
+            })?;
             records.push(OutputRecord {
                 path: dest,
                 size,
                 sha256,
             });
         }
-        // Make the renames themselves durable; a failure here changes nothing visible.
-        if let Ok(d) = File::open(&self.dir) {
-            let _ = d.sync_all();
-        }
+        sync_dir(&self.dir);
+        let journal_path = self.dir.join(JOURNAL_FILE);
+        fs::remove_file(&journal_path).with_path("remove", &journal_path)?;
+        sync_dir(&self.dir);
         records.sort_by(|a, b| a.path.cmp(&b.path));
         Ok(records)
     }
+}
+
+/// The commit journal: each output's final name and the temporary it is renamed from.
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct Journal {
+    outputs: Vec<JournalEntry>,
+}
+
+#[derive(Debug, Serialize, serde::Deserialize)]
+struct JournalEntry {
+    name: String,
+    temp: String,
+    is_dir: bool,
+}
+
+fn file_name(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Make the renames and removals in `dir` durable (best effort: a failure changes nothing
+/// visible).
+fn sync_dir(dir: &Path) {
+    if let Ok(d) = File::open(dir) {
+        let _ = d.sync_all();
+    }
+}
+
+fn write_journal(dir: &Path, journal: &Journal) -> Result<()> {
+    let path = dir.join(JOURNAL_FILE);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let temp = dir.join(format!(".journal.tmp-{}-{n}", std::process::id()));
+    let text = serde_json::to_vec_pretty(journal)
+        .map_err(|e| Error::invalid(format!("cannot write the commit journal: {e}")))?;
+    let mut f = File::create(&temp).with_path("create", &temp)?;
+    f.write_all(&text).with_path("write", &temp)?;
+    f.sync_all().with_path("sync", &temp)?;
+    fs::rename(&temp, &path).with_path("rename the commit journal to", &path)?;
+    sync_dir(dir);
+    Ok(())
+}
+
+/// Rename the finished temporary `temp` to `dest`. A directory cannot be renamed over a
+/// non-empty one: the old one is moved aside first under a temporary name (removed here, or
+/// by the next run's cleanup after a crash).
+fn rename_into_place(dir: &Path, temp: &Path, dest: &Path, is_dir: bool) -> Result<()> {
+    let aside = (is_dir && dest.is_dir()).then(|| {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        dir.join(format!(
+            ".{}.tmp-{}-{n}",
+            file_name(dest),
+            std::process::id()
+        ))
+    });
+    if let Some(aside) = &aside {
+        fs::rename(dest, aside).with_path("move aside the previous output", dest)?;
+    }
+    fs::rename(temp, dest).with_path("rename the finished output to", dest)?;
+    if let Some(aside) = aside {
+        let _ = fs::remove_dir_all(aside);
+    }
+    Ok(())
+}
+
+/// The journal of an interrupted commit in `dir`: the outputs it had not finished renaming
+/// (`None` when there is no journal).
+pub fn interrupted_commit(dir: &Path) -> Result<Option<Vec<String>>> {
+    Ok(read_journal(dir)?.map(|j| {
+        j.outputs
+            .into_iter()
+            .filter(|e| dir.join(&e.temp).exists())
+            .map(|e| e.name)
+            .collect()
+    }))
+}
+
+fn read_journal(dir: &Path) -> Result<Option<Journal>> {
+    let path = dir.join(JOURNAL_FILE);
+    let text = match fs::read(&path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(Error::io("read", &path, e)),
+    };
+    let journal: Journal = serde_json::from_slice(&text).map_err(|e| {
+        Error::invalid(format!("{} is not a commit journal: {e}", path.display())).with_help(
+            "it is written by aero-recipe while it renames outputs; if no run wrote it, remove it",
+        )
+    })?;
+    for e in &journal.outputs {
+        if check_output_name(&e.name).is_err() || !is_temporary_name(&e.temp) {
+            return Err(Error::invalid(format!(
+                "{} names `{}` <- `{}`, which is not an output and its temporary",
+                path.display(),
+                e.name.escape_debug(),
+                e.temp.escape_debug()
+            ))
+            .with_help("remove the journal if no aero-recipe run wrote it"));
+        }
+    }
+    Ok(Some(journal))
+}
+
+/// Finish the renames of an interrupted commit (see [`OutputSet::commit`]); the names of
+/// the outputs it finished.
+fn roll_forward(dir: &Path) -> Result<Vec<String>> {
+    let Some(journal) = read_journal(dir)? else {
+        return Ok(Vec::new());
+    };
+    let mut done = Vec::new();
+    for e in &journal.outputs {
+        let temp = dir.join(&e.temp);
+        let dest = dir.join(&e.name);
+        if fs::symlink_metadata(&temp).is_ok() {
+            rename_into_place(dir, &temp, &dest, e.is_dir)?;
+            done.push(e.name.clone());
+        } else if fs::symlink_metadata(&dest).is_err() {
+            return Err(Error::invalid(format!(
+                "cannot finish the interrupted commit in {}: neither `{}` nor its temporary exists",
+                dir.display(),
+                e.name
+            ))
+            .with_help("run again after removing the journal (.aero-recipe.commit); the outputs will be rebuilt"));
+        }
+    }
+    sync_dir(dir);
+    let path = dir.join(JOURNAL_FILE);
+    fs::remove_file(&path).with_path("remove", &path)?;
+    sync_dir(dir);
+    Ok(done)
 }
 
 impl Drop for OutputSet {
@@ -272,6 +438,12 @@ impl Drop for OutputSet {
             live.remove(&p.temp);
         }
     }
+}
+
+fn sync(temp: &Path) -> Result<()> {
+    File::open(temp)
+        .and_then(|f| f.sync_all())
+        .with_path("sync", temp)
 }
 
 fn sync_and_hash(temp: &Path) -> Result<(u64, String)> {
@@ -364,38 +536,45 @@ fn remove_stale_temporaries(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The exclusive lock of an output directory, released (file removed) on drop.
+/// The exclusive lock of an output directory: `flock` on `.aero-recipe.lock`, which the
+/// kernel releases when the process ends however it ends, so a lock is never stale and two
+/// runs can never both hold it. The file names the holder (pid) for messages; it is removed
+/// on drop.
 struct DirLock {
     path: PathBuf,
+    _file: File,
 }
 
 impl DirLock {
     fn acquire(dir: &Path) -> Result<DirLock> {
         let path = dir.join(LOCK_FILE);
-        // Two attempts: the second after removing a lock whose process is gone.
-        for _ in 0..2 {
-            match OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut f) => {
-                    live().insert(path.clone());
-                    let lock = DirLock { path };
-                    writeln!(f, "{}", std::process::id()).with_path("write", &lock.path)?;
-                    return Ok(lock);
-                }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                    let holder = fs::read_to_string(&path)
-                        .ok()
-                        .and_then(|s| s.trim().parse::<u32>().ok());
-                    match holder {
-                        Some(pid) if !process_alive(pid) => {
-                            // Stale: its run was killed. Someone else may race us to it;
-                            // create_new above settles who wins.
-                            let _ = fs::remove_file(&path);
-                        }
-                        _ => return Err(in_use(dir, &path, holder)),
-                    }
-                }
-                Err(e) => return Err(Error::io("create the lock file", path, e)),
+        // The holder removes the file before it unlocks, so a run that opened the old file
+        // can lock a name that no longer exists: check that the locked file is still the one
+        // at `path`, and start again if not.
+        for _ in 0..16 {
+            let mut f = OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .with_path("open the lock file", &path)?;
+            if !try_lock(&f) {
+                let mut text = String::new();
+                let _ = f.read_to_string(&mut text);
+                let holder = text
+                    .split_whitespace()
+                    .next()
+                    .and_then(|s| s.parse::<u32>().ok());
+                return Err(in_use(dir, &path, holder));
             }
+            if !same_file(&f, &path) {
+                continue;
+            }
+            f.set_len(0).with_path("write", &path)?;
+            writeln!(f, "{}", std::process::id()).with_path("write", &path)?;
+            live().insert(path.clone());
+            return Ok(DirLock { path, _file: f });
         }
         Err(in_use(dir, &path, None))
     }
@@ -403,9 +582,38 @@ impl DirLock {
 
 impl Drop for DirLock {
     fn drop(&mut self) {
+        // Remove the name while still holding the lock (see `acquire`); closing unlocks.
         let _ = fs::remove_file(&self.path);
         live().remove(&self.path);
     }
+}
+
+/// Take an exclusive `flock` without waiting; false when another process holds it.
+#[cfg(unix)]
+fn try_lock(f: &File) -> bool {
+    use std::os::fd::AsRawFd;
+    // SAFETY: a valid open descriptor; flock has no other preconditions.
+    unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 }
+}
+
+#[cfg(not(unix))]
+fn try_lock(_: &File) -> bool {
+    true
+}
+
+/// Whether the open file `f` is the file currently at `path`.
+#[cfg(unix)]
+fn same_file(f: &File, path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (f.metadata(), fs::metadata(path)) {
+        (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &File, path: &Path) -> bool {
+    path.exists()
 }
 
 fn in_use(dir: &Path, lock: &Path, pid: Option<u32>) -> Error {
@@ -419,18 +627,9 @@ fn in_use(dir: &Path, lock: &Path, pid: Option<u32>) -> Error {
         dir.display()
     ))
     .with_help(format!(
-        "wait for that run to finish, or use another output directory; if no such run exists, delete {}",
+        "wait for that run to finish, or use another output directory ({} is locked by a running process)",
         lock.display()
     ))
-}
-
-/// Whether a process with this pid exists (Linux: /proc); elsewhere assume it does.
-fn process_alive(pid: u32) -> bool {
-    if cfg!(target_os = "linux") {
-        Path::new("/proc").join(pid.to_string()).exists()
-    } else {
-        true
-    }
 }
 
 #[cfg(test)]

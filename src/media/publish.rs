@@ -7,12 +7,15 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
+use super::copy::copy_source;
 use super::iso::{write_iso, IsoOptions};
 use super::manifest::{self, Manifest, Package, MANIFEST_NAME};
 use super::output::{OutputRecord, OutputSet};
+use super::stamp::Stamps;
 use super::zip::{write_zip, ZipOptions};
 use super::Media;
 use crate::error::{Error, IoContext, Result};
+use crate::hash::HashingWriter;
 
 /// What to write, and what the manifest says about it.
 #[derive(Debug, Clone)]
@@ -79,13 +82,24 @@ pub fn human_size(bytes: u64) -> String {
     }
 }
 
+/// What [`publish`] did.
+#[derive(Debug, Clone)]
+pub struct Published {
+    /// Every output written, sorted by path.
+    pub records: Vec<OutputRecord>,
+    /// Outputs of an earlier, interrupted commit in the same directory that were finished
+    /// first (the caller tells the user).
+    pub repaired: Vec<String>,
+}
+
 /// Write every output of `req` for `media`; all become visible together or none does.
 /// `progress` hears one line per phase (hashing, each output).
-pub fn publish(
-    mut media: Media,
-    req: &Publish,
-    progress: &dyn Fn(&str),
-) -> Result<Vec<OutputRecord>> {
+///
+/// The ISO is written on its own thread while the ZIP is compressed on the worker pool; the
+/// ISO's hash is taken as it is written. Every local input is stamped before it is hashed and
+/// checked after the last output is written: an input that changed in between is an error
+/// naming it, and nothing is committed.
+pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Result<Published> {
     if req.iso.is_none() && req.zip.is_none() && req.dir.is_none() {
         return Err(Error::invalid(format!(
             "nothing to write into {}: no ISO, ZIP or directory was asked for",
@@ -99,6 +113,7 @@ pub fn publish(
         )));
     }
     media.check()?;
+    let stamps = Stamps::take(&media)?;
     progress(&format!(
         "hashing {} files ({})",
         media.len(),
@@ -122,50 +137,80 @@ pub fn publish(
 
     let sde = req.package.source_date_epoch;
     let mut out = OutputSet::new(&req.out_dir)?;
-    if let Some((name, volume_id)) = &req.iso {
-        progress(&format!("writing {name}"));
-        let file = out.create(name)?;
-        let mut w = BufWriter::with_capacity(1 << 20, file);
-        write_iso(
-            &media,
-            &mut w,
-            &IsoOptions {
-                volume_id: volume_id.clone(),
-                source_date_epoch: sde,
-            },
-        )?;
-        w.flush().with_path("write", &req.out_dir.join(name))?;
+    let repaired = out.repaired().to_vec();
+    let iso = match &req.iso {
+        Some((name, volume_id)) => Some((name, volume_id, out.create(name)?)),
+        None => None,
+    };
+    let zip = match &req.zip {
+        Some(name) => Some((name, out.create(name)?)),
+        None => None,
+    };
+    let dir = match &req.dir {
+        Some(name) => Some((name, out.create_dir(name)?)),
+        None => None,
+    };
+    let names: Vec<String> = iso
+        .iter()
+        .map(|(n, _, _)| n.to_string())
+        .chain(zip.iter().map(|(n, _)| n.to_string()))
+        .chain(dir.iter().map(|(n, _)| format!("{n}/")))
+        .collect();
+    if !names.is_empty() {
+        progress(&format!("writing {}", names.join(" and ")));
     }
-    if let Some(name) = &req.zip {
-        progress(&format!("writing {name}"));
-        let file = out.create(name)?;
-        let w = write_zip(
-            &media,
-            BufWriter::with_capacity(1 << 20, file),
-            &ZipOptions {
-                source_date_epoch: sde,
-                level: req.zip_level,
-            },
-        )?;
-        w.into_inner()
-            .map_err(|e| Error::io("write", req.out_dir.join(name), e.into_error()))?;
+    let media_ref = &media;
+    let (iso_hash, zip_done, dir_done) = std::thread::scope(|s| {
+        let iso_thread = iso.map(|(name, volume_id, file)| {
+            let path = req.out_dir.join(name);
+            s.spawn(move || -> Result<(String, u64, String)> {
+                let mut w = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
+                write_iso(
+                    media_ref,
+                    &mut w,
+                    &IsoOptions {
+                        volume_id: volume_id.clone(),
+                        source_date_epoch: sde,
+                    },
+                )?;
+                w.flush().with_path("write", &path)?;
+                let (sha, size, _) = w.finish();
+                Ok((name.clone(), size, sha))
+            })
+        });
+        let dir_thread = dir.map(|(_, root)| s.spawn(move || copy_tree_out(media_ref, &root)));
+        let zip_done = zip.map(|(name, file)| -> Result<()> {
+            let w = write_zip(
+                media_ref,
+                BufWriter::with_capacity(1 << 20, file),
+                &ZipOptions {
+                    source_date_epoch: sde,
+                    level: req.zip_level,
+                },
+            )?;
+            w.into_inner()
+                .map_err(|e| Error::io("write", req.out_dir.join(name), e.into_error()))?;
+            Ok(())
+        });
+        let iso_hash = iso_thread.map(|t| {
+            t.join()
+                .unwrap_or_else(|_| Err(Error::invalid("the ISO writer thread failed")))
+        });
+        let dir_done = dir_thread.map(|t| {
+            t.join()
+                .unwrap_or_else(|_| Err(Error::invalid("the directory writer thread failed")))
+        });
+        (iso_hash, zip_done, dir_done)
+    });
+    if let Some(r) = zip_done {
+        r?;
     }
-    if let Some(name) = &req.dir {
-        progress(&format!("writing {name}/"));
-        let root = out.create_dir(name)?;
-        for (path, entry) in media.files() {
-            let dest = root.join(path);
-            if let Some(parent) = dest.parent() {
-                std::fs::create_dir_all(parent).with_path("create", parent)?;
-            }
-            let mut src = entry.source.open()?;
-            let mut f = std::fs::File::create(&dest).with_path("create", &dest)?;
-            std::io::copy(&mut src, &mut f).with_path("write", &dest)?;
-        }
-        for d in media.dirs() {
-            let p = root.join(d);
-            std::fs::create_dir_all(&p).with_path("create", &p)?;
-        }
+    if let Some(r) = dir_done {
+        r?;
+    }
+    if let Some(r) = iso_hash {
+        let (name, size, sha) = r?;
+        out.set_hash(&name, size, sha);
     }
     for name in &req.manifest_copies {
         out.write_bytes(name, &json)?;
@@ -173,7 +218,32 @@ pub fn publish(
     for (name, bytes) in &req.side_files {
         out.write_bytes(name, bytes)?;
     }
-    out.commit()
+    stamps.check()?;
+    Ok(Published {
+        records: out.commit()?,
+        repaired,
+    })
+}
+
+/// Write every file and directory of `media` below the new directory `root`: directories
+/// first, then the files in parallel, each copied by the kernel where it can
+/// ([`copy_source`]).
+fn copy_tree_out(media: &Media, root: &std::path::Path) -> Result<()> {
+    use rayon::prelude::*;
+    let mut dirs: std::collections::BTreeSet<&str> = media.dirs().collect();
+    for (path, _) in media.files() {
+        if let Some((parent, _)) = path.rsplit_once('/') {
+            dirs.insert(parent);
+        }
+    }
+    for d in dirs {
+        let p = root.join(d);
+        std::fs::create_dir_all(&p).with_path("create", &p)?;
+    }
+    let files: Vec<_> = media.files().collect();
+    files
+        .par_iter()
+        .try_for_each(|(path, entry)| copy_source(&entry.source, entry.size, &root.join(path)))
 }
 
 #[cfg(test)]

@@ -53,7 +53,7 @@ impl Source {
     /// Open the source for streaming.
     pub fn open(&self) -> Result<Box<dyn Read + Send>> {
         match self {
-            Source::File(p) => Ok(Box::new(File::open(p).with_path("open", p)?)),
+            Source::File(p) => Ok(Box::new(crate::regular::open(p)?)),
             Source::Bytes(b) => Ok(Box::new(io::Cursor::new(Arc::clone(b)))),
             Source::Extents { image, extents } => {
                 let f = File::open(image.as_path()).with_path("open", image)?;

@@ -25,9 +25,9 @@ use crate::fswalk::{self, OddKind};
 use crate::hash;
 use crate::media::iso::{self, IsoEntry, IsoReader};
 use crate::media::manifest::{self, FileRecord, MANIFEST_NAME};
-use crate::media::regular::open_regular;
 use crate::media::tree::read_full;
 use crate::media::zip::read::{ZipReader, MAX_ENTRIES};
+use crate::regular::open_regular;
 
 /// A manifest larger than this is refused (it would list millions of files).
 const MANIFEST_MAX: u64 = 256 << 20;

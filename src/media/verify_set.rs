@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::manifest::MANIFEST_NAME;
-use super::output::LOCK_FILE;
+use super::output::{JOURNAL_FILE, LOCK_FILE};
 use super::verify::{is_image, open_media, verify_opened, Problem, VerifyReport};
 use crate::error::{IoContext, Result};
 use crate::hash;
@@ -70,7 +70,7 @@ pub fn is_output_dir(dir: &Path) -> Result<bool> {
     }
     let root = dir.join(MANIFEST_NAME);
     // Only a regular file is read (a FIFO planted there would block the open).
-    let Ok((file, _)) = super::regular::open_regular(&root) else {
+    let Ok((file, _)) = crate::regular::open_regular(&root) else {
         return Ok(true);
     };
     let Ok(text) = std::io::read_to_string(file) else {
@@ -96,6 +96,15 @@ pub fn verify_outputs(dir: &Path) -> Result<SetReport> {
         views.push(media);
     }
     let mut problems = Vec::new();
+    if let Some(unfinished) = super::output::interrupted_commit(dir)? {
+        problems.push(Problem::Changed {
+            path: JOURNAL_FILE.into(),
+            reason: format!(
+                "an interrupted commit: the set mixes old and new outputs ({} not yet renamed into place); the next run into this directory finishes it",
+                if unfinished.is_empty() { "all renamed, journal left".to_string() } else { unfinished.join(", ") }
+            ),
+        });
+    }
     let mut names: Vec<(String, PathBuf)> = Vec::new();
     for e in std::fs::read_dir(dir).with_path("read", dir)? {
         let e = e.with_path("read", dir)?;
@@ -103,7 +112,11 @@ pub fn verify_outputs(dir: &Path) -> Result<SetReport> {
     }
     names.sort();
     for (name, path) in names {
-        if outputs.contains(&path) || name == LOCK_FILE || name.contains(".tmp-") {
+        if outputs.contains(&path)
+            || name == LOCK_FILE
+            || name == JOURNAL_FILE
+            || name.contains(".tmp-")
+        {
             continue;
         }
         if !path.is_file() {

@@ -2,7 +2,10 @@
 //! binary, so bundled recipes run from any directory and after `cargo install`.
 //!
 //! Rust code reads inputs from real files, so on first use the embedded trees are written
-//! once to a per-content cache directory and paths resolve there.
+//! once to a per-content cache directory and paths resolve there. That directory is private
+//! to the user (created 0700; refused when another user owns it or can write into it), and
+//! every run compares the copy with the embedded bytes before using it, so nothing planted
+//! or damaged there reaches the media.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -43,10 +46,24 @@ pub fn bundled_recipe_names() -> Vec<String> {
 
 /// The directory holding a materialised copy of the embedded trees (written on first use).
 pub fn embedded_root() -> Result<&'static Path> {
-    static ROOT: OnceLock<std::result::Result<PathBuf, String>> = OnceLock::new();
-    ROOT.get_or_init(|| materialise().map_err(|e| e.to_string()))
-        .as_deref()
-        .map_err(|e| Error::invalid(format!("cannot unpack the bundled files: {e}")))
+    static ROOT: OnceLock<std::result::Result<PathBuf, (String, Option<String>)>> = OnceLock::new();
+    ROOT.get_or_init(|| {
+        materialise().map_err(|e| {
+            let help = match &e {
+                Error::Invalid { help, .. } => help.clone(),
+                _ => None,
+            };
+            (e.to_string(), help)
+        })
+    })
+    .as_deref()
+    .map_err(|(msg, help)| {
+        let e = Error::invalid(format!("cannot unpack the bundled files: {msg}"));
+        match help {
+            Some(h) => e.with_help(h.clone()),
+            None => e,
+        }
+    })
 }
 
 /// Every embedded file, by project-relative path, sorted.
@@ -82,15 +99,22 @@ fn materialise() -> Result<PathBuf> {
     }
     let digest = crate::hash::hex(&h.finalize());
     let base = cache_base();
+    private_dir(&base)?;
     let root = base.join(format!(
         "bundled-{}-{}",
         env!("CARGO_PKG_VERSION"),
         &digest[..16]
     ));
-    if root.join(".complete").is_file() {
-        return Ok(root);
+    if root.exists() {
+        match differs(&root, &files) {
+            None => return Ok(root),
+            // Ours (the base is private), but not what this binary carries: a disk error, an
+            // interrupted removal, a hand edit. Replace it.
+            Some(_) => {
+                std::fs::remove_dir_all(&root).with_path("remove the damaged cache", &root)?
+            }
+        }
     }
-    std::fs::create_dir_all(&base).with_path("create", &base)?;
     let tmp = tempfile::Builder::new()
         .prefix(".bundled-")
         .tempdir_in(&base)
@@ -102,18 +126,110 @@ fn materialise() -> Result<PathBuf> {
         }
         std::fs::write(&dest, data).with_path("write", &dest)?;
     }
-    std::fs::write(tmp.path().join(".complete"), b"").with_path("write", tmp.path())?;
     let tmp = tmp.keep();
     if let Err(e) = std::fs::rename(&tmp, &root) {
-        // Another process may have finished first; its copy is identical.
+        // Another run of the same binary may have finished first; use its copy if it is whole.
         let _ = std::fs::remove_dir_all(&tmp);
-        if !root.join(".complete").is_file() {
-            return Err(Error::io("rename", &root, e));
+        if let Some(why) = differs(&root, &files) {
+            return Err(Error::io("rename", &root, e).context(why));
         }
     }
     Ok(root)
 }
 
+/// Why the unpacked copy at `root` is not exactly the embedded `files` (same names, same
+/// bytes, only regular files and directories, nothing more), or `None` when it is.
+fn differs(root: &Path, files: &[(String, &'static [u8])]) -> Option<String> {
+    let mut expected: std::collections::BTreeMap<&str, &[u8]> =
+        files.iter().map(|(p, d)| (p.as_str(), *d)).collect();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let entries = match std::fs::read_dir(&dir) {
+            Ok(e) => e,
+            Err(e) => return Some(format!("cannot list {}: {e}", dir.display())),
+        };
+        for entry in entries {
+            let Ok(entry) = entry else {
+                return Some(format!("cannot list {}", dir.display()));
+            };
+            let path = entry.path();
+            let Ok(meta) = std::fs::symlink_metadata(&path) else {
+                return Some(format!("cannot read {}", path.display()));
+            };
+            if meta.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let rel = path
+                .strip_prefix(root)
+                .ok()
+                .and_then(Path::to_str)
+                .unwrap_or_default()
+                .to_string();
+            let want = expected.remove(rel.as_str());
+            let same = meta.is_file()
+                && want.is_some_and(|w| {
+                    w.len() as u64 == meta.len() && std::fs::read(&path).is_ok_and(|d| d == w)
+                });
+            if !same {
+                return Some(format!("{} is not the bundled file", path.display()));
+            }
+        }
+    }
+    expected
+        .keys()
+        .next()
+        .map(|missing| format!("{missing} is missing from {}", root.display()))
+}
+
+/// Create `dir` readable and writable by this user only, or check that an existing one is
+/// a real directory of this user that nobody else can write into: the bundled files are
+/// unpacked there and later shipped, so a directory another user controls is refused.
+fn private_dir(dir: &Path) -> Result<()> {
+    if let Some(parent) = dir.parent() {
+        std::fs::create_dir_all(parent).with_path("create", parent)?;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, MetadataExt, PermissionsExt};
+        match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(Error::io("create", dir, e)),
+        }
+        let meta = std::fs::symlink_metadata(dir).with_path("read", dir)?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        let why = if !meta.is_dir() {
+            Some("it is not a directory (a symbolic link or a file)".to_string())
+        } else if meta.uid() != me {
+            Some(format!(
+                "it belongs to user id {}, not to this user ({me})",
+                meta.uid()
+            ))
+        } else if meta.permissions().mode() & 0o022 != 0 {
+            Some(format!(
+                "others can write into it (mode {:o})",
+                meta.permissions().mode() & 0o777
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = why {
+            return Err(Error::invalid(format!(
+                "refusing the cache directory {}: {why}",
+                dir.display()
+            ))
+            .with_help("the bundled files are unpacked there and shipped on media; set XDG_CACHE_HOME to a directory of your own"));
+        }
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir).with_path("create", dir)?;
+    Ok(())
+}
+
+/// `$XDG_CACHE_HOME/aero-recipe`, `$HOME/.cache/aero-recipe`, or a per-user directory in the
+/// temporary directory when neither is set (cron, systemd units).
 fn cache_base() -> PathBuf {
     if let Some(x) = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
         return PathBuf::from(x).join("aero-recipe");
@@ -121,5 +237,10 @@ fn cache_base() -> PathBuf {
     if let Some(h) = std::env::var_os("HOME").filter(|v| !v.is_empty()) {
         return PathBuf::from(h).join(".cache").join("aero-recipe");
     }
-    std::env::temp_dir().join("aero-recipe-cache")
+    #[cfg(unix)]
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let user = unsafe { libc::geteuid() }.to_string();
+    #[cfg(not(unix))]
+    let user = String::from("user");
+    std::env::temp_dir().join(format!("aero-recipe-cache-{user}"))
 }

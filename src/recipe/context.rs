@@ -2,12 +2,13 @@
 //! user's settings and the declared parameters, messages, outputs, and where it may write.
 
 use std::cell::RefCell;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 use super::params::{Decls, Kind, Params, Setting};
 use super::resolve::{PathResolver, RecipeSource};
+use super::sandbox::{lexical, real_path, Places};
 use crate::error::{Error, Result};
 
 /// How a run reports progress and messages.
@@ -73,7 +74,7 @@ pub struct RunContext {
     /// The phase shown by [`RunContext::progress`], if any.
     pub spinner: RefCell<Option<indicatif::ProgressBar>>,
     /// Directories the run may write into (from `out_dir` and `*_out_dir` parameters).
-    pub output_roots: RefCell<Vec<PathBuf>>,
+    pub output_roots: RefCell<Places>,
 }
 
 impl RunContext {
@@ -206,29 +207,49 @@ impl RunContext {
     }
 
     /// Take the run's output directories from its merged parameters: every parameter
-    /// declared as `param::out_dir`. Recipes write only below these.
+    /// declared as `param::out_dir`. Recipes write only below these. A directory the user
+    /// chose (`--set`, a params file) may be anywhere the checks below allow; a recipe's own
+    /// default must stay inside the working directory, so running a recipe never writes
+    /// elsewhere without the user saying so.
     pub fn allow_outputs(&self, params: &Params) -> Result<()> {
-        for dir in params.output_dirs() {
+        let cwd =
+            std::env::current_dir().map_err(|e| Error::io("read", "the working directory", e))?;
+        let cwd = real_path(&cwd).map_err(|e| Error::io("resolve", &cwd, e))?;
+        for (name, dir) in params.output_dirs() {
             let abs = std::path::absolute(&dir).map_err(|e| Error::io("resolve", &dir, e))?;
-            if !self.options.force {
-                output_dir_problem(&dir, &abs)?;
+            let real = real_path(&abs).map_err(|e| Error::io("resolve", &dir, e))?;
+            if !params.user_set(&name) && !real.starts_with(&cwd) {
+                return Err(Error::invalid(format!(
+                    "the recipe's default {name} `{dir}` is outside the working directory ({})",
+                    real.display()
+                ))
+                .with_help(format!(
+                    "a recipe writes outside the working directory only where the user says so: pass --set {name}=DIR"
+                )));
             }
-            self.output_roots.borrow_mut().push(abs);
+            if !self.options.force {
+                output_dir_problem(&dir, &real)?;
+            }
+            self.output_roots.borrow_mut().allow_dir(&real);
         }
         Ok(())
     }
 
     /// The output directory `dir`, which must be inside one the run was given (see
-    /// [`RunContext::allow_outputs`]): a recipe cannot write anywhere else.
+    /// [`RunContext::allow_outputs`]), symbolic links resolved: a recipe cannot write
+    /// anywhere else.
     pub fn output_dir(&self, dir: &str) -> Result<PathBuf> {
         let abs = std::path::absolute(dir).map_err(|e| Error::io("resolve", dir, e))?;
-        let norm = lexical_normal(&abs);
-        let roots = self.output_roots.borrow();
-        if roots.iter().any(|r| norm.starts_with(lexical_normal(r))) {
+        if self.output_roots.borrow().contains(&abs) {
             Ok(abs)
         } else {
             Err(Error::invalid(format!(
-                "refusing to write to `{dir}`: it is outside the run's output directories"
+                "refusing to write to `{dir}`: it is outside the run's output directories{}",
+                if real_path(&abs).is_ok_and(|r| r != lexical(&abs)) {
+                    " once symbolic links are resolved"
+                } else {
+                    ""
+                }
             ))
             .with_help(
                 "recipes write only below their output-directory parameters (`out_dir`, declared with param::out_dir); pass --set out_dir=... to choose it",
@@ -241,10 +262,10 @@ impl RunContext {
 /// root, the home directory, or an existing directory that holds files but none of a run's
 /// outputs (manifests, the lock, temporaries): that is someone else's directory.
 fn output_dir_problem(given: &str, abs: &Path) -> Result<()> {
-    let norm = lexical_normal(abs);
+    let norm = abs.to_path_buf();
     let home = std::env::var_os("HOME")
         .map(PathBuf::from)
-        .map(|h| lexical_normal(&h));
+        .and_then(|h| real_path(&h).ok());
     let why = if norm.parent().is_none() {
         Some("it is the root of the file system".to_string())
     } else if home.as_deref() == Some(norm.as_path()) {
@@ -258,6 +279,7 @@ fn output_dir_problem(given: &str, abs: &Path) -> Result<()> {
             n == "manifest.json"
                 || n.ends_with(".manifest.json")
                 || n == crate::media::output::LOCK_FILE
+                || n == crate::media::output::JOURNAL_FILE
                 || n.contains(".tmp-")
         };
         (!names.is_empty() && !names.iter().any(|n| ours(n))).then(|| {
@@ -274,33 +296,5 @@ fn output_dir_problem(given: &str, abs: &Path) -> Result<()> {
         None => Ok(()),
         Some(why) => Err(Error::invalid(format!("refusing to write into out_dir `{given}`: {why}"))
             .with_help("choose a new or empty directory (--set out_dir=...), or pass --force to write there anyway")),
-    }
-}
-
-/// `a/b/../c` -> `a/c` without touching the file system (the directory may not exist yet).
-fn lexical_normal(p: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lexical_normal_removes_dot_dot() {
-        assert_eq!(
-            lexical_normal(Path::new("/a/b/../c/./d")),
-            PathBuf::from("/a/c/d")
-        );
     }
 }

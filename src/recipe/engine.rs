@@ -1,6 +1,7 @@
 //! Building the hardened Rhai engine of a run and compiling the recipe once.
 
 use std::rc::Rc;
+use std::time::{Duration, Instant};
 
 use rhai::{Engine, OptimizationLevel, AST};
 
@@ -11,6 +12,46 @@ use crate::error::{Error, Result};
 
 /// Operations a recipe may perform before it is stopped (recipes orchestrate; Rust works).
 pub const MAX_OPERATIONS: u64 = 5_000_000;
+
+/// Time a recipe's own code may run, not counting the core functions it calls (which do the
+/// real work and may take minutes on large payloads): a few seconds are typical.
+/// `AERO_RECIPE_MAX_SCRIPT_SECONDS` changes it (tests, unusual recipes).
+pub const MAX_SCRIPT_TIME: Duration = Duration::from_secs(120);
+
+fn max_script_time() -> Duration {
+    std::env::var("AERO_RECIPE_MAX_SCRIPT_SECONDS")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(MAX_SCRIPT_TIME, Duration::from_secs)
+}
+
+/// Measures the time spent running recipe code. Rhai reports progress before each
+/// operation; the gap between two reports is the previous operation. A gap longer than
+/// [`NATIVE_CALL`] is a core function doing real work (writing an image, hashing a tree) and
+/// is not counted; every shorter gap is.
+struct ScriptClock {
+    last: Option<Instant>,
+    spent: Duration,
+    budget: Duration,
+}
+
+/// Longer than any single script operation on bounded strings and arrays.
+const NATIVE_CALL: Duration = Duration::from_millis(50);
+
+impl ScriptClock {
+    /// Count the operation that just ended; true once the budget is spent.
+    fn tick(&mut self) -> bool {
+        let now = Instant::now();
+        if let Some(last) = self.last {
+            let gap = now.duration_since(last);
+            if gap < NATIVE_CALL {
+                self.spent += gap;
+            }
+        }
+        self.last = Some(now);
+        self.spent > self.budget
+    }
+}
 
 fn harden(engine: &mut Engine) {
     engine.set_max_operations(MAX_OPERATIONS);
@@ -48,9 +89,22 @@ pub fn build(ctx: &Rc<RunContext>) -> Engine {
             );
         }
     });
-    engine.on_progress(|_| {
-        crate::media::output::is_interrupted()
-            .then(|| rhai::Dynamic::from(super::errors::Interrupted))
+    let budget = max_script_time();
+    let clock = std::cell::RefCell::new(ScriptClock {
+        last: None,
+        spent: Duration::ZERO,
+        budget,
+    });
+    engine.on_progress(move |_| {
+        if crate::media::output::is_interrupted() {
+            return Some(rhai::Dynamic::from(super::errors::Interrupted));
+        }
+        clock.borrow_mut().tick().then(|| {
+            rhai::Dynamic::from(format!(
+                "the recipe's own code ran for more than {} s (the work it asks of the core does not count); recipes orchestrate: move heavy loops into fewer calls",
+                budget.as_secs()
+            ))
+        })
     });
     engine.set_module_resolver(RecipeModules::new(&ctx.recipe.dir));
     api::register(&mut engine, Some(ctx));

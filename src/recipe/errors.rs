@@ -82,6 +82,10 @@ pub fn from_rhai(err: EvalAltResult, recipe: &str, max_operations: u64) -> Error
         ))
         .with_help("a recipe only orchestrates; look for an endless loop"),
         EvalAltResult::ErrorTerminated(v, _) if v.is::<Interrupted>() => Error::Interrupted,
+        EvalAltResult::ErrorTerminated(v, _) if v.is_string() => {
+            Error::invalid(format!("{location}: {v}{via}"))
+                .with_help("a recipe only orchestrates; look for a loop doing heavy string or array work")
+        }
         other => {
             let mut msg = other.to_string();
             // Rhai appends " (line N, position M)"; the location already says it.

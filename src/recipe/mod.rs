@@ -10,6 +10,7 @@ pub mod init;
 pub mod lint;
 pub mod params;
 pub mod resolve;
+pub mod sandbox;
 pub mod strict;
 
 use std::collections::BTreeMap;
@@ -54,7 +55,13 @@ fn prepare(
     options: RunOptions,
 ) -> Result<(Rc<RunContext>, rhai::Engine, AST)> {
     let src = resolve::find_recipe(recipe)?;
-    let paths = PathResolver::new(&src.dir)?;
+    let mut paths = PathResolver::new(&src.dir)?;
+    paths.allow_user_paths(
+        &settings
+            .iter()
+            .flat_map(Setting::path_candidates)
+            .collect::<Vec<_>>(),
+    );
     let ctx = Rc::new(RunContext::new(
         src,
         paths,

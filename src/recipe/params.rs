@@ -28,6 +28,27 @@ pub struct Setting {
 }
 
 impl Setting {
+    /// Every text in the value that could name a path the user passed: the raw `--set` text,
+    /// or each string inside a params-file value.
+    pub fn path_candidates(&self) -> Vec<String> {
+        fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::String(s) => out.push(s.clone()),
+                serde_json::Value::Array(a) => a.iter().for_each(|v| strings(v, out)),
+                serde_json::Value::Object(o) => o.values().for_each(|v| strings(v, out)),
+                _ => {}
+            }
+        }
+        match &self.json {
+            None => vec![self.value.clone()],
+            Some(v) => {
+                let mut out = Vec::new();
+                strings(v, &mut out);
+                out
+            }
+        }
+    }
+
     /// Where the value came from, as messages name it (`--set os=w10`, `p.json: "os"`).
     pub fn origin(&self) -> String {
         match &self.json {
@@ -799,14 +820,14 @@ impl Params {
         self.user_set.contains(name)
     }
 
-    /// The values of every output-directory parameter: the only places the run may write.
-    pub fn output_dirs(&self) -> Vec<String> {
+    /// Every output-directory parameter with its value: the only places the run may write.
+    pub fn output_dirs(&self) -> Vec<(String, String)> {
         self.kinds
             .iter()
             .filter(|(_, k)| **k == Kind::OutDir)
-            .filter_map(|(name, _)| self.values.get(name))
-            .filter(|v| v.is_string())
-            .map(|v| v.to_string())
+            .filter_map(|(name, _)| Some((name.clone(), self.values.get(name)?)))
+            .filter(|(_, v)| v.is_string())
+            .map(|(n, v)| (n, v.to_string()))
             .collect()
     }
 

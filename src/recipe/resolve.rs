@@ -11,6 +11,7 @@ use std::path::{Component, Path, PathBuf};
 use rhai::{Engine, EvalAltResult, Module, ModuleResolver, Position, Scope, Shared};
 
 use super::assets;
+use super::sandbox::Places;
 use crate::error::{Error, IoContext, Result};
 
 /// A recipe's text and where it came from.
@@ -60,10 +61,13 @@ fn load(path: &Path, display: String) -> Result<RecipeSource> {
     Ok(RecipeSource { display, text, dir })
 }
 
-/// Resolves relative input paths for one run.
+/// Resolves relative input paths for one run, and keeps its reads inside the places it may
+/// read: the working directory, the recipe tree, the bundled files and the paths the user
+/// passed in settings (all compared after symbolic links are resolved).
 #[derive(Debug, Clone)]
 pub struct PathResolver {
     bases: Vec<PathBuf>,
+    readable: Places,
 }
 
 impl PathResolver {
@@ -80,7 +84,41 @@ impl PathResolver {
         }
         bases.push(assets::embedded_root()?.to_path_buf());
         bases.dedup();
-        Ok(PathResolver { bases })
+        let mut readable = Places::default();
+        for b in &bases {
+            readable.allow_dir(b);
+        }
+        Ok(PathResolver { bases, readable })
+    }
+
+    /// Let the run read the paths the user passed: every setting value (and each
+    /// comma-separated or JSON-listed part of one) that names an existing file or directory.
+    pub fn allow_user_paths(&mut self, values: &[String]) {
+        for v in values {
+            for part in std::iter::once(v.as_str()).chain(v.split(',')) {
+                let part = part.trim();
+                if !part.is_empty() && Path::new(part).exists() {
+                    self.readable.allow_existing(Path::new(part));
+                }
+            }
+        }
+    }
+
+    fn confined(&self, p: &str, found: PathBuf) -> Result<PathBuf> {
+        if self.readable.contains(&found) {
+            return Ok(found);
+        }
+        Err(Error::invalid(format!(
+            "input `{p}` is outside the places this run may read{}",
+            match std::fs::canonicalize(&found) {
+                Ok(real) if real != found => format!(" (it resolves to {})", real.display()),
+                _ => String::new(),
+            }
+        ))
+        .with_help(format!(
+            "a recipe reads the working directory, its own tree, the bundled files and paths given with --set or --params; pass the path as a setting to use it (readable: {})",
+            self.readable.describe()
+        )))
     }
 
     /// The existing file or directory `p` names; an error lists the places looked in.
@@ -91,7 +129,7 @@ impl PathResolver {
         let path = Path::new(p);
         if path.is_absolute() {
             return if path.exists() {
-                Ok(path.to_path_buf())
+                self.confined(p, path.to_path_buf())
             } else {
                 Err(Error::invalid(format!("input `{p}` does not exist")))
             };
@@ -99,7 +137,7 @@ impl PathResolver {
         for base in &self.bases {
             let candidate = base.join(path);
             if candidate.exists() {
-                return Ok(candidate);
+                return self.confined(p, candidate);
             }
         }
         Err(Error::invalid(format!("input `{p}` does not exist")).with_help(format!(
@@ -109,10 +147,15 @@ impl PathResolver {
     }
 }
 
+/// How deep `import` chains may nest (each level evaluates a module on the native stack).
+pub const MAX_IMPORT_DEPTH: usize = 16;
+
 /// Serves `import "lib/x"` from the recipe tree, then the bundled copies; nothing else.
 pub struct RecipeModules {
     recipe_dir: PathBuf,
     cache: RefCell<HashMap<String, Shared<Module>>>,
+    /// Modules being evaluated, outermost first (an import of one of them is a cycle).
+    resolving: RefCell<Vec<String>>,
 }
 
 impl RecipeModules {
@@ -121,12 +164,21 @@ impl RecipeModules {
         RecipeModules {
             recipe_dir: recipe_dir.to_path_buf(),
             cache: RefCell::default(),
+            resolving: RefCell::default(),
         }
     }
 
     fn text(&self, rel: &str) -> std::result::Result<(String, String), String> {
         let on_disk = self.recipe_dir.join(rel);
         if on_disk.is_file() {
+            let mut tree = Places::default();
+            tree.allow_dir(&self.recipe_dir);
+            if !tree.contains(&on_disk) {
+                return Err(format!(
+                    "module `{rel}` is a symbolic link out of the recipe tree {}; imports stay inside it",
+                    self.recipe_dir.display()
+                ));
+            }
             return std::fs::read_to_string(&on_disk)
                 .map(|t| (t, rel.to_string()))
                 .map_err(|e| format!("cannot read {}: {e}", on_disk.display()));
@@ -179,6 +231,26 @@ impl ModuleResolver for RecipeModules {
         if let Some(m) = self.cache.borrow().get(&rel) {
             return Ok(m.clone());
         }
+        {
+            let stack = self.resolving.borrow();
+            if let Some(at) = stack.iter().position(|m| *m == rel) {
+                let mut cycle: Vec<&str> = stack[at..].iter().map(String::as_str).collect();
+                cycle.push(&rel);
+                return Err(refused(
+                    format!("import cycle: {}", cycle.join(" -> ")),
+                    pos,
+                ));
+            }
+            if stack.len() >= MAX_IMPORT_DEPTH {
+                return Err(refused(
+                    format!(
+                        "imports nest deeper than {MAX_IMPORT_DEPTH} modules ({} -> {rel})",
+                        stack.join(" -> ")
+                    ),
+                    pos,
+                ));
+            }
+        }
         let (text, display) = self.text(&rel).map_err(|why| refused(why, pos))?;
         let mut ast = engine.compile(&text).map_err(|e| {
             let p = e.position();
@@ -189,8 +261,11 @@ impl ModuleResolver for RecipeModules {
             ))
         })?;
         ast.set_source(display);
-        let module = Module::eval_ast_as_new(Scope::new(), &ast, engine)
-            .map_err(|e| Box::new(EvalAltResult::ErrorInModule(path.to_string(), e, pos)))?;
+        self.resolving.borrow_mut().push(rel.clone());
+        let module = Module::eval_ast_as_new(Scope::new(), &ast, engine);
+        self.resolving.borrow_mut().pop();
+        let module =
+            module.map_err(|e| Box::new(EvalAltResult::ErrorInModule(path.to_string(), e, pos)))?;
         let module: Shared<Module> = module.into();
         self.cache.borrow_mut().insert(rel, module.clone());
         Ok(module)

@@ -284,3 +284,41 @@ fn path_is_named_in_every_refusal() {
     );
     assert!(Path::new(&path).exists() && run.stdout.is_empty());
 }
+
+#[test]
+fn a_fifo_or_a_huge_file_given_as_an_inf_is_refused_at_once() {
+    let sb = Sandbox::new();
+    let fifo = sb.input("pipe.inf");
+    assert!(tool("mkfifo").arg(&fifo).status().unwrap().success());
+    // Nothing ever writes into the FIFO: a reader that opened it would wait forever.
+    refused(
+        &sb.cwd(),
+        &["inf".as_ref(), fifo.as_os_str()],
+        &["pipe.inf", "FIFO", "not a regular file"],
+    );
+    // 700 MB (sparse): refused by its size before a byte is read.
+    let big = sb.input("big.inf");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(700 << 20)
+        .unwrap();
+    refused(
+        &sb.cwd(),
+        &["inf".as_ref(), big.as_os_str()],
+        &["big.inf", "too large for an INF file"],
+    );
+}
+
+#[test]
+fn worker_threads_that_cannot_start_are_an_error_not_a_panic() {
+    let inf = repo().join("examples/virtio-win/NetKVM/w10/amd64/netkvm.inf");
+    // 100,000 thread stacks cannot fit in 1 GiB of address space.
+    let r = run(tool("prlimit")
+        .arg("--as=1073741824")
+        .arg(env!("CARGO_BIN_EXE_aero-recipe"))
+        .args(["--jobs", "100000", "inf"])
+        .arg(&inf));
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+    r.exits(1)
+        .says(&["cannot start 100000 worker threads", "--jobs"]);
+}

@@ -307,39 +307,33 @@ fn keys_in_the_driver_tree_are_refused_by_content() {
 fn keys_given_to_add_path_are_refused_by_content() {
     let f = Fixtures::new();
     let user = User::new();
-    let extra = tempdir();
-    fs::write(extra.path().join("ok.txt"), "fine\n").unwrap();
-    let mut notes = b"lab notes\n".to_vec();
-    notes.extend(f.bytes("key.pem"));
-    fs::write(extra.path().join("notes.txt"), &notes).unwrap();
-    let lone = f.renamed("bundle.p12", "data.bin");
-    let cert = f.path("cert.cer");
     let sources = [
+        ("\"extra\"", "notes.txt", "a PEM private key"),
+        ("\"data.bin\"", "data.bin", "a PKCS#12 archive"),
         (
-            format!("{:?}", extra.path().display().to_string()),
-            "notes.txt",
-            "a PEM private key",
-        ),
-        (
-            format!("{:?}", lone.display().to_string()),
-            "data.bin",
-            "a PKCS#12 archive",
-        ),
-        (
-            format!("media::input_files({:?})", lone.display().to_string()),
+            "media::input_files(\"data.bin\")",
             "data.bin",
             "a PKCS#12 archive",
         ),
     ];
     for (source, name, what) in sources {
+        // The inputs sit in the working directory: a recipe reads only there, its own tree,
+        // the bundled files and paths the user passes.
         let w = tempdir();
+        let extra = w.path().join("extra");
+        fs::create_dir(&extra).unwrap();
+        fs::write(extra.join("ok.txt"), "fine\n").unwrap();
+        let mut notes = b"lab notes\n".to_vec();
+        notes.extend(f.bytes("key.pem"));
+        fs::write(extra.join("notes.txt"), &notes).unwrap();
+        fs::copy(f.path("bundle.p12"), w.path().join("data.bin")).unwrap();
+        fs::copy(f.path("cert.cer"), w.path().join("cert.cer")).unwrap();
         let recipe = format!(
             "import \"lib/guest_tools\" as gt;\n\
-             let p = params(gt::defaults(\"x\") + #{{ spec: \"specs/win7-aero-virtio.json\", cert: {:?} }});\n\
+             let p = params(gt::defaults(\"x\") + #{{ spec: \"specs/win7-aero-virtio.json\", cert: \"cert.cer\" }});\n\
              let drivers = drivers::packager(\"examples/aero-virtio-drivers\");\n\
              let contract = contract::load(p.contract);\n\
-             gt::build(p, drivers, contract, #{{ \"tools/extra\": {source} }}, #{{}});\n",
-            cert.display().to_string()
+             gt::build(p, drivers, contract, #{{ \"tools/extra\": {source} }}, #{{}});\n"
         );
         fs::write(w.path().join("extra.rhai"), recipe).unwrap();
         let out = format!("out_dir={}", w.path().join("out").display());

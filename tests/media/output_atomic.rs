@@ -130,3 +130,50 @@ fn leftovers_of_a_killed_run_are_cleaned_up() {
     drop(out);
     assert_eq!(snapshot(&dir), before);
 }
+
+#[test]
+fn a_lock_is_never_held_twice_even_when_many_runs_race_for_a_stale_one() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Arc, Barrier};
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("out");
+    fs::create_dir_all(&dir).unwrap();
+    let holders = Arc::new(AtomicUsize::new(0));
+    let most = Arc::new(AtomicUsize::new(0));
+    let wins = Arc::new(AtomicUsize::new(0));
+    for _ in 0..40 {
+        // A lock file left by a run that was killed (no process holds it).
+        fs::write(dir.join(LOCK_FILE), "999999999\n").unwrap();
+        let barrier = Arc::new(Barrier::new(8));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let (dir, barrier) = (dir.clone(), barrier.clone());
+                let (holders, most, wins) = (holders.clone(), most.clone(), wins.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    if let Ok(set) = OutputSet::new(&dir) {
+                        let now = holders.fetch_add(1, Ordering::SeqCst) + 1;
+                        most.fetch_max(now, Ordering::SeqCst);
+                        wins.fetch_add(1, Ordering::SeqCst);
+                        std::thread::sleep(std::time::Duration::from_millis(2));
+                        holders.fetch_sub(1, Ordering::SeqCst);
+                        drop(set);
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+    }
+    assert_eq!(
+        most.load(Ordering::SeqCst),
+        1,
+        "two runs held the lock at once"
+    );
+    assert!(
+        wins.load(Ordering::SeqCst) >= 40,
+        "every round someone took the stale lock"
+    );
+    assert!(!dir.join(LOCK_FILE).exists());
+}

@@ -200,3 +200,228 @@ fn writes_stay_in_the_output_directories_the_run_was_given() {
     );
     assert!(!elsewhere.exists());
 }
+
+#[test]
+fn a_recipe_default_out_dir_stays_in_the_working_directory() {
+    let user = User::new();
+    let w = tempdir();
+    let outside = tempdir();
+    let text = writer(outside.path(), "", "out_dir: p.out_dir, zip: \"x.zip\"");
+    std::fs::write(w.path().join("far.rhai"), &text).unwrap();
+    user.run(w.path(), &["run", "far.rhai"]).exits(1).says(&[
+        "default out_dir",
+        "outside the working directory",
+        "--set out_dir=",
+    ]);
+    assert!(std::fs::read_dir(outside.path()).unwrap().next().is_none());
+    // The user saying so is enough.
+    let set = format!("out_dir={}", outside.path().display());
+    user.run(w.path(), &["run", "far.rhai", "--set", &set]).ok();
+    assert!(outside.path().join("x.zip").is_file());
+}
+
+#[test]
+fn symbolic_links_do_not_widen_what_a_recipe_may_touch() {
+    let user = User::new();
+    let w = tempdir();
+    let outside = tempdir();
+    let given = w.path().join("given");
+    std::fs::create_dir(&given).unwrap();
+    std::os::unix::fs::symlink(outside.path(), given.join("link")).unwrap();
+    // An earlier run's output, so the directory is the run's own.
+    std::fs::write(given.join("x.manifest.json"), "{}").unwrap();
+    // Writing through a link inside the output directory.
+    refused(
+        &user,
+        w.path(),
+        "through.rhai",
+        &writer(&given, "", "out_dir: p.out_dir + \"/link\", zip: \"x.zip\""),
+        &["through.rhai:4:", "outside", "symbolic links"],
+    );
+    assert!(std::fs::read_dir(outside.path()).unwrap().next().is_none());
+
+    // An import that is a link out of the recipe tree.
+    std::fs::write(outside.path().join("m.rhai"), "fn f() { 1 }\n").unwrap();
+    std::fs::create_dir_all(w.path().join("team/lib")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("m.rhai"),
+        w.path().join("team/lib/m.rhai"),
+    )
+    .unwrap();
+    refused(
+        &user,
+        w.path(),
+        "team/imp.rhai",
+        "import \"lib/m\" as m;\nlet p = params(#{ out_dir: \"out\" });\n",
+        &[
+            "team/imp.rhai:1:",
+            "lib/m.rhai",
+            "symbolic link out of the recipe tree",
+        ],
+    );
+
+    // Host files the user never passed, directly or through a link in the working directory.
+    std::os::unix::fs::symlink("/etc/passwd", w.path().join("innocent.txt")).unwrap();
+    for path in ["/etc/passwd", "innocent.txt"] {
+        let text = format!(
+            "let p = params(#{{ out_dir: \"out\" }});\n\
+             let f = media::input_files(\"{path}\");\n"
+        );
+        refused(
+            &user,
+            w.path(),
+            "host.rhai",
+            &text,
+            &[
+                "host.rhai:2:",
+                path,
+                "outside the places this run may read",
+                "--set",
+            ],
+        );
+    }
+    assert!(!w.path().join("out").exists());
+}
+
+#[test]
+fn import_cycles_are_named_not_a_crash() {
+    let user = User::new();
+    let w = tempdir();
+    std::fs::create_dir_all(w.path().join("lib")).unwrap();
+    std::fs::write(
+        w.path().join("lib/a.rhai"),
+        "import \"lib/b\" as b;\nfn f() { 1 }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        w.path().join("lib/b.rhai"),
+        "import \"lib/a\" as a;\nfn g() { 1 }\n",
+    )
+    .unwrap();
+    let r = refused(
+        &user,
+        w.path(),
+        "cyc.rhai",
+        "import \"lib/a\" as a;\nlet p = params(#{ out_dir: \"out\" });\n",
+        &["import cycle", "lib/a.rhai -> lib/b.rhai -> lib/a.rhai"],
+    );
+    assert!(!r.stderr.contains("overflow"), "{}", r.stderr);
+    refused(
+        &user,
+        w.path(),
+        "me.rhai",
+        "import \"me\" as me;\nlet p = params(#{ out_dir: \"out\" });\n",
+        &["import cycle", "me.rhai -> me.rhai"],
+    );
+}
+
+#[test]
+fn a_recipe_busy_in_its_own_code_is_stopped_by_the_clock() {
+    let user = User::new();
+    let w = tempdir();
+    // Within the operations limit, but each operation works on a 4 MB string.
+    let text = "let p = params(#{ out_dir: \"out\" });\n\
+                let s = \"a\";\n\
+                for i in 0..22 { s += s; }\n\
+                for i in 0..1000000 { let t = s.to_upper(); }\n";
+    std::fs::write(w.path().join("busy.rhai"), text).unwrap();
+    let started = std::time::Instant::now();
+    run(user
+        .cmd(w.path(), &["run", "busy.rhai"])
+        .env("AERO_RECIPE_MAX_SCRIPT_SECONDS", "2"))
+    .exits(1)
+    .says(&["busy.rhai:4:", "ran for more than 2 s"]);
+    // Generous: the limit is script time; this only shows the run ended instead of taking hours.
+    assert!(started.elapsed() < std::time::Duration::from_secs(120));
+}
+
+/// `aero-recipe ARGS` in `cwd` as cron or a systemd unit runs it: no HOME, no XDG_CACHE_HOME,
+/// TMPDIR = `tmp`.
+fn homeless(tmp: &Path, cwd: &Path, args: &[&str]) -> Run {
+    run(aero()
+        .current_dir(cwd)
+        .args(args)
+        .env_remove("HOME")
+        .env_remove("XDG_CACHE_HOME")
+        .env("TMPDIR", tmp)
+        .env("SOURCE_DATE_EPOCH", "0"))
+}
+
+#[test]
+fn the_unpacked_bundled_files_are_private_and_checked_before_use() {
+    let tmp = tempdir();
+    let w = tempdir();
+    let build = |out: &str| {
+        let set = format!("out_dir={out}");
+        homeless(
+            tmp.path(),
+            w.path(),
+            &[
+                "run",
+                "aero-virtio",
+                "--set",
+                "signing_policy=none",
+                "--set",
+                &set,
+            ],
+        )
+        .ok();
+        let zip = w.path().join(out).join("aero-guest-tools.zip");
+        tool_ok(tool("unzip").arg("-p").arg(&zip).arg("setup.cmd"))
+    };
+    let genuine = std::fs::read_to_string(repo().join("guest-tools/setup.cmd")).unwrap();
+    assert_eq!(build("first"), genuine);
+
+    // The cache is per user and private.
+    let caches: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(caches.len(), 1, "{caches:?}");
+    let base = &caches[0];
+    assert!(base
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .starts_with("aero-recipe-cache-"));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(base).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+
+    // A planted setup.cmd in the unpacked copy (as if someone could write there) never ships.
+    let root = std::fs::read_dir(base)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    std::fs::write(root.join("guest-tools/setup.cmd"), "echo owned\r\n").unwrap();
+    std::fs::write(root.join("guest-tools/planted.cmd"), "echo owned\r\n").unwrap();
+    assert_eq!(build("second"), genuine);
+    assert!(!root.join("guest-tools/planted.cmd").exists());
+
+    // A cache directory others can write into is refused, naming it.
+    std::fs::set_permissions(base, std::fs::Permissions::from_mode(0o777)).unwrap();
+    homeless(
+        tmp.path(),
+        w.path(),
+        &[
+            "run",
+            "aero-virtio",
+            "--set",
+            "signing_policy=none",
+            "--set",
+            "out_dir=third",
+        ],
+    )
+    .exits(1)
+    .says(&[
+        "refusing the cache directory",
+        "others can write into it",
+        "XDG_CACHE_HOME",
+    ]);
+    assert!(!w.path().join("third").exists());
+}

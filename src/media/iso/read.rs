@@ -16,16 +16,17 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::{self, File};
-use std::io::{Read, Write};
 #[cfg(not(unix))]
 use std::io::{Seek, SeekFrom};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
 
 use crate::error::{printable, Error, IoContext, Result};
-use crate::media::regular::open_regular;
+use crate::media::copy::copy_source;
 use crate::media::tree::{Extent, Media, Source, MAX_DEPTH, MAX_ENTRIES};
+use crate::regular::open_regular;
 use crate::winpath::fold_case;
+use rayon::prelude::*;
 
 use super::record::{le16, le32, FLAG_ASSOCIATED, FLAG_DIR, FLAG_MULTI_EXTENT, SECTOR, SECTOR_U64};
 use super::rrip;
@@ -506,8 +507,9 @@ impl IsoReader {
             chosen.extend(self.subtree(p)?.into_iter().map(|e| (e.path.as_str(), e)));
         }
         fs::create_dir_all(dest).with_path("create", dest)?;
-        let mut buf = vec![0u8; 1 << 20];
-        let mut done = Vec::new();
+        // Directories and targets first, in order (each checked: no links, nothing existing
+        // written through); then the files in parallel, each copied by the kernel.
+        let mut jobs = Vec::new();
         for e in chosen.values() {
             let parts: Vec<&str> = e.path.split('/').collect();
             let (dirs, last) = if e.is_dir {
@@ -523,35 +525,15 @@ impl IsoReader {
             if let Some(name) = last {
                 target.push(safe_component(name, &e.path)?);
                 clear_target(&target)?;
-                self.copy_out(e, &target, &mut buf)?;
-                done.push(e.path.clone());
+                jobs.push((*e, target));
             }
         }
-        Ok(done)
-    }
-
-    fn copy_out(&self, e: &IsoEntry, target: &Path, buf: &mut [u8]) -> Result<()> {
-        let mut src = self.source(e).open()?;
-        let mut out = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(target)
-            .with_path("create", target)?;
-        let mut left = e.size;
-        while left > 0 {
-            let want = (buf.len() as u64).min(left) as usize;
-            let n = src.read(&mut buf[..want]).with_path("read", &self.image)?;
-            if n == 0 {
-                return Err(Error::invalid(format!(
-                    "{}: `{}` ends early; the image is truncated",
-                    self.image.display(),
-                    shown(&e.path)
-                )));
-            }
-            out.write_all(&buf[..n]).with_path("write", target)?;
-            left -= n as u64;
-        }
-        Ok(())
+        jobs.par_iter().try_for_each(|(e, target)| {
+            copy_source(&self.source(e), e.size, target).map_err(|err| {
+                err.context(format!("{}: `{}`", self.image.display(), shown(&e.path)))
+            })
+        })?;
+        Ok(jobs.into_iter().map(|(e, _)| e.path.clone()).collect())
     }
 
     /// Add the files below `prefix_in_iso` (a directory, `""` for all, or a single file) to

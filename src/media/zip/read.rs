@@ -21,9 +21,9 @@ use ::zip::{CompressionMethod, ZipArchive};
 
 use crate::error::{printable, Error, Result};
 use crate::media::output::check_interrupted;
-use crate::media::regular::open_regular;
 use crate::media::tree::Extent;
 use crate::media::Source;
+use crate::regular::open_regular;
 use crate::winpath::fold_case;
 
 /// Most entries an archive may list by default (media and CI bundles hold a few thousand).

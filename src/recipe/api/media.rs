@@ -64,9 +64,17 @@ fn package_rules(run: &RunContext, d: &DriversHandle) -> Result<()> {
 
 /// Publish `media` per `req` and record the outputs in the run.
 fn publish_recorded(run: &RunContext, media: &Media, req: &Publish) -> Result<()> {
-    let records = publish(media.clone(), req, &|m| run.progress(m));
+    let published = publish(media.clone(), req, &|m| run.progress(m));
     run.progress_done();
-    run.record_outputs(records?);
+    let published = published?;
+    if !published.repaired.is_empty() {
+        run.warn(format!(
+            "{}: an earlier run was interrupted while it renamed its outputs; finished it ({}) before writing",
+            req.out_dir.display(),
+            published.repaired.join(", ")
+        ));
+    }
+    run.record_outputs(published.records);
     Ok(())
 }
 
