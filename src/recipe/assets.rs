@@ -88,6 +88,9 @@ pub fn embedded_files() -> Vec<(String, &'static [u8])> {
     out
 }
 
+/// Makes the names of damaged copies moved aside unique within the process.
+static ASIDE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 fn materialise() -> Result<PathBuf> {
     let files = embedded_files();
     let mut h = Sha256::new();
@@ -106,13 +109,24 @@ fn materialise() -> Result<PathBuf> {
         &digest[..16]
     ));
     if root.exists() {
-        match differs(&root, &files) {
-            None => return Ok(root),
-            // Ours (the base is private), but not what this binary carries: a disk error, an
-            // interrupted removal, a hand edit. Replace it.
-            Some(_) => {
-                std::fs::remove_dir_all(&root).with_path("remove the damaged cache", &root)?
+        if differs(&root, &files).is_none() {
+            return Ok(root);
+        }
+        // Ours (the base is private), but not what this binary carries: a disk error, a hand
+        // edit, an older layout. Never change it in place (another run may be reading it):
+        // move it aside in one step, then put a fresh copy in its place.
+        let aside = base.join(format!(
+            ".damaged-{}-{}",
+            std::process::id(),
+            ASIDE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        match std::fs::rename(&root, &aside) {
+            Ok(()) => {
+                let _ = std::fs::remove_dir_all(&aside);
             }
+            // Another run moved it first.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("move aside the damaged cache", &root, e)),
         }
     }
     let tmp = tempfile::Builder::new()

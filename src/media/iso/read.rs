@@ -579,7 +579,7 @@ impl IsoReader {
 fn symlink_refused(p: &Path) -> Error {
     Error::invalid(format!(
         "{} is a symlink; refusing to extract through it",
-        p.display()
+        printable(&p.display().to_string())
     ))
 }
 
@@ -617,7 +617,7 @@ fn clear_target(target: &Path) -> Result<()> {
     };
     Err(Error::invalid(format!(
         "{} exists and is {what}; refusing to extract a file over it",
-        target.display()
+        printable(&target.display().to_string())
     ))
     .with_help("extract into an empty or new directory"))
 }
@@ -629,7 +629,7 @@ fn ensure_dir(dir: &Path) -> Result<()> {
         Ok(m) if m.is_dir() => Ok(()),
         Ok(_) => Err(Error::invalid(format!(
             "{} exists and is not a directory",
-            dir.display()
+            printable(&dir.display().to_string())
         ))),
         Err(_) => fs::create_dir(dir).with_path("create", dir),
     }
