@@ -1,0 +1,171 @@
+//! Deflate for the ZIP writer: libdeflate on whole in-memory entries, the store-or-deflate
+//! rule, and a pool of reusable buffers that keeps memory flat in the number of threads.
+//!
+//! The rule (recorded in docs/decisions.md): an entry is deflated only if that saves at least
+//! 1/32 of its size (about 3%). Entries over [`PROBE`] bytes are first judged by their first
+//! [`PROBE`] bytes at level 1; if that prefix does not save 1/32, the entry is stored without
+//! compressing the rest. An entry that passes is compressed whole into a buffer of 31/32 of its
+//! size; if the result does not fit, the entry is stored. Both steps are deterministic, so the
+//! same bytes always give the same archive.
+
+use std::cell::RefCell;
+use std::sync::Mutex;
+
+use libdeflater::{CompressionLvl, Compressor};
+
+/// Bytes of an entry's start deflated at level 1 to decide whether the rest is worth it.
+pub const PROBE: usize = 64 * 1024;
+/// Smallest pooled buffer.
+const MIN_CLASS: usize = 64 * 1024;
+
+/// The most deflated bytes an entry of `n` bytes may take and still be deflated.
+pub fn limit(n: usize) -> usize {
+    n - n / 32
+}
+
+thread_local! {
+    /// One compressor per level and thread, reused across entries (allocating one costs more
+    /// than compressing a small file).
+    static COMPRESSORS: RefCell<Vec<(u32, Compressor)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Run `f` with this thread's compressor for `level` (1-12).
+fn with_compressor<R>(level: u32, f: impl FnOnce(&mut Compressor) -> R) -> R {
+    COMPRESSORS.with(|cell| {
+        let mut list = cell.borrow_mut();
+        let at = match list.iter().position(|(l, _)| *l == level) {
+            Some(i) => i,
+            None => {
+                let lvl = i32::try_from(level)
+                    .ok()
+                    .and_then(|l| CompressionLvl::new(l).ok())
+                    .unwrap_or_default();
+                list.push((level, Compressor::new(lvl)));
+                list.len() - 1
+            }
+        };
+        match list.get_mut(at) {
+            Some((_, c)) => f(c),
+            None => f(&mut Compressor::new(CompressionLvl::default())),
+        }
+    })
+}
+
+/// Deflate `input` at `level` into `out` if the result fits in `out`; its length if it did.
+pub fn deflate(level: u32, input: &[u8], out: &mut [u8]) -> Option<usize> {
+    with_compressor(level, |c| c.deflate_compress(input, out).ok())
+}
+
+/// Whether an entry starting with `head` is worth deflating: its first [`PROBE`] bytes save at
+/// least 1/32 at level 1. (Shorter entries are judged by their full compression instead.)
+pub fn worth_deflating(head: &[u8], scratch: &mut [u8]) -> bool {
+    let sample = head.get(..PROBE).unwrap_or(head);
+    let room = limit(sample.len()).min(scratch.len());
+    let Some(out) = scratch.get_mut(..room) else {
+        return false;
+    };
+    deflate(1, sample, out).is_some()
+}
+
+/// CRC-32 of a byte slice (libdeflate's, several GB/s).
+pub fn crc32(data: &[u8]) -> u32 {
+    libdeflater::crc32(data)
+}
+
+/// A running CRC-32.
+pub use libdeflater::Crc;
+
+/// Capacity class of a buffer for `len` bytes: a power of two from 64 KiB.
+pub fn class(len: usize) -> usize {
+    len.max(MIN_CLASS)
+        .checked_next_power_of_two()
+        .unwrap_or(usize::MAX)
+}
+
+/// Reusable zero-initialised buffers by capacity class. Buffers stay allocated for the run, so
+/// the allocator neither returns and re-maps them nor spreads freed multi-MB blocks over
+/// per-thread arenas; at most `max` bytes of idle buffers are kept.
+pub struct Pool {
+    state: Mutex<PoolState>,
+    max: usize,
+}
+
+#[derive(Default)]
+struct PoolState {
+    free: Vec<Vec<u8>>,
+    idle: usize,
+}
+
+impl Pool {
+    pub fn new(max: usize) -> Pool {
+        Pool {
+            state: Mutex::default(),
+            max,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, PoolState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// A buffer of `class(len)` bytes (its length is the class; contents unspecified).
+    pub fn take(&self, len: usize) -> Vec<u8> {
+        let c = class(len);
+        {
+            let mut st = self.lock();
+            if let Some(i) = st.free.iter().position(|b| b.len() == c) {
+                st.idle -= c;
+                return st.free.swap_remove(i);
+            }
+        }
+        vec![0u8; c]
+    }
+
+    /// Hand a buffer back (dropped when the pool already holds `max` idle bytes).
+    pub fn give(&self, buf: Vec<u8>) {
+        let mut st = self.lock();
+        if buf.len() == class(buf.len()) && st.idle + buf.len() <= self.max {
+            st.idle += buf.len();
+            st.free.push(buf);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn incompressible_prefix_is_stored_and_text_is_deflated() {
+        let mut scratch = vec![0u8; PROBE];
+        let mut x = 1u64;
+        let noise: Vec<u8> = (0..PROBE * 2)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                x as u8
+            })
+            .collect();
+        assert!(!worth_deflating(&noise, &mut scratch));
+        let text = b"HKR,,DriverVersion,,\"1.0.0\"\r\n".repeat(5_000);
+        assert!(worth_deflating(&text, &mut scratch));
+    }
+
+    #[test]
+    fn pool_reuses_by_class_and_bounds_idle_bytes() {
+        let p = Pool::new(256 * 1024);
+        let a = p.take(100);
+        assert_eq!(a.len(), 64 * 1024);
+        let b = p.take(200 * 1024);
+        assert_eq!(b.len(), 256 * 1024);
+        let ptr = a.as_ptr();
+        p.give(a);
+        assert_eq!(p.take(1).as_ptr(), ptr, "a buffer of the class is reused");
+        p.give(b);
+        p.give(vec![0u8; 64 * 1024]);
+        assert_eq!(p.lock().idle, 256 * 1024, "over the bound, a returned buffer is dropped");
+    }
+}
