@@ -2,6 +2,7 @@
 //! readers that turn it into (or read it back from) ISO, ZIP and manifest files.
 
 pub(crate) mod civil;
+pub mod copy;
 pub mod iso;
 pub mod local;
 pub mod manifest;

@@ -163,7 +163,8 @@ mod tests {
         assert_eq!(b.len(), 256 * 1024);
         let ptr = a.as_ptr();
         p.give(a);
-        assert_eq!(p.take(1).as_ptr(), ptr, "a buffer of the class is reused");
+        let again = p.take(1);
+        assert_eq!(again.as_ptr(), ptr, "a buffer of the class is reused");
         p.give(b);
         p.give(vec![0u8; 64 * 1024]);
         assert_eq!(p.lock().idle, 256 * 1024, "over the bound, a returned buffer is dropped");
