@@ -2,19 +2,22 @@
 //! rule, and a pool of reusable buffers that keeps memory flat in the number of threads.
 //!
 //! The rule (recorded in docs/decisions.md): an entry is deflated only if that saves at least
-//! 1/32 of its size (about 3%). Entries over [`PROBE`] bytes are first judged by their first
-//! [`PROBE`] bytes at level 1; if that prefix does not save 1/32, the entry is stored without
-//! compressing the rest. An entry that passes is compressed whole into a buffer of 31/32 of its
-//! size; if the result does not fit, the entry is stored. Both steps are deterministic, so the
-//! same bytes always give the same archive.
+//! 1/32 of its size (about 3%). Entries over [`PROBE`] bytes are first judged by a sample: eight
+//! 8 KiB windows spread evenly from the start to the end, deflated together at level 1; if the
+//! sample does not save 1/32, the entry is stored without compressing the rest. (A prefix alone
+//! misjudges files that start with packed data and continue with code.) An entry that passes is
+//! compressed whole into a buffer of 31/32 of its size; if the result does not fit, the entry
+//! is stored. Both steps are deterministic, so the same bytes always give the same archive.
 
 use std::cell::RefCell;
 use std::sync::Mutex;
 
 use libdeflater::{CompressionLvl, Compressor};
 
-/// Bytes of an entry's start deflated at level 1 to decide whether the rest is worth it.
+/// Bytes sampled from an entry and deflated at level 1 to decide whether it is worth it.
 pub const PROBE: usize = 64 * 1024;
+/// Windows the sample is made of, spread evenly from the entry's start to its end.
+const SAMPLES: usize = 8;
 /// Smallest pooled buffer.
 const MIN_CLASS: usize = 64 * 1024;
 
@@ -27,6 +30,8 @@ thread_local! {
     /// One compressor per level and thread, reused across entries (allocating one costs more
     /// than compressing a small file).
     static COMPRESSORS: RefCell<Vec<(u32, Compressor)>> = const { RefCell::new(Vec::new()) };
+    /// The probe's sample and its deflated output.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Run `f` with this thread's compressor for `level` (1-12).
@@ -56,15 +61,34 @@ pub fn deflate(level: u32, input: &[u8], out: &mut [u8]) -> Option<usize> {
     with_compressor(level, |c| c.deflate_compress(input, out).ok())
 }
 
-/// Whether an entry starting with `head` is worth deflating: its first [`PROBE`] bytes save at
-/// least 1/32 at level 1. (Shorter entries are judged by their full compression instead.)
-pub fn worth_deflating(head: &[u8], scratch: &mut [u8]) -> bool {
-    let sample = head.get(..PROBE).unwrap_or(head);
-    let room = limit(sample.len()).min(scratch.len());
-    let Some(out) = scratch.get_mut(..room) else {
-        return false;
-    };
-    deflate(1, sample, out).is_some()
+/// Whether `data` (a whole entry, or the first chunk of a streamed one) is worth deflating: a
+/// sample of [`SAMPLES`] windows spread evenly over it, [`PROBE`] bytes in all, saves at least
+/// 1/32 at level 1. Data up to [`PROBE`] bytes is its own sample.
+pub fn worth_deflating(data: &[u8]) -> bool {
+    SCRATCH.with(|cell| {
+        let mut scratch = cell.borrow_mut();
+        if scratch.len() < 2 * PROBE {
+            scratch.resize(2 * PROBE, 0);
+        }
+        let (sample, out) = scratch.split_at_mut(PROBE);
+        let sample: &[u8] = if data.len() <= PROBE {
+            data
+        } else {
+            let w = PROBE / SAMPLES;
+            let span = data.len() - w;
+            for (i, dst) in sample.chunks_exact_mut(w).enumerate() {
+                let at = span * i / (SAMPLES - 1);
+                if let Some(src) = data.get(at..at + w) {
+                    dst.copy_from_slice(src);
+                }
+            }
+            sample
+        };
+        let room = limit(sample.len()).min(out.len());
+        out.get_mut(..room)
+            .and_then(|o| deflate(1, sample, o))
+            .is_some()
+    })
 }
 
 /// CRC-32 of a byte slice (libdeflate's, several GB/s).
@@ -138,8 +162,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn incompressible_prefix_is_stored_and_text_is_deflated() {
-        let mut scratch = vec![0u8; PROBE];
+    fn incompressible_data_is_stored_and_text_anywhere_is_deflated() {
         let mut x = 1u64;
         let noise: Vec<u8> = (0..PROBE * 2)
             .map(|_| {
@@ -149,9 +172,13 @@ mod tests {
                 x as u8
             })
             .collect();
-        assert!(!worth_deflating(&noise, &mut scratch));
+        assert!(!worth_deflating(&noise));
         let text = b"HKR,,DriverVersion,,\"1.0.0\"\r\n".repeat(5_000);
-        assert!(worth_deflating(&text, &mut scratch));
+        assert!(worth_deflating(&text));
+        // Packed data first, then text: the sample sees the text, a prefix would not.
+        let mut late = noise.clone();
+        late.extend_from_slice(&text);
+        assert!(worth_deflating(&late));
     }
 
     #[test]

@@ -17,7 +17,7 @@
 //! compressed by the rayon pool, ahead of the writer by at most [`WINDOW_BYTES`] of buffers,
 //! and appended strictly in entry order as they complete. Larger files are streamed through the
 //! writer in chunks (zlib-rs) with their CRC and sizes in a data descriptor after the data;
-//! whether they are stored is decided from their first chunk. Each source is read exactly once
+//! whether they are stored is decided from a sample of their first chunk. Each source is read exactly once
 //! and must yield exactly its declared size; [`write_zip_inputs`] also returns the SHA-256 of
 //! the bytes each one yielded.
 
@@ -403,7 +403,7 @@ fn prepare_file(
     let sha256 = hash_inputs.then(|| hex(&Sha256::digest(got)));
     if level > 0 && n > 0 {
         let mut out = pool.take(deflate::limit(n));
-        let worth = n <= PROBE || deflate::worth_deflating(got, &mut out);
+        let worth = n <= PROBE || deflate::worth_deflating(got);
         let room = deflate::limit(n).min(out.len());
         let packed = if worth {
             out.get_mut(..room)
@@ -456,10 +456,7 @@ fn stream_file<W: Write>(
     let mut buf = vec![0u8; CHUNK];
     let first = read_full(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
     let sample = buf.get(..first).unwrap_or_default();
-    let deflated = level > 0 && {
-        let mut scratch = vec![0u8; PROBE];
-        deflate::worth_deflating(sample, &mut scratch)
-    };
+    let deflated = level > 0 && deflate::worth_deflating(sample);
     let mut rec = Record {
         name: name.to_string(),
         dir: false,
