@@ -99,11 +99,15 @@ pub fn crc32(data: &[u8]) -> u32 {
 /// A running CRC-32.
 pub use libdeflater::Crc;
 
-/// Capacity class of a buffer for `len` bytes: a power of two from 64 KiB.
+/// Capacity class of a buffer for `len` bytes: from 64 KiB, four classes per power of two
+/// (a buffer is at most a quarter larger than asked for: 10 MB takes 10 MiB, not 16).
 pub fn class(len: usize) -> usize {
-    len.max(MIN_CLASS)
-        .checked_next_power_of_two()
-        .unwrap_or(usize::MAX)
+    let len = len.max(MIN_CLASS);
+    let Some(p) = len.checked_next_power_of_two() else {
+        return len;
+    };
+    let step = p / 8;
+    len.div_ceil(step).saturating_mul(step)
 }
 
 /// Reusable zero-initialised buffers by capacity class. Buffers stay allocated for the run, so
@@ -183,17 +187,19 @@ mod tests {
 
     #[test]
     fn pool_reuses_by_class_and_bounds_idle_bytes() {
-        let p = Pool::new(256 * 1024);
+        let p = Pool::new(224 * 1024);
         let a = p.take(100);
         assert_eq!(a.len(), 64 * 1024);
         let b = p.take(200 * 1024);
-        assert_eq!(b.len(), 256 * 1024);
+        assert_eq!(b.len(), 224 * 1024);
+        assert_eq!(class(10_000_000), 10 << 20);
+        assert_eq!(class(16 << 20), 16 << 20);
         let ptr = a.as_ptr();
         p.give(a);
         let again = p.take(1);
         assert_eq!(again.as_ptr(), ptr, "a buffer of the class is reused");
         p.give(b);
         p.give(vec![0u8; 64 * 1024]);
-        assert_eq!(p.lock().idle, 256 * 1024, "over the bound, a returned buffer is dropped");
+        assert_eq!(p.lock().idle, 224 * 1024, "over the bound, a returned buffer is dropped");
     }
 }

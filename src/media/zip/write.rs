@@ -45,7 +45,7 @@ pub const IN_MEMORY_MAX: u64 = 16 << 20;
 /// always starts, so one entry over the bound still makes progress.
 pub const WINDOW_BYTES: u64 = 32 << 20;
 /// Idle buffers kept for reuse.
-const POOL_IDLE_MAX: usize = 24 << 20;
+const POOL_IDLE_MAX: usize = 16 << 20;
 /// Chunk size when streaming a large file (also the sample that decides store vs deflate).
 const CHUNK: usize = 1 << 20;
 
