@@ -174,7 +174,10 @@ mod tests {
         std::fs::write(&src, b"123456").unwrap();
         for hash in [false, true] {
             let err = copy_into(&m, &out, hash).unwrap_err().to_string();
-            assert!(err.contains("drivers/a.sys") && err.contains("more bytes"), "{err}");
+            assert!(
+                err.contains("drivers/a.sys") && err.contains("more bytes"),
+                "{err}"
+            );
         }
         std::fs::write(&src, b"1234").unwrap();
         let err = copy_into(&m, &out, false).unwrap_err().to_string();

@@ -295,7 +295,10 @@ fn the_archive_is_written_forward_and_reports_what_it_read() {
         .into_iter()
         .map(|i| (i.path, i.size, i.sha256))
         .collect();
-    assert_eq!(got, want, "every input with the size and SHA-256 of what was read");
+    assert_eq!(
+        got, want,
+        "every input with the size and SHA-256 of what was read"
+    );
 }
 
 #[test]

@@ -200,6 +200,10 @@ mod tests {
         assert_eq!(again.as_ptr(), ptr, "a buffer of the class is reused");
         p.give(b);
         p.give(vec![0u8; 64 * 1024]);
-        assert_eq!(p.lock().idle, 224 * 1024, "over the bound, a returned buffer is dropped");
+        assert_eq!(
+            p.lock().idle,
+            224 * 1024,
+            "over the bound, a returned buffer is dropped"
+        );
     }
 }

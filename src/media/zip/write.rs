@@ -146,7 +146,8 @@ fn write<W: Write>(
                     rec
                 }
                 Item::File(name, entry) if item.is_large_file() => {
-                    let (rec, sha) = stream_file(&mut zw, name, entry, opts.level, hash_inputs, time)?;
+                    let (rec, sha) =
+                        stream_file(&mut zw, name, entry, opts.level, hash_inputs, time)?;
                     if let Some(sha256) = sha {
                         inputs.push(InputRead {
                             path: name.to_string(),
@@ -195,11 +196,7 @@ fn write<W: Write>(
     for r in &records {
         dir.extend_from_slice(&r.central_header(time));
     }
-    dir.extend_from_slice(&end_records(
-        records.len() as u64,
-        start,
-        dir.len() as u64,
-    ));
+    dir.extend_from_slice(&end_records(records.len() as u64, start, dir.len() as u64));
     zw.write_all(&dir)
         .and_then(|()| zw.flush())
         .map_err(|e| write_error("(central directory)", e))?;
@@ -604,8 +601,7 @@ mod tests {
         let mut m = Media::new();
         m.add_bytes("x/a.txt", b"abc".to_vec()).unwrap();
         m.add_bytes("b.bin", vec![7u8; 100_000]).unwrap();
-        let (_, inputs) =
-            write_zip_inputs(&m, io::sink(), &ZipOptions::default()).unwrap();
+        let (_, inputs) = write_zip_inputs(&m, io::sink(), &ZipOptions::default()).unwrap();
         let got: Vec<(&str, u64, &str)> = inputs
             .iter()
             .map(|i| (i.path.as_str(), i.size, i.sha256.as_str()))
