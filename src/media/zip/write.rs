@@ -44,8 +44,8 @@ pub const IN_MEMORY_MAX: u64 = 16 << 20;
 /// counted by buffer capacity) is in use ahead of the writer; the entry the writer waits for
 /// always starts, so one entry over the bound still makes progress.
 pub const WINDOW_BYTES: u64 = 32 << 20;
-/// Idle buffers kept for reuse.
-const POOL_IDLE_MAX: usize = 16 << 20;
+/// Most buffer bytes the pool keeps allocated (in use or idle) while it can drop idle ones.
+const POOL_MAX: usize = (WINDOW_BYTES as usize) + (16 << 20);
 /// Chunk size when streaming a large file (also the sample that decides store vs deflate).
 const CHUNK: usize = 1 << 20;
 
@@ -244,7 +244,7 @@ impl<'a> Pipeline<'a> {
             items,
             level,
             hash_inputs,
-            pool: Pool::new(POOL_IDLE_MAX),
+            pool: Pool::new(POOL_MAX),
             state: Mutex::default(),
             ready: Condvar::new(),
         }
