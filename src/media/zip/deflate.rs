@@ -114,9 +114,9 @@ pub fn class(len: usize) -> usize {
 /// buffer makes glibc raise its mmap threshold to that size, after which buffers of up to that
 /// size come from per-thread arenas that keep freed memory, so peak RSS grew with `--jobs`
 /// (156 MB at `--jobs 8` on the 400 MB bench payload, 66 MB with the threshold pinned). A
-/// request reuses the smallest idle buffer of at least its class and at most twice that;
-/// a new buffer is allocated only when none fits, and idle buffers are dropped (smallest
-/// first) only to keep everything the pool allocated under `max` bytes.
+/// request reuses the smallest idle buffer of at least its class; a new buffer is allocated
+/// only when none is large enough, and idle buffers are dropped (smallest first) only to keep
+/// everything the pool allocated under `max` bytes.
 pub struct Pool {
     state: Mutex<PoolState>,
     max: usize,
@@ -151,7 +151,7 @@ impl Pool {
             .free
             .iter()
             .enumerate()
-            .filter(|(_, b)| b.len() >= c && b.len() / 2 <= c)
+            .filter(|(_, b)| b.len() >= c)
             .min_by_key(|(_, b)| b.len())
             .map(|(i, _)| i);
         if let Some(i) = best {
@@ -216,7 +216,7 @@ mod tests {
         let again = p.take(1);
         assert_eq!(again.as_ptr(), pa, "the smallest fitting idle buffer is reused");
         let big = p.take(150 * 1024);
-        assert_eq!(big.as_ptr(), pb, "a larger idle buffer serves up to half its size");
+        assert_eq!(big.as_ptr(), pb, "a larger idle buffer serves a smaller request");
         p.give(again);
         p.give(big);
         // Over the bound, idle buffers are dropped to make room.

@@ -43,9 +43,9 @@ pub const IN_MEMORY_MAX: u64 = 16 << 20;
 /// At most this much buffer space (inputs being compressed, outputs waiting for the writer,
 /// counted by buffer capacity) is in use ahead of the writer; the entry the writer waits for
 /// always starts, so one entry over the bound still makes progress.
-pub const WINDOW_BYTES: u64 = 32 << 20;
+pub const WINDOW_BYTES: u64 = 24 << 20;
 /// Most buffer bytes the pool keeps allocated (in use or idle) while it can drop idle ones.
-const POOL_MAX: usize = (WINDOW_BYTES as usize) + (16 << 20);
+const POOL_MAX: usize = (WINDOW_BYTES as usize) + (8 << 20);
 /// Chunk size when streaming a large file (also the sample that decides store vs deflate).
 const CHUNK: usize = 1 << 20;
 
