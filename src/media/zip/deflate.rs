@@ -214,9 +214,17 @@ mod tests {
         p.give(a);
         p.give(b);
         let again = p.take(1);
-        assert_eq!(again.as_ptr(), pa, "the smallest fitting idle buffer is reused");
+        assert_eq!(
+            again.as_ptr(),
+            pa,
+            "the smallest fitting idle buffer is reused"
+        );
         let big = p.take(150 * 1024);
-        assert_eq!(big.as_ptr(), pb, "a larger idle buffer serves a smaller request");
+        assert_eq!(
+            big.as_ptr(),
+            pb,
+            "a larger idle buffer serves a smaller request"
+        );
         p.give(again);
         p.give(big);
         // Over the bound, idle buffers are dropped to make room.
