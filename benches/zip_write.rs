@@ -1,7 +1,8 @@
-//! ZIP writing (`media::zip::write_zip`) from in-memory sources into memory: deflate at the
-//! default level on compressible and incompressible data (the latter is stored when deflate
-//! does not shrink it), and level 1 for comparison. Runs on the global rayon pool, so the
-//! figures include the parallel compression.
+//! ZIP writing (`media::zip::write_zip`) from in-memory sources into memory: libdeflate at the
+//! default level on compressible and incompressible data (the latter is stored after a 64 KiB
+//! level-1 probe, without compressing the rest), mixed data (16 KiB runs of both, like the
+//! bench payload), and level 1 for comparison. Runs on the global rayon pool, so the figures
+//! include the parallel compression.
 
 use std::hint::black_box;
 use std::io::Cursor;
@@ -58,6 +59,19 @@ fn text(len: usize, seed: u64) -> Vec<u8> {
     out
 }
 
+/// 16 KiB runs of text and noise, alternating.
+fn mixed(len: usize, seed: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(len + 16 * 1024);
+    let mut i = 0u64;
+    while out.len() < len {
+        let run = if i % 2 == 0 { text } else { noise };
+        out.extend_from_slice(&run(16 * 1024, seed * 1000 + i));
+        i += 1;
+    }
+    out.truncate(len);
+    out
+}
+
 /// 64 files of 128 KiB each (8 MiB), all of one kind of content.
 fn media(content: fn(usize, u64) -> Vec<u8>) -> Media {
     let mut m = Media::new();
@@ -77,6 +91,7 @@ fn bench_zip(c: &mut Criterion) {
         ("compressible_8MiB_level6", media(text), 6),
         ("compressible_8MiB_level1", media(text), 1),
         ("incompressible_8MiB_level6", media(noise), 6),
+        ("mixed_8MiB_level6", media(mixed), 6),
     ] {
         let opts = ZipOptions {
             source_date_epoch: 1_700_000_000,

@@ -81,7 +81,20 @@ enum Command {
     Man,
 }
 
+/// glibc keeps freed large blocks in per-thread arenas, so peak memory grew with `--jobs`
+/// (compression buffers of every worker). Blocks of 128 KiB and more are mapped and unmapped
+/// on their own instead: the peak then follows the buffers in use, not the thread count
+/// (bench/README.md has the figures).
+fn bound_allocator_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator tuning; called before any thread starts.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 128 * 1024);
+    }
+}
+
 fn main() -> ExitCode {
+    bound_allocator_memory();
     let cli = Cli::parse();
     let result = cmd::Context::new(cli.quiet, cli.jobs).and_then(|ctx| match &cli.command {
         Command::Run(a) => cmd::recipe::run(&ctx, a),

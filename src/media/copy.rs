@@ -6,8 +6,50 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
 
-use super::tree::{Extent, Source};
+use rayon::prelude::*;
+
+use super::tree::{Extent, Media, Source};
 use crate::error::{Error, IoContext, Result};
+
+/// Write every directory and file of `media` below the new directory `root`: directories
+/// first, then the files in parallel, each with [`copy_source`]. Every file that could not be
+/// copied is reported, each named.
+pub fn copy_into(media: &Media, root: &Path) -> Result<()> {
+    let mut dirs: std::collections::BTreeSet<&str> = media.dirs().collect();
+    for (path, _) in media.files() {
+        if let Some((parent, _)) = path.rsplit_once('/') {
+            dirs.insert(parent);
+        }
+    }
+    for d in dirs {
+        let p = root.join(d);
+        std::fs::create_dir_all(&p).with_path("create", &p)?;
+    }
+    let files: Vec<_> = media.files().collect();
+    let results: Vec<Result<()>> = files
+        .par_iter()
+        .map(|(path, entry)| {
+            copy_source(&entry.source, entry.size, &root.join(path))
+                .map_err(|e| e.context(format!("media file `{path}`")))
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for r in results {
+        match r {
+            Ok(()) => {}
+            Err(Error::Interrupted) => return Err(Error::Interrupted),
+            Err(e) => problems.push(e),
+        }
+    }
+    match problems.len() {
+        0 => Ok(()),
+        1 => Err(problems.remove(0)),
+        n => Err(Error::many(
+            format!("{n} files could not be copied"),
+            problems,
+        )),
+    }
+}
 
 /// Write the `size` bytes of `source` into the new file `dest` (created with `create_new`:
 /// an existing file, link or FIFO there is an error, never written through). A source that
@@ -184,5 +226,28 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("past the end of the image"), "{e}");
+    }
+
+    #[test]
+    fn a_tree_is_written_whole_and_a_file_that_grew_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("a.sys");
+        std::fs::write(&src, b"12345").unwrap();
+        let mut m = Media::new();
+        m.add_file("drivers/a.sys", &src).unwrap();
+        m.add_bytes("notes.txt", b"hi".to_vec()).unwrap();
+        m.add_dir("empty").unwrap();
+        let out = dir.path().join("out");
+        copy_into(&m, &out).unwrap();
+        assert_eq!(std::fs::read(out.join("drivers/a.sys")).unwrap(), b"12345");
+        assert_eq!(std::fs::read(out.join("notes.txt")).unwrap(), b"hi");
+        assert!(out.join("empty").is_dir());
+        std::fs::write(&src, b"123456").unwrap();
+        let again = dir.path().join("again");
+        let e = copy_into(&m, &again).unwrap_err().to_string();
+        assert!(
+            e.contains("drivers/a.sys") && e.contains("changed during the run"),
+            "{e}"
+        );
     }
 }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde_json::Value;
 
-use super::copy::copy_source;
+use super::copy::copy_into;
 use super::iso::{write_iso, IsoOptions};
 use super::manifest::{self, Manifest, Package, MANIFEST_NAME};
 use super::output::{OutputRecord, OutputSet};
@@ -182,19 +182,20 @@ pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Resu
                 Ok((name.clone(), size, sha))
             })
         });
-        let dir_thread = dir.map(|(_, root)| s.spawn(move || copy_tree_out(media_ref, &root)));
-        let zip_done = zip.map(|(name, file)| -> Result<()> {
+        let dir_thread = dir.map(|(_, root)| s.spawn(move || copy_into(media_ref, &root)));
+        let zip_done = zip.map(|(name, file)| -> Result<(String, u64, String)> {
             let w = write_zip(
                 media_ref,
-                BufWriter::with_capacity(1 << 20, file),
+                HashingWriter::new(BufWriter::with_capacity(1 << 20, file)),
                 &ZipOptions {
                     source_date_epoch: sde,
                     level: req.zip_level,
                 },
             )?;
+            let (sha, size, w) = w.finish();
             w.into_inner()
                 .map_err(|e| Error::io("write", req.out_dir.join(name), e.into_error()))?;
-            Ok(())
+            Ok((name.clone(), size, sha))
         });
         let iso_hash = iso_thread.map(|t| {
             t.join()
@@ -207,7 +208,8 @@ pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Resu
         (iso_hash, zip_done, dir_done)
     });
     if let Some(r) = zip_done {
-        r?;
+        let (name, size, sha) = r?;
+        out.set_hash(&name, size, sha);
     }
     if let Some(r) = dir_done {
         r?;
@@ -227,27 +229,6 @@ pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Resu
         records: out.commit()?,
         repaired,
     })
-}
-
-/// Write every file and directory of `media` below the new directory `root`: directories
-/// first, then the files in parallel, each copied by the kernel where it can
-/// ([`copy_source`]).
-fn copy_tree_out(media: &Media, root: &std::path::Path) -> Result<()> {
-    use rayon::prelude::*;
-    let mut dirs: std::collections::BTreeSet<&str> = media.dirs().collect();
-    for (path, _) in media.files() {
-        if let Some((parent, _)) = path.rsplit_once('/') {
-            dirs.insert(parent);
-        }
-    }
-    for d in dirs {
-        let p = root.join(d);
-        std::fs::create_dir_all(&p).with_path("create", &p)?;
-    }
-    let files: Vec<_> = media.files().collect();
-    files
-        .par_iter()
-        .try_for_each(|(path, entry)| copy_source(&entry.source, entry.size, &root.join(path)))
 }
 
 #[cfg(test)]

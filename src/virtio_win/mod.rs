@@ -62,8 +62,27 @@ impl VirtioWin {
         VirtioWin::open_iso(path, name)
     }
 
-    /// List an ISO image without extracting it; its bytes are hashed once, here.
+    /// List an ISO image without extracting it; its bytes are hashed once, here, on a thread
+    /// of its own while the image is indexed.
     fn open_iso(path: &Path, name: String) -> Result<VirtioWin> {
+        let (hashed, indexed) = std::thread::scope(|s| {
+            let hashing = s.spawn(|| hash::sha256_file(path));
+            let indexed = VirtioWin::index_iso(path);
+            let hashed = hashing.join().unwrap_or_else(|_| {
+                Err(Error::invalid(format!(
+                    "internal error while hashing {}",
+                    path.display()
+                )))
+            });
+            (hashed, indexed)
+        });
+        let (reader, listing) = indexed?;
+        let (sha256, size) = hashed?;
+        VirtioWin::from_iso(path, name, &reader, listing, sha256, size)
+    }
+
+    /// The image's directory tree as a listing.
+    fn index_iso(path: &Path) -> Result<(IsoReader, Listing)> {
         let reader = IsoReader::open(path)?;
         let files = reader
             .entries()
@@ -76,7 +95,17 @@ impl VirtioWin {
             })
             .collect();
         let listing = Listing::new(files, &path.display().to_string())?;
-        let (sha256, size) = hash::sha256_file(path)?;
+        Ok((reader, listing))
+    }
+
+    fn from_iso(
+        path: &Path,
+        name: String,
+        reader: &IsoReader,
+        listing: Listing,
+        sha256: String,
+        size: u64,
+    ) -> Result<VirtioWin> {
         let volume_id = Some(reader.volume_id())
             .filter(|v| !v.trim().is_empty())
             .or(reader.joliet_volume_id())

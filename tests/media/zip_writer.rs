@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use aero_recipe::hash::sha256_file;
-use aero_recipe::media::zip::{write_zip, ZipOptions, IN_MEMORY_MAX};
+use aero_recipe::media::zip::{write_zip, write_zip_inputs, ZipOptions, IN_MEMORY_MAX};
 use aero_recipe::media::Media;
 
 use crate::util::media::noise;
@@ -225,6 +225,80 @@ fn zip_is_accepted_sorted_dated_reproducible_and_extracts_identically() {
     }
     assert_eq!(got, want);
     assert!(ex.join("config/empty").is_dir());
+
+    // 7z and bsdtar extract the same bytes too (the large files are streamed with a data
+    // descriptor; the small ones carry their sizes in the local header).
+    let t = ok_stdout("7z", &["t", za.to_str().unwrap()], work.path());
+    assert!(t.contains("Everything is Ok"), "{t}");
+    for (tool_name, args) in [
+        ("7z", vec!["x", "-y", "-bd", "-oOUT", "ZIP"]),
+        ("bsdtar", vec!["-x", "-f", "ZIP", "-C", "OUT"]),
+    ] {
+        let out = work.path().join(format!("x-{tool_name}"));
+        fs::create_dir(&out).unwrap();
+        let args: Vec<String> = args
+            .iter()
+            .map(|a| {
+                a.replace("OUT", out.to_str().unwrap())
+                    .replace("ZIP", za.to_str().unwrap())
+            })
+            .collect();
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        ok_stdout(tool_name, &args, work.path());
+        let mut got = BTreeMap::new();
+        for (rel, _) in &files {
+            got.insert(rel.to_string(), sha256_file(&out.join(rel)).unwrap());
+        }
+        assert_eq!(got, want, "{tool_name} extracts other bytes");
+    }
+}
+
+/// A writer that cannot seek: the archive must come out strictly forward, byte-identical to
+/// the one written to a file.
+struct Forward(Vec<u8>);
+
+impl std::io::Write for Forward {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn the_archive_is_written_forward_and_reports_what_it_read() {
+    let files = payload(true);
+    let work = tmp();
+    let a = work.path().join("in");
+    make_tree(&a, &files, false, 0o644, 0);
+    let media = media_of(&a);
+    let on_disk = zip_to(&media, &work.path().join("a.zip"), SDE);
+    let opts = ZipOptions {
+        source_date_epoch: SDE,
+        ..ZipOptions::default()
+    };
+    let (forward, inputs) = write_zip_inputs(&media, Forward(Vec::new()), &opts).unwrap();
+    assert!(forward.0 == on_disk, "the same archive without seeking");
+    let mut want: Vec<(String, u64, String)> = files
+        .iter()
+        .map(|(rel, data)| {
+            let (h, n) = sha256_file(&a.join(rel)).unwrap();
+            assert_eq!(n, data.len() as u64);
+            (rel.to_string(), n, h)
+        })
+        .collect();
+    want.sort_by(|x, y| x.0.as_bytes().cmp(y.0.as_bytes()));
+    let got: Vec<(String, u64, String)> = inputs
+        .into_iter()
+        .map(|i| (i.path, i.size, i.sha256))
+        .collect();
+    assert_eq!(
+        got, want,
+        "every input with the size and SHA-256 of what was read"
+    );
 }
 
 #[test]

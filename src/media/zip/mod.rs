@@ -1,8 +1,10 @@
 //! ZIP archives: [`write`](mod@write) makes deterministic ones from a [`crate::media::Media`];
 //! [`read`](mod@read) is the one hardened reader for every ZIP the tool reads.
 
+mod deflate;
+mod format;
 pub mod read;
 pub mod write;
 
 pub use read::{entry_name_problem, read_sources, ZipContents, ZipEntry, ZipFile, ZipReader};
-pub use write::{write_zip, ZipOptions, IN_MEMORY_MAX, WINDOW_BYTES};
+pub use write::{write_zip, write_zip_inputs, InputRead, ZipOptions, IN_MEMORY_MAX, WINDOW_BYTES};

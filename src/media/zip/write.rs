@@ -8,24 +8,31 @@
 //!   so an odd second rounds down), clamped to 1980-01-01 00:00:00 ... 2107-12-31 23:59:58.
 //!   No extended-timestamp or other host-dependent extra field is written.
 //! - Host system Unix, files 0644, directories 0755, whatever the source files have.
-//! - Deflate (zlib-rs) at the chosen level; an entry whose deflated data would not be smaller
-//!   is stored instead. ZIP64 fields appear only for entries near or over 4 GiB and for archive
-//!   offsets or entry counts past the classic limits.
+//! - Deflate (libdeflate) at the chosen level where it saves at least 1/32 of an entry, else
+//!   stored (the rule is in [`deflate`](super::deflate)). ZIP64 fields appear only for entries
+//!   near or over 4 GiB and for archive offsets or entry counts past the classic limits.
 //!
-//! Speed and memory: files up to [`IN_MEMORY_MAX`] are read and compressed by the rayon pool,
-//! ahead of the writer by at most [`WINDOW_BYTES`] of input, and appended strictly in entry
-//! order as they complete, so both cores stay busy and memory stays bounded. Larger files are streamed through the
-//! writer in chunks; whether they are stored is decided from their first chunk. Each source is
-//! read exactly once and must yield exactly its declared size.
+//! The archive is written strictly forward to any [`Write`]: nothing is sought or read back, so
+//! the caller can hash it while it is written. Files up to [`IN_MEMORY_MAX`] are read whole and
+//! compressed by the rayon pool, ahead of the writer by at most [`WINDOW_BYTES`] of buffers,
+//! and appended strictly in entry order as they complete. Larger files are streamed through the
+//! writer in chunks (zlib-rs) with their CRC and sizes in a data descriptor after the data;
+//! whether they are stored is decided from a sample of their first chunk. Each source is read exactly once
+//! and must yield exactly its declared size; [`write_zip_inputs`] also returns the SHA-256 of
+//! the bytes each one yielded.
 
-use std::io::{self, Read, Seek, Write};
+use std::collections::BTreeMap;
+use std::io::{self, Write};
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use flate2::write::DeflateEncoder;
 use flate2::Compression;
-use zip::write::{PreparedZipFile, SimpleFileOptions};
-use zip::{CompressionMethod, DateTime, System, ZipWriter};
+use sha2::{Digest, Sha256};
 
+use super::deflate::{self, class, Crc, Pool, PROBE};
+use super::format::{end_records, Counted, DosTime, Record, MAX_NAME, ZIP64_FROM};
 use crate::error::{Error, Result};
+use crate::hash::hex;
 use crate::media::civil::civil;
 use crate::media::output::check_interrupted;
 use crate::media::tree::read_full;
@@ -33,13 +40,14 @@ use crate::media::{Entry, Media};
 
 /// Files up to this size are compressed whole in memory, in parallel with their neighbours.
 pub const IN_MEMORY_MAX: u64 = 16 << 20;
-/// At most this much input is being compressed ahead of the writer.
-pub const WINDOW_BYTES: u64 = 32 << 20;
+/// At most this much buffer space (inputs being compressed, outputs waiting for the writer,
+/// counted by buffer capacity) is in use ahead of the writer; the entry the writer waits for
+/// always starts, so one entry over the bound still makes progress.
+pub const WINDOW_BYTES: u64 = 24 << 20;
+/// Most buffer bytes the pool keeps allocated (in use or idle) while it can drop idle ones.
+const POOL_MAX: usize = (WINDOW_BYTES as usize) + (8 << 20);
 /// Chunk size when streaming a large file (also the sample that decides store vs deflate).
 const CHUNK: usize = 1 << 20;
-/// Entries from this size on get ZIP64 sizes: below 4 GiB by more than deflate can ever expand
-/// data (about 0.03%), so a deflated size can never overflow a classic header.
-const ZIP64_FROM: u64 = 0xFFFF_FFFF - (0xFFFF_FFFF >> 9);
 
 /// How to write a ZIP archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,8 +67,40 @@ impl Default for ZipOptions {
     }
 }
 
-/// Write `media` as a ZIP archive to `out` and return `out` (positioned at the archive's end).
-pub fn write_zip<W: Write + Seek>(media: &Media, out: W, opts: &ZipOptions) -> Result<W> {
+/// What the writer read from one input: the entry's name, and the size and SHA-256 of the bytes
+/// its source yielded (the bytes now in the archive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputRead {
+    /// The entry's path in the media (no trailing `/`; files only).
+    pub path: String,
+    /// Bytes read (always the entry's declared size: anything else is an error).
+    pub size: u64,
+    /// SHA-256 (lower-case hex) of those bytes.
+    pub sha256: String,
+}
+
+/// Write `media` as a ZIP archive to `out` and return `out` (flushed, at the archive's end).
+pub fn write_zip<W: Write>(media: &Media, out: W, opts: &ZipOptions) -> Result<W> {
+    write(media, out, opts, false).map(|(w, _)| w)
+}
+
+/// [`write_zip`], also returning, for every file in path order, the size and SHA-256 of the
+/// bytes read from its source, so a caller can check them against hashes taken earlier (an
+/// input that changed in between then shows). Hashing costs about 1 s of CPU per GB.
+pub fn write_zip_inputs<W: Write>(
+    media: &Media,
+    out: W,
+    opts: &ZipOptions,
+) -> Result<(W, Vec<InputRead>)> {
+    write(media, out, opts, true)
+}
+
+fn write<W: Write>(
+    media: &Media,
+    out: W,
+    opts: &ZipOptions,
+    hash_inputs: bool,
+) -> Result<(W, Vec<InputRead>)> {
     if opts.level > 9 {
         return Err(Error::invalid(format!(
             "ZIP compression level {} is out of range",
@@ -68,69 +108,128 @@ pub fn write_zip<W: Write + Seek>(media: &Media, out: W, opts: &ZipOptions) -> R
         ))
         .with_help("use a level from 0 (store) to 9 (smallest); 6 is the default"));
     }
-    let time = dos_time(opts.source_date_epoch);
-    let base = SimpleFileOptions::default()
-        .system(System::Unix)
-        .last_modified_time(time);
-    let style = Style {
-        dir: base
-            .compression_method(CompressionMethod::Stored)
-            .unix_permissions(0o755),
-        stored: base
-            .compression_method(CompressionMethod::Stored)
-            .unix_permissions(0o644),
-        deflated: base
-            .compression_method(CompressionMethod::Deflated)
-            .compression_level(Some(i64::from(opts.level)))
-            .unix_permissions(0o644),
-        level: opts.level,
-    };
-
     let items = items(media);
-    let mut zw = ZipWriter::new(out);
-    let pipeline = Pipeline::new(&items, &style);
+    if let Some(long) = items.iter().find(|i| i.name().len() > MAX_NAME) {
+        return Err(Error::invalid(format!(
+            "ZIP entry name `{}...` is {} bytes long; a ZIP header holds at most {MAX_NAME}",
+            long.name().chars().take(60).collect::<String>(),
+            long.name().len()
+        ))
+        .with_help("shorten the path in the recipe"));
+    }
+    let time = dos_time(opts.source_date_epoch);
+    let mut zw = Counted { inner: out, pos: 0 };
+    let mut records: Vec<Record> = Vec::with_capacity(items.len());
+    let mut inputs = Vec::new();
+    let pipeline = Pipeline::new(&items, opts.level, hash_inputs);
     rayon::in_place_scope(|scope| -> Result<()> {
         // Compression runs on the rayon pool ahead of this thread, which appends the results
         // strictly in entry order; workers start the next entries themselves as they finish.
         for (i, item) in items.iter().enumerate() {
             check_interrupted()?;
-            match item {
-                Item::Dir(name) => zw
-                    .add_directory(name.as_str(), style.dir)
-                    .map_err(|e| zip_error(name, e))?,
+            let offset = zw.pos;
+            let rec = match item {
+                Item::Dir(name) => {
+                    let rec = Record {
+                        name: name.clone(),
+                        dir: true,
+                        deflated: false,
+                        descriptor: false,
+                        zip64: false,
+                        crc: 0,
+                        size: 0,
+                        compressed: 0,
+                        offset,
+                    };
+                    zw.write_all(&rec.local_header(time))
+                        .map_err(|e| write_error(name, e))?;
+                    rec
+                }
                 Item::File(name, entry) if item.is_large_file() => {
-                    stream_file(&mut zw, name, entry, &style)?
+                    let (rec, sha) =
+                        stream_file(&mut zw, name, entry, opts.level, hash_inputs, time)?;
+                    if let Some(sha256) = sha {
+                        inputs.push(InputRead {
+                            path: name.to_string(),
+                            size: rec.size,
+                            sha256,
+                        });
+                    }
+                    rec
                 }
                 Item::File(name, _) => {
-                    let file = pipeline.take(scope, i)?;
-                    let held = file.compressed_size();
-                    zw.add_prepared_file(file).map_err(|e| zip_error(name, e))?;
-                    pipeline.release(scope, held);
+                    let p = pipeline.take(scope, i)?;
+                    let rec = Record {
+                        name: name.to_string(),
+                        dir: false,
+                        deflated: p.deflated,
+                        descriptor: false,
+                        zip64: false,
+                        crc: p.crc,
+                        size: p.size,
+                        compressed: p.len as u64,
+                        offset,
+                    };
+                    let written = zw
+                        .write_all(&rec.local_header(time))
+                        .and_then(|()| zw.write_all(p.buf.get(..p.len).unwrap_or_default()));
+                    if let Some(sha256) = p.sha256 {
+                        inputs.push(InputRead {
+                            path: name.to_string(),
+                            size: p.size,
+                            sha256,
+                        });
+                    }
+                    pipeline.release(scope, p.buf);
+                    written.map_err(|e| write_error(name, e))?;
+                    rec
                 }
-            }
+            };
+            records.push(rec);
         }
         Ok(())
     })
     .inspect_err(|_| pipeline.cancel())?;
     check_interrupted()?;
-    zw.finish().map_err(|e| zip_error("(central directory)", e))
+    let start = zw.pos;
+    let mut dir = Vec::with_capacity(records.len() * 80);
+    for r in &records {
+        dir.extend_from_slice(&r.central_header(time));
+    }
+    dir.extend_from_slice(&end_records(records.len() as u64, start, dir.len() as u64));
+    zw.write_all(&dir)
+        .and_then(|()| zw.flush())
+        .map_err(|e| write_error("(central directory)", e))?;
+    Ok((zw.inner, inputs))
 }
 
-/// Parallel compression feeding the in-order writer. Memory is bounded by [`WINDOW_BYTES`]:
-/// an entry being compressed counts its input size, a finished one its compressed size until
-/// the writer has appended it. The entry the writer waits for always starts, so a single entry
-/// larger than the bound still makes progress.
+/// A small file's entry data, ready to append: `buf[..len]` (deflated or stored bytes).
+struct Prepared {
+    buf: Vec<u8>,
+    len: usize,
+    deflated: bool,
+    crc: u32,
+    size: u64,
+    sha256: Option<String>,
+}
+
+/// Parallel compression feeding the in-order writer. Memory is bounded by [`WINDOW_BYTES`] of
+/// buffer capacity: an entry being compressed counts its input and output buffers, a finished
+/// one the buffer it keeps until the writer has appended it. Buffers come from a [`Pool`], so a
+/// run allocates them a few times, not once per entry.
 struct Pipeline<'a> {
     items: &'a [Item<'a>],
-    style: &'a Style,
-    state: std::sync::Mutex<PipelineState>,
-    ready: std::sync::Condvar,
+    level: u32,
+    hash_inputs: bool,
+    pool: Pool,
+    state: Mutex<PipelineState>,
+    ready: Condvar,
 }
 
 #[derive(Default)]
 struct PipelineState {
-    results: std::collections::BTreeMap<usize, Result<PreparedZipFile>>,
-    /// Bytes held: inputs being compressed plus finished, not yet written results.
+    results: BTreeMap<usize, Result<Prepared>>,
+    /// Buffer bytes held: entries being compressed plus finished, not yet written results.
     held: u64,
     /// Next entry to start.
     next: usize,
@@ -140,25 +239,36 @@ struct PipelineState {
 }
 
 impl<'a> Pipeline<'a> {
-    fn new(items: &'a [Item<'a>], style: &'a Style) -> Self {
+    fn new(items: &'a [Item<'a>], level: u32, hash_inputs: bool) -> Self {
         Pipeline {
             items,
-            style,
-            state: Default::default(),
-            ready: Default::default(),
+            level,
+            hash_inputs,
+            pool: Pool::new(POOL_MAX),
+            state: Mutex::default(),
+            ready: Condvar::new(),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, PipelineState> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn lock(&self) -> MutexGuard<'_, PipelineState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Buffer bytes an entry of `size` bytes holds while it is compressed.
+    fn cost(&self, size: u64) -> u64 {
+        let n = usize::try_from(size).unwrap_or(usize::MAX);
+        let out = if self.level > 0 && n > 0 {
+            class(deflate::limit(n))
+        } else {
+            0
+        };
+        (class(n) + out) as u64
     }
 
     /// Start as many entries as the bound allows (always up to the one the writer wants).
     fn feed<'s>(&'s self, scope: &rayon::Scope<'s>) {
         loop {
-            let (index, name, entry) = {
+            let (index, name, entry, cost) = {
                 let mut st = self.lock();
                 if st.cancelled {
                     return;
@@ -174,18 +284,19 @@ impl<'a> Pipeline<'a> {
                     st.next += 1;
                     continue;
                 }
-                let fits = st.held == 0 || st.held + entry.size <= WINDOW_BYTES;
+                let cost = self.cost(entry.size);
+                let fits = st.held == 0 || st.held + cost <= WINDOW_BYTES;
                 if !fits && st.next > st.wanted {
                     return;
                 }
-                st.held += entry.size;
+                st.held += cost;
                 st.next += 1;
-                (st.next - 1, *name, *entry)
+                (st.next - 1, *name, *entry, cost)
             };
             scope.spawn(move |scope| {
                 // A panic must still hand the writer a result, or it would wait forever.
                 let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    prepare_file(name, entry, self.style)
+                    prepare_file(name, entry, self.level, self.hash_inputs, &self.pool)
                 }))
                 .unwrap_or_else(|_| {
                     Err(Error::invalid(format!(
@@ -194,9 +305,9 @@ impl<'a> Pipeline<'a> {
                 });
                 {
                     let mut st = self.lock();
-                    let kept = r.as_ref().map_or(0, PreparedZipFile::compressed_size);
-                    st.held = st.held.saturating_sub(entry.size) + kept;
+                    st.held = st.held.saturating_sub(cost);
                     if !st.cancelled {
+                        st.held += r.as_ref().map_or(0, |p| p.buf.len() as u64);
                         st.results.insert(index, r);
                     }
                 }
@@ -206,8 +317,8 @@ impl<'a> Pipeline<'a> {
         }
     }
 
-    /// Wait for entry `index`'s compressed data.
-    fn take<'s>(&'s self, scope: &rayon::Scope<'s>, index: usize) -> Result<PreparedZipFile> {
+    /// Wait for entry `index`'s data.
+    fn take<'s>(&'s self, scope: &rayon::Scope<'s>, index: usize) -> Result<Prepared> {
         self.lock().wanted = index;
         self.feed(scope);
         let mut st = self.lock();
@@ -215,19 +326,17 @@ impl<'a> Pipeline<'a> {
             if let Some(r) = st.results.remove(&index) {
                 return r;
             }
-            st = self
-                .ready
-                .wait(st)
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            st = self.ready.wait(st).unwrap_or_else(PoisonError::into_inner);
         }
     }
 
-    /// The writer appended a result holding `bytes`: make room for more work.
-    fn release<'s>(&'s self, scope: &rayon::Scope<'s>, bytes: u64) {
+    /// The writer appended a result: recycle its buffer and make room for more work.
+    fn release<'s>(&'s self, scope: &rayon::Scope<'s>, buf: Vec<u8>) {
         {
             let mut st = self.lock();
-            st.held = st.held.saturating_sub(bytes);
+            st.held = st.held.saturating_sub(buf.len() as u64);
         }
+        self.pool.give(buf);
         self.feed(scope);
     }
 
@@ -237,14 +346,6 @@ impl<'a> Pipeline<'a> {
         st.cancelled = true;
         st.results.clear();
     }
-}
-
-/// Entry options for one archive.
-struct Style {
-    dir: SimpleFileOptions,
-    stored: SimpleFileOptions,
-    deflated: SimpleFileOptions,
-    level: u32,
 }
 
 enum Item<'a> {
@@ -276,71 +377,133 @@ fn items(media: &Media) -> Vec<Item<'_>> {
     items
 }
 
-/// Read a small file whole and compress it (or store it when deflate does not shrink it).
-fn prepare_file(name: &str, entry: &Entry, style: &Style) -> Result<PreparedZipFile> {
-    check_interrupted()?;
-    let mut raw = Vec::with_capacity(usize::try_from(entry.size).unwrap_or(0));
-    let mut reader = entry.source.open()?;
-    reader
-        .by_ref()
-        .take(entry.size.saturating_add(1))
-        .read_to_end(&mut raw)
-        .map_err(|e| read_error(name, entry, e))?;
-    check_size(name, entry, raw.len() as u64)?;
-    if style.level > 0 && !raw.is_empty() {
-        let deflated = PreparedZipFile::from_data(name, style.deflated, &raw)
-            .map_err(|e| zip_error(name, e))?;
-        if deflated.compressed_size() < deflated.uncompressed_size() {
-            return Ok(deflated);
-        }
-    }
-    PreparedZipFile::from_data(name, style.stored, &raw).map_err(|e| zip_error(name, e))
-}
-
-/// Stream a large file through the writer chunk by chunk.
-fn stream_file<W: Write + Seek>(
-    zw: &mut ZipWriter<W>,
+/// Read a small file whole and deflate it, or keep it stored (see [`deflate`]).
+fn prepare_file(
     name: &str,
     entry: &Entry,
-    style: &Style,
-) -> Result<()> {
+    level: u32,
+    hash_inputs: bool,
+    pool: &Pool,
+) -> Result<Prepared> {
+    check_interrupted()?;
+    let n = usize::try_from(entry.size).unwrap_or(usize::MAX);
+    let mut input = pool.take(n);
+    let got = read_exactly(name, entry, input.get_mut(..n).unwrap_or_default());
+    let got = match got {
+        Ok(()) => input.get(..n).unwrap_or_default(),
+        Err(e) => {
+            pool.give(input);
+            return Err(e);
+        }
+    };
+    let crc = deflate::crc32(got);
+    let sha256 = hash_inputs.then(|| hex(&Sha256::digest(got)));
+    if level > 0 && n > 0 {
+        let mut out = pool.take(deflate::limit(n));
+        let worth = n <= PROBE || deflate::worth_deflating(got);
+        let room = deflate::limit(n).min(out.len());
+        let packed = if worth {
+            out.get_mut(..room)
+                .and_then(|o| deflate::deflate(level, got, o))
+        } else {
+            None
+        };
+        if let Some(len) = packed {
+            pool.give(input);
+            return Ok(Prepared {
+                buf: out,
+                len,
+                deflated: true,
+                crc,
+                size: entry.size,
+                sha256,
+            });
+        }
+        pool.give(out);
+    }
+    Ok(Prepared {
+        buf: input,
+        len: n,
+        deflated: false,
+        crc,
+        size: entry.size,
+        sha256,
+    })
+}
+
+/// Fill `buf` from the entry's source and make sure the source ends right there.
+fn read_exactly(name: &str, entry: &Entry, buf: &mut [u8]) -> Result<()> {
+    let mut reader = entry.source.open()?;
+    let n = read_full(&mut reader, buf).map_err(|e| read_error(name, entry, e))?;
+    let mut extra = [0u8; 1];
+    let more = read_full(&mut reader, &mut extra).map_err(|e| read_error(name, entry, e))?;
+    check_size(name, entry, n as u64 + more as u64)
+}
+
+/// Stream a large file through the writer chunk by chunk, CRC and sizes in a data descriptor.
+fn stream_file<W: Write>(
+    zw: &mut Counted<W>,
+    name: &str,
+    entry: &Entry,
+    level: u32,
+    hash_inputs: bool,
+    time: DosTime,
+) -> Result<(Record, Option<String>)> {
     let mut reader = entry.source.open()?;
     let mut buf = vec![0u8; CHUNK];
     let first = read_full(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
     let sample = buf.get(..first).unwrap_or_default();
-    let options = if style.level > 0 && shrinks(sample, style.level) {
-        style.deflated
-    } else {
-        style.stored
+    let deflated = level > 0 && deflate::worth_deflating(sample);
+    let mut rec = Record {
+        name: name.to_string(),
+        dir: false,
+        deflated,
+        descriptor: true,
+        zip64: entry.size >= ZIP64_FROM,
+        crc: 0,
+        size: 0,
+        compressed: 0,
+        offset: zw.pos,
     };
-    let options = options.large_file(entry.size >= ZIP64_FROM);
-    zw.start_file(name, options)
-        .map_err(|e| zip_error(name, e))?;
-    zw.write_all(sample).map_err(|e| write_error(name, e))?;
-    let mut total = first as u64;
-    loop {
-        check_interrupted()?;
-        let n = read_full(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
-        if n == 0 {
-            break;
+    zw.write_all(&rec.local_header(time))
+        .map_err(|e| write_error(name, e))?;
+    let data_start = zw.pos;
+    let mut crc = Crc::new();
+    let mut sha = hash_inputs.then(Sha256::new);
+    let mut total = 0u64;
+    // Feed every chunk (the first is already in `buf`) to `sink`; stops past the declared size.
+    let mut pump = |sink: &mut dyn Write| -> Result<()> {
+        let mut n = first;
+        while n > 0 {
+            check_interrupted()?;
+            let chunk = buf.get(..n).unwrap_or_default();
+            total += n as u64;
+            if total > entry.size {
+                break;
+            }
+            crc.update(chunk);
+            if let Some(h) = sha.as_mut() {
+                h.update(chunk);
+            }
+            sink.write_all(chunk).map_err(|e| write_error(name, e))?;
+            n = read_full(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
         }
-        total += n as u64;
-        if total > entry.size {
-            break;
-        }
-        zw.write_all(buf.get(..n).unwrap_or_default())
-            .map_err(|e| write_error(name, e))?;
+        Ok(())
+    };
+    if deflated {
+        let mut enc = DeflateEncoder::new(&mut *zw, Compression::new(level));
+        pump(&mut enc)?;
+        enc.try_finish().map_err(|e| write_error(name, e))?;
+    } else {
+        pump(&mut *zw)?;
     }
-    check_size(name, entry, total)
-}
-
-/// Whether deflate makes `sample` smaller (it decides store vs deflate for a large file).
-fn shrinks(sample: &[u8], level: u32) -> bool {
-    let mut enc = DeflateEncoder::new(Vec::with_capacity(sample.len()), Compression::new(level));
-    if enc.write_all(sample).is_err() {
-        return false;
-    }
-    enc.finish().is_ok_and(|c| c.len() < sample.len())
+    check_size(name, entry, total)?;
+    rec.crc = crc.sum();
+    rec.size = total;
+    rec.compressed = zw.pos - data_start;
+    zw.write_all(&rec.descriptor())
+        .map_err(|e| write_error(name, e))?;
+    Ok((rec, sha.map(|h| hex(&h.finalize()))))
 }
 
 fn check_size(name: &str, entry: &Entry, read: u64) -> Result<()> {
@@ -369,14 +532,10 @@ fn write_error(name: &str, e: io::Error) -> Error {
     ))
 }
 
-fn zip_error(name: &str, e: zip::result::ZipError) -> Error {
-    Error::invalid(format!("cannot write ZIP entry `{name}`: {e}"))
-}
-
 /// SOURCE_DATE_EPOCH as a DOS date-time (UTC), clamped to the range DOS time can hold.
-fn dos_time(epoch: i64) -> DateTime {
+fn dos_time(epoch: i64) -> DosTime {
     let (y, mo, d, h, mi, s) = civil_time(epoch);
-    DateTime::from_date_and_time(y, mo, d, h, mi, s).unwrap_or_default()
+    DosTime::new(y, mo, d, h, mi, s)
 }
 
 /// UTC calendar fields of `epoch`, clamped to 1980-01-01 00:00:00 ... 2107-12-31 23:59:58.
@@ -400,9 +559,10 @@ mod tests {
         assert_eq!(civil_time(0), (1980, 1, 1, 0, 0, 0));
         assert_eq!(civil_time(-5), (1980, 1, 1, 0, 0, 0));
         assert_eq!(civil_time(i64::MAX), (2107, 12, 31, 23, 59, 58));
-        let t = dos_time(1_700_000_001);
-        assert_eq!((t.year(), t.month(), t.day()), (2023, 11, 14));
-        assert_eq!((t.hour(), t.minute(), t.second()), (22, 13, 20));
+        assert_eq!(
+            dos_time(1_700_000_001),
+            DosTime::new(2023, 11, 14, 22, 13, 20)
+        );
     }
 
     #[test]
@@ -419,25 +579,44 @@ mod tests {
         let items = items(&m);
         let names: Vec<&str> = items.iter().map(Item::name).collect();
         assert_eq!(names, ["a", "big", "c/", "c/d"]);
-        let style = Style {
-            dir: SimpleFileOptions::default(),
-            stored: SimpleFileOptions::default(),
-            deflated: SimpleFileOptions::default(),
-            level: 6,
-        };
-        let p = Pipeline::new(&items, &style);
+        let p = Pipeline::new(&items, 6, false);
         p.lock().held = WINDOW_BYTES;
         rayon::in_place_scope(|scope| {
             // Over the bound, nothing starts but the entry the writer waits for; the large file
             // (streamed by the writer) and the directory are passed over, never started.
             let a = p.take(scope, 0).unwrap();
-            assert_eq!(a.uncompressed_size(), 10);
+            assert_eq!(a.size, 10);
             p.feed(scope);
             assert_eq!(p.lock().next, 3, "c/d must wait for room");
+            p.release(scope, a.buf);
             p.lock().held = 0;
             let d = p.take(scope, 3).unwrap();
-            assert_eq!(d.uncompressed_size(), 10);
+            assert_eq!(d.size, 10);
             assert_eq!(p.lock().next, 4);
         });
+    }
+
+    #[test]
+    fn inputs_are_reported_with_the_hash_of_the_bytes_read() {
+        let mut m = Media::new();
+        m.add_bytes("x/a.txt", b"abc".to_vec()).unwrap();
+        m.add_bytes("b.bin", vec![7u8; 100_000]).unwrap();
+        let (_, inputs) = write_zip_inputs(&m, io::sink(), &ZipOptions::default()).unwrap();
+        let got: Vec<(&str, u64, &str)> = inputs
+            .iter()
+            .map(|i| (i.path.as_str(), i.size, i.sha256.as_str()))
+            .collect();
+        let b = crate::hash::sha256_bytes(&[7u8; 100_000]);
+        assert_eq!(
+            got,
+            [
+                ("b.bin", 100_000, b.as_str()),
+                (
+                    "x/a.txt",
+                    3,
+                    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+                ),
+            ]
+        );
     }
 }
