@@ -304,22 +304,7 @@ fn the_date_comes_from_the_variable_the_parameter_or_the_commit_and_the_summary_
 
     // A git repository as the working directory, HEAD committed at a known time.
     let repo_dir = root.join("work");
-    std::fs::create_dir_all(&repo_dir).unwrap();
-    let git = |args: &[&str]| {
-        tool_ok(
-            tool("git")
-                .args(args)
-                .current_dir(&repo_dir)
-                .env("GIT_AUTHOR_DATE", "@1650000000 +0000")
-                .env("GIT_COMMITTER_DATE", "@1650000000 +0000")
-                .env("GIT_AUTHOR_NAME", "t")
-                .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-                .env("GIT_COMMITTER_NAME", "t")
-                .env("GIT_COMMITTER_EMAIL", "t@example.invalid"),
-        )
-    };
-    git(&["init", "-q"]);
-    git(&["commit", "-q", "--allow-empty", "-m", "pinned"]);
+    git_repo_at(&repo_dir, 1_650_000_000);
 
     let out = repo_dir.join("o-git");
     let said = from(&repo_dir, None, &out, &[]);

@@ -583,24 +583,7 @@ fn without_an_epoch_the_dates_come_from_the_git_head_commit_and_the_summary_says
     let user = User::new();
     let w = tempdir();
     let repo_dir = w.path().join("team");
-    std::fs::create_dir_all(&repo_dir).unwrap();
-    let git = |args: &[&str]| {
-        tool_ok(
-            tool("git")
-                .args(args)
-                .current_dir(&repo_dir)
-                .env("GIT_AUTHOR_NAME", "t")
-                .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-                .env("GIT_COMMITTER_NAME", "t")
-                .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-                .env("GIT_COMMITTER_DATE", "@1712345678 +0000")
-                .env("GIT_AUTHOR_DATE", "@1712345678 +0000"),
-        )
-    };
-    git(&["init", "-q"]);
-    std::fs::write(repo_dir.join("README"), "x").unwrap();
-    git(&["add", "README"]);
-    git(&["commit", "-q", "-m", "first"]);
+    git_repo_at(&repo_dir, 1_712_345_678);
     let out = repo_dir.join("out");
     let mut cmd = user.cmd_sde(
         &repo_dir,

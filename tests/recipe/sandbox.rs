@@ -351,7 +351,7 @@ fn homeless(tmp: &Path, cwd: &Path, args: &[&str]) -> Run {
 fn the_unpacked_bundled_files_are_private_and_checked_before_use() {
     let tmp = tempdir();
     let w = tempdir();
-    let build = |out: &str| {
+    let run_into = |out: &str| {
         let set = format!("out_dir={out}");
         homeless(
             tmp.path(),
@@ -365,7 +365,9 @@ fn the_unpacked_bundled_files_are_private_and_checked_before_use() {
                 &set,
             ],
         )
-        .ok();
+    };
+    let build = |out: &str| {
+        run_into(out).ok();
         let zip = w.path().join(out).join("aero-guest-tools.zip");
         tool_ok(tool("unzip").arg("-p").arg(&zip).arg("setup.cmd"))
     };
@@ -405,20 +407,7 @@ fn the_unpacked_bundled_files_are_private_and_checked_before_use() {
 
     // A cache directory others can write into is refused, naming it.
     std::fs::set_permissions(base, std::fs::Permissions::from_mode(0o777)).unwrap();
-    homeless(
-        tmp.path(),
-        w.path(),
-        &[
-            "run",
-            "aero-virtio",
-            "--set",
-            "signing_policy=none",
-            "--set",
-            "out_dir=third",
-        ],
-    )
-    .exits(1)
-    .says(&[
+    run_into("third").exits(1).says(&[
         "refusing the cache directory",
         "others can write into it",
         "XDG_CACHE_HOME",

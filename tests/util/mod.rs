@@ -138,3 +138,25 @@ pub fn xmllint(xml: &str) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Make `dir` a git repository whose HEAD is one commit made at `epoch` (author and
+/// committer dates), as a team's checkout would be.
+pub fn git_repo_at(dir: &Path, epoch: i64) {
+    std::fs::create_dir_all(dir).unwrap();
+    let date = format!("@{epoch} +0000");
+    let git = |args: &[&str]| {
+        cli::tool_ok(
+            cli::tool("git")
+                .args(args)
+                .current_dir(dir)
+                .env("GIT_AUTHOR_DATE", &date)
+                .env("GIT_COMMITTER_DATE", &date)
+                .env("GIT_AUTHOR_NAME", "t")
+                .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+                .env("GIT_COMMITTER_NAME", "t")
+                .env("GIT_COMMITTER_EMAIL", "t@example.invalid"),
+        )
+    };
+    git(&["init", "-q"]);
+    git(&["commit", "-q", "--allow-empty", "-m", "pinned"]);
+}
