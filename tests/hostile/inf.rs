@@ -311,14 +311,35 @@ fn a_fifo_or_a_huge_file_given_as_an_inf_is_refused_at_once() {
 
 #[test]
 fn worker_threads_that_cannot_start_are_an_error_not_a_panic() {
-    let inf = repo().join("examples/virtio-win/NetKVM/w10/amd64/netkvm.inf");
-    // 100,000 thread stacks cannot fit in 1 GiB of address space.
-    let r = run(tool("prlimit")
-        .arg("--as=1073741824")
-        .arg(env!("CARGO_BIN_EXE_aero-recipe"))
-        .args(["--jobs", "100000", "inf"])
-        .arg(&inf));
+    // A process limit of 1 for the user running the tool: its first thread cannot start. Root
+    // ignores that limit, so as root the tool runs as `nobody` (from a directory anyone can
+    // read: a link to the binary and a copy of the INF).
+    let dir = tempdir();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let bin = dir.path().join("aero-recipe");
+    if std::fs::hard_link(env!("CARGO_BIN_EXE_aero-recipe"), &bin).is_err() {
+        std::fs::copy(env!("CARGO_BIN_EXE_aero-recipe"), &bin).unwrap();
+    }
+    let inf = dir.path().join("netkvm.inf");
+    std::fs::copy(
+        repo().join("examples/virtio-win/NetKVM/w10/amd64/netkvm.inf"),
+        &inf,
+    )
+    .unwrap();
+    let mut cmd = tool("prlimit");
+    cmd.arg("--nproc=1").current_dir(dir.path());
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        cmd.args([
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+        ]);
+    }
+    let r = run(cmd.arg(&bin).args(["--jobs", "4", "inf"]).arg(&inf));
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
     r.exits(1)
-        .says(&["cannot start 100000 worker threads", "--jobs"]);
+        .says(&["cannot start 4 worker threads", "--jobs"]);
 }
