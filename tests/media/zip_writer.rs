@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use aero_recipe::hash::sha256_file;
-use aero_recipe::media::zip::{write_zip, write_zip_inputs, ZipOptions, IN_MEMORY_MAX};
+use aero_recipe::media::zip::{write_zip, ZipOptions, IN_MEMORY_MAX};
 use aero_recipe::media::Media;
 
 use crate::util::media::noise;
@@ -269,7 +269,7 @@ impl std::io::Write for Forward {
 }
 
 #[test]
-fn the_archive_is_written_forward_and_reports_what_it_read() {
+fn the_archive_is_written_forward_without_seeking() {
     let files = payload(true);
     let work = tmp();
     let a = work.path().join("in");
@@ -280,25 +280,8 @@ fn the_archive_is_written_forward_and_reports_what_it_read() {
         source_date_epoch: SDE,
         ..ZipOptions::default()
     };
-    let (forward, inputs) = write_zip_inputs(&media, Forward(Vec::new()), &opts).unwrap();
+    let forward = write_zip(&media, Forward(Vec::new()), &opts).unwrap();
     assert!(forward.0 == on_disk, "the same archive without seeking");
-    let mut want: Vec<(String, u64, String)> = files
-        .iter()
-        .map(|(rel, data)| {
-            let (h, n) = sha256_file(&a.join(rel)).unwrap();
-            assert_eq!(n, data.len() as u64);
-            (rel.to_string(), n, h)
-        })
-        .collect();
-    want.sort_by(|x, y| x.0.as_bytes().cmp(y.0.as_bytes()));
-    let got: Vec<(String, u64, String)> = inputs
-        .into_iter()
-        .map(|i| (i.path, i.size, i.sha256))
-        .collect();
-    assert_eq!(
-        got, want,
-        "every input with the size and SHA-256 of what was read"
-    );
 }
 
 #[test]

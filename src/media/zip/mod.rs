@@ -7,4 +7,4 @@ pub mod read;
 pub mod write;
 
 pub use read::{entry_name_problem, read_sources, ZipContents, ZipEntry, ZipFile, ZipReader};
-pub use write::{write_zip, write_zip_inputs, InputRead, ZipOptions, IN_MEMORY_MAX, WINDOW_BYTES};
+pub use write::{write_zip, ZipOptions, IN_MEMORY_MAX, WINDOW_BYTES};

@@ -18,8 +18,8 @@
 //! and appended strictly in entry order as they complete. Larger files are streamed through the
 //! writer in chunks (zlib-rs) with their CRC and sizes in a data descriptor after the data;
 //! whether they are stored is decided from a sample of their first chunk. Each source is read exactly once
-//! and must yield exactly its declared size; [`write_zip_inputs`] also returns the SHA-256 of
-//! the bytes each one yielded.
+//! and must yield exactly its declared size (input changes are caught by the publish step's
+//! stamps, `media::stamp`).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -27,12 +27,10 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
 use flate2::write::DeflateEncoder;
 use flate2::Compression;
-use sha2::{Digest, Sha256};
 
 use super::deflate::{self, class, Crc, Pool, PROBE};
 use super::format::{end_records, Counted, DosTime, Record, MAX_NAME, ZIP64_FROM};
 use crate::error::{Error, Result};
-use crate::hash::hex;
 use crate::media::civil::civil;
 use crate::media::output::check_interrupted;
 use crate::media::tree::read_full;
@@ -67,40 +65,8 @@ impl Default for ZipOptions {
     }
 }
 
-/// What the writer read from one input: the entry's name, and the size and SHA-256 of the bytes
-/// its source yielded (the bytes now in the archive).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InputRead {
-    /// The entry's path in the media (no trailing `/`; files only).
-    pub path: String,
-    /// Bytes read (always the entry's declared size: anything else is an error).
-    pub size: u64,
-    /// SHA-256 (lower-case hex) of those bytes.
-    pub sha256: String,
-}
-
 /// Write `media` as a ZIP archive to `out` and return `out` (flushed, at the archive's end).
 pub fn write_zip<W: Write>(media: &Media, out: W, opts: &ZipOptions) -> Result<W> {
-    write(media, out, opts, false).map(|(w, _)| w)
-}
-
-/// [`write_zip`], also returning, for every file in path order, the size and SHA-256 of the
-/// bytes read from its source, so a caller can check them against hashes taken earlier (an
-/// input that changed in between then shows). Hashing costs about 1 s of CPU per GB.
-pub fn write_zip_inputs<W: Write>(
-    media: &Media,
-    out: W,
-    opts: &ZipOptions,
-) -> Result<(W, Vec<InputRead>)> {
-    write(media, out, opts, true)
-}
-
-fn write<W: Write>(
-    media: &Media,
-    out: W,
-    opts: &ZipOptions,
-    hash_inputs: bool,
-) -> Result<(W, Vec<InputRead>)> {
     if opts.level > 9 {
         return Err(Error::invalid(format!(
             "ZIP compression level {} is out of range",
@@ -120,8 +86,7 @@ fn write<W: Write>(
     let time = dos_time(opts.source_date_epoch);
     let mut zw = Counted { inner: out, pos: 0 };
     let mut records: Vec<Record> = Vec::with_capacity(items.len());
-    let mut inputs = Vec::new();
-    let pipeline = Pipeline::new(&items, opts.level, hash_inputs);
+    let pipeline = Pipeline::new(&items, opts.level);
     rayon::in_place_scope(|scope| -> Result<()> {
         // Compression runs on the rayon pool ahead of this thread, which appends the results
         // strictly in entry order; workers start the next entries themselves as they finish.
@@ -146,16 +111,7 @@ fn write<W: Write>(
                     rec
                 }
                 Item::File(name, entry) if item.is_large_file() => {
-                    let (rec, sha) =
-                        stream_file(&mut zw, name, entry, opts.level, hash_inputs, time)?;
-                    if let Some(sha256) = sha {
-                        inputs.push(InputRead {
-                            path: name.to_string(),
-                            size: rec.size,
-                            sha256,
-                        });
-                    }
-                    rec
+                    stream_file(&mut zw, name, entry, opts.level, time)?
                 }
                 Item::File(name, _) => {
                     let p = pipeline.take(scope, i)?;
@@ -173,13 +129,6 @@ fn write<W: Write>(
                     let written = zw
                         .write_all(&rec.local_header(time))
                         .and_then(|()| zw.write_all(p.buf.get(..p.len).unwrap_or_default()));
-                    if let Some(sha256) = p.sha256 {
-                        inputs.push(InputRead {
-                            path: name.to_string(),
-                            size: p.size,
-                            sha256,
-                        });
-                    }
                     pipeline.release(scope, p.buf);
                     written.map_err(|e| write_error(name, e))?;
                     rec
@@ -200,7 +149,7 @@ fn write<W: Write>(
     zw.write_all(&dir)
         .and_then(|()| zw.flush())
         .map_err(|e| write_error("(central directory)", e))?;
-    Ok((zw.inner, inputs))
+    Ok(zw.inner)
 }
 
 /// A small file's entry data, ready to append: `buf[..len]` (deflated or stored bytes).
@@ -210,7 +159,6 @@ struct Prepared {
     deflated: bool,
     crc: u32,
     size: u64,
-    sha256: Option<String>,
 }
 
 /// Parallel compression feeding the in-order writer. Memory is bounded by [`WINDOW_BYTES`] of
@@ -220,7 +168,6 @@ struct Prepared {
 struct Pipeline<'a> {
     items: &'a [Item<'a>],
     level: u32,
-    hash_inputs: bool,
     pool: Pool,
     state: Mutex<PipelineState>,
     ready: Condvar,
@@ -239,11 +186,10 @@ struct PipelineState {
 }
 
 impl<'a> Pipeline<'a> {
-    fn new(items: &'a [Item<'a>], level: u32, hash_inputs: bool) -> Self {
+    fn new(items: &'a [Item<'a>], level: u32) -> Self {
         Pipeline {
             items,
             level,
-            hash_inputs,
             pool: Pool::new(POOL_MAX),
             state: Mutex::default(),
             ready: Condvar::new(),
@@ -296,7 +242,7 @@ impl<'a> Pipeline<'a> {
             scope.spawn(move |scope| {
                 // A panic must still hand the writer a result, or it would wait forever.
                 let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    prepare_file(name, entry, self.level, self.hash_inputs, &self.pool)
+                    prepare_file(name, entry, self.level, &self.pool)
                 }))
                 .unwrap_or_else(|_| {
                     Err(Error::invalid(format!(
@@ -378,13 +324,7 @@ fn items(media: &Media) -> Vec<Item<'_>> {
 }
 
 /// Read a small file whole and deflate it, or keep it stored (see [`deflate`]).
-fn prepare_file(
-    name: &str,
-    entry: &Entry,
-    level: u32,
-    hash_inputs: bool,
-    pool: &Pool,
-) -> Result<Prepared> {
+fn prepare_file(name: &str, entry: &Entry, level: u32, pool: &Pool) -> Result<Prepared> {
     check_interrupted()?;
     let n = usize::try_from(entry.size).unwrap_or(usize::MAX);
     let mut input = pool.take(n);
@@ -397,7 +337,6 @@ fn prepare_file(
         }
     };
     let crc = deflate::crc32(got);
-    let sha256 = hash_inputs.then(|| hex(&Sha256::digest(got)));
     if level > 0 && n > 0 {
         let mut out = pool.take(deflate::limit(n));
         let worth = n <= PROBE || deflate::worth_deflating(got);
@@ -416,7 +355,6 @@ fn prepare_file(
                 deflated: true,
                 crc,
                 size: entry.size,
-                sha256,
             });
         }
         pool.give(out);
@@ -427,7 +365,6 @@ fn prepare_file(
         deflated: false,
         crc,
         size: entry.size,
-        sha256,
     })
 }
 
@@ -446,9 +383,8 @@ fn stream_file<W: Write>(
     name: &str,
     entry: &Entry,
     level: u32,
-    hash_inputs: bool,
     time: DosTime,
-) -> Result<(Record, Option<String>)> {
+) -> Result<Record> {
     let mut reader = entry.source.open()?;
     let mut buf = vec![0u8; CHUNK];
     let first = read_full(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
@@ -469,7 +405,6 @@ fn stream_file<W: Write>(
         .map_err(|e| write_error(name, e))?;
     let data_start = zw.pos;
     let mut crc = Crc::new();
-    let mut sha = hash_inputs.then(Sha256::new);
     let mut total = 0u64;
     // Feed every chunk (the first is already in `buf`) to `sink`; stops past the declared size.
     let mut pump = |sink: &mut dyn Write| -> Result<()> {
@@ -482,9 +417,6 @@ fn stream_file<W: Write>(
                 break;
             }
             crc.update(chunk);
-            if let Some(h) = sha.as_mut() {
-                h.update(chunk);
-            }
             sink.write_all(chunk).map_err(|e| write_error(name, e))?;
             n = read_full(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
         }
@@ -503,7 +435,7 @@ fn stream_file<W: Write>(
     rec.compressed = zw.pos - data_start;
     zw.write_all(&rec.descriptor())
         .map_err(|e| write_error(name, e))?;
-    Ok((rec, sha.map(|h| hex(&h.finalize()))))
+    Ok(rec)
 }
 
 fn check_size(name: &str, entry: &Entry, read: u64) -> Result<()> {
@@ -579,7 +511,7 @@ mod tests {
         let items = items(&m);
         let names: Vec<&str> = items.iter().map(Item::name).collect();
         assert_eq!(names, ["a", "big", "c/", "c/d"]);
-        let p = Pipeline::new(&items, 6, false);
+        let p = Pipeline::new(&items, 6);
         p.lock().held = WINDOW_BYTES;
         rayon::in_place_scope(|scope| {
             // Over the bound, nothing starts but the entry the writer waits for; the large file
@@ -594,29 +526,5 @@ mod tests {
             assert_eq!(d.size, 10);
             assert_eq!(p.lock().next, 4);
         });
-    }
-
-    #[test]
-    fn inputs_are_reported_with_the_hash_of_the_bytes_read() {
-        let mut m = Media::new();
-        m.add_bytes("x/a.txt", b"abc".to_vec()).unwrap();
-        m.add_bytes("b.bin", vec![7u8; 100_000]).unwrap();
-        let (_, inputs) = write_zip_inputs(&m, io::sink(), &ZipOptions::default()).unwrap();
-        let got: Vec<(&str, u64, &str)> = inputs
-            .iter()
-            .map(|i| (i.path.as_str(), i.size, i.sha256.as_str()))
-            .collect();
-        let b = crate::hash::sha256_bytes(&[7u8; 100_000]);
-        assert_eq!(
-            got,
-            [
-                ("b.bin", 100_000, b.as_str()),
-                (
-                    "x/a.txt",
-                    3,
-                    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-                ),
-            ]
-        );
     }
 }
