@@ -211,7 +211,9 @@ impl OutputSet {
     pub fn write_bytes(&mut self, name: &str, data: &[u8]) -> Result<()> {
         let mut f = self.create(name)?;
         let temp = self.temp_path(name);
-        f.write_all(data).with_path("write", &temp)
+        f.write_all(data).with_path("write", &temp)?;
+        self.set_hash(name, data.len() as u64, hash::sha256_bytes(data));
+        Ok(())
     }
 
     /// Where the temporary of a pending output is (for error messages).

@@ -197,14 +197,8 @@ pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Resu
                 .map_err(|e| Error::io("write", req.out_dir.join(name), e.into_error()))?;
             Ok((name.clone(), size, sha))
         });
-        let iso_hash = iso_thread.map(|t| {
-            t.join()
-                .unwrap_or_else(|_| Err(Error::invalid("the ISO writer thread failed")))
-        });
-        let dir_done = dir_thread.map(|t| {
-            t.join()
-                .unwrap_or_else(|_| Err(Error::invalid("the directory writer thread failed")))
-        });
+        let iso_hash = iso_thread.map(|t| joined(t, "ISO"));
+        let dir_done = dir_thread.map(|t| joined(t, "directory"));
         (iso_hash, zip_done, dir_done)
     });
     if let Some(r) = zip_done {
@@ -229,6 +223,12 @@ pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Resu
         records: out.commit()?,
         repaired,
     })
+}
+
+/// The result of a writer thread; a panic in it is an error naming the writer.
+fn joined<T>(t: std::thread::ScopedJoinHandle<'_, Result<T>>, what: &str) -> Result<T> {
+    t.join()
+        .unwrap_or_else(|_| Err(Error::invalid(format!("the {what} writer thread failed"))))
 }
 
 #[cfg(test)]

@@ -430,10 +430,10 @@ impl<'a> Checker<'a> {
         obj: &Map<String, Value>,
         key: &str,
     ) -> Option<String> {
-        match obj.get(key) {
-            None | Some(Value::Null) => None,
-            Some(v) => self.string(&child(pointer, key), v),
+        if matches!(obj.get(key), Some(Value::Null)) {
+            return None;
         }
+        self.opt_str_not_null(pointer, obj, key)
     }
 
     /// The value as a string.
