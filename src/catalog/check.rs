@@ -31,6 +31,34 @@ pub enum Policy {
 }
 
 impl Policy {
+    /// The policy a user named (`test`, `production`, `none`; none named: any signer), with the
+    /// test-signing certificates the user gave: `test` needs them, the others refuse them.
+    pub fn from_user(name: Option<&str>, certs: Vec<Cert>) -> crate::error::Result<Policy> {
+        use crate::error::Error;
+        let p = match name.map(str::to_ascii_lowercase).as_deref() {
+            None => Policy::AnySigner,
+            Some("test") if certs.is_empty() => {
+                return Err(Error::invalid(
+                    "--policy test needs --cert FILE (the test-signing certificate)",
+                ))
+            }
+            Some("test") => return Ok(Policy::Test(certs)),
+            Some("production") => Policy::Production,
+            Some("none") => Policy::None,
+            Some(other) => {
+                let near = crate::suggest::did_you_mean(other, ["test", "production", "none"]);
+                return Err(Error::invalid(format!("unknown --policy `{other}`"))
+                    .with_help(format!("{near}use test, production or none")));
+            }
+        };
+        if !certs.is_empty() {
+            return Err(Error::invalid("--cert is only used with --policy test"));
+        }
+        Ok(p)
+    }
+}
+
+impl Policy {
     fn name(&self) -> &'static str {
         match self {
             Policy::None => "none",

@@ -16,6 +16,7 @@ pub mod ctl;
 pub mod der;
 pub mod os;
 pub mod pe;
+pub mod report;
 pub mod scan;
 pub mod set;
 

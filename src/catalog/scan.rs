@@ -2,7 +2,6 @@
 //! each a package with the files beside it; a tree is searched for them.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -66,19 +65,7 @@ pub enum Scanned {
 
 /// Read a whole file, refusing ones larger than [`MAX_FILE_BYTES`].
 pub fn read_bounded(path: &Path) -> Result<Vec<u8>> {
-    let f = std::fs::File::open(path).with_path("open", path)?;
-    let mut buf = Vec::new();
-    f.take(MAX_FILE_BYTES + 1)
-        .read_to_end(&mut buf)
-        .with_path("read", path)?;
-    if buf.len() as u64 > MAX_FILE_BYTES {
-        return Err(Error::invalid(format!(
-            "{}: larger than {} MiB; not a driver file",
-            path.display(),
-            MAX_FILE_BYTES >> 20
-        )));
-    }
-    Ok(buf)
+    crate::regular::read_at_most(path, MAX_FILE_BYTES, "a driver file")
 }
 
 /// Summarise a catalog file.

@@ -4,8 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use aero_recipe::arch::Arch;
-use aero_recipe::catalog::check::{Coverage, PackageCheck, Severity};
-use aero_recipe::catalog::scan::{self, Scanned};
+use aero_recipe::catalog::{report, scan};
 use aero_recipe::catalog::{Cert, OsTarget, Policy};
 use aero_recipe::{Error, Result};
 
@@ -36,45 +35,16 @@ pub struct Args {
 }
 
 fn policy(args: &Args) -> Result<Policy> {
-    let certs = || -> Result<Vec<Cert>> {
-        args.cert
-            .iter()
-            .map(|p| {
-                let bytes = scan::read_bounded(p)?;
-                Cert::parse_file(&bytes)
-                    .map_err(|e| Error::invalid(format!("{}: not a certificate: {e}", p.display())))
-            })
-            .collect()
-    };
-    let p = match args
-        .policy
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None => Policy::AnySigner,
-        Some("test") => {
-            if args.cert.is_empty() {
-                return Err(Error::invalid(
-                    "--policy test needs --cert FILE (the test-signing certificate)",
-                )
-                .usage());
-            }
-            return Ok(Policy::Test(certs()?));
-        }
-        Some("production") => Policy::Production,
-        Some("none") => Policy::None,
-        Some(other) => {
-            let near = aero_recipe::suggest::did_you_mean(other, ["test", "production", "none"]);
-            return Err(Error::invalid(format!("unknown --policy `{other}`"))
-                .usage()
-                .with_help(format!("{near}use test, production or none")));
-        }
-    };
-    if !args.cert.is_empty() {
-        return Err(Error::invalid("--cert is only used with --policy test").usage());
-    }
-    Ok(p)
+    let certs = args
+        .cert
+        .iter()
+        .map(|p| {
+            let bytes = scan::read_bounded(p)?;
+            Cert::parse_file(&bytes)
+                .map_err(|e| Error::invalid(format!("{}: not a certificate: {e}", p.display())))
+        })
+        .collect::<Result<Vec<Cert>>>()?;
+    Policy::from_user(args.policy.as_deref(), certs).map_err(Error::usage)
 }
 
 /// Run the command: every path is checked before anything is printed; exit 1 when any
@@ -103,31 +73,10 @@ pub fn run(_ctx: &Context, args: &Args) -> Result<ExitCode> {
             .map_err(|e| Error::invalid(format!("cannot render the report: {e}")))?;
         super::outln!("{text}")?;
     } else {
-        let texts: Vec<String> = results.iter().map(text).collect();
+        let texts: Vec<String> = results.iter().map(report::text).collect();
         super::out!("{}", texts.join("\n"))?;
     }
-    let mut errors = Vec::new();
-    for r in &results {
-        match r {
-            Scanned::Package { path, check } => {
-                let dir = std::path::Path::new(path)
-                    .parent()
-                    .map(|d| d.display().to_string())
-                    .unwrap_or_default();
-                for f in check
-                    .findings
-                    .iter()
-                    .filter(|f| f.severity == Severity::Error)
-                {
-                    errors.push(Error::invalid(format!("{dir}/{}: {}", f.file, f.message)));
-                }
-            }
-            Scanned::UnreadableInf { path, error } => {
-                errors.push(Error::invalid(format!("{path}: unreadable INF: {error}")))
-            }
-            Scanned::Catalog(_) => {}
-        }
-    }
+    let errors = report::errors(&results);
     if errors.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
@@ -136,87 +85,4 @@ pub fn run(_ctx: &Context, args: &Args) -> Result<ExitCode> {
             errors,
         ))
     }
-}
-
-fn text(r: &Scanned) -> String {
-    match r {
-        Scanned::Catalog(c) => {
-            let mut s = format!("{}\n", c.path);
-            s += &signer_line(c.signer.as_ref());
-            s += &format!(
-                "  hash: {}\n  OSAttr: {}\n  members: {}\n",
-                none_if_empty(&c.hash_algorithms),
-                none_if_empty(&c.os_attributes),
-                c.members.len()
-            );
-            for m in &c.members {
-                s += &format!(
-                    "    {}  {} {}\n",
-                    m.name,
-                    m.algorithm.as_deref().unwrap_or("-"),
-                    m.digest.as_deref().unwrap_or("-")
-                );
-            }
-            s
-        }
-        Scanned::UnreadableInf { path, error } => format!("{path}\n  unreadable INF: {error}\n"),
-        Scanned::Package { path, check } => package_text(path, check),
-    }
-}
-
-fn none_if_empty(v: &[String]) -> String {
-    if v.is_empty() {
-        "none".into()
-    } else {
-        v.join(", ")
-    }
-}
-
-fn signer_line(s: Option<&aero_recipe::catalog::check::Signer>) -> String {
-    match s {
-        Some(s) => format!(
-            "  signer: {} (thumbprint {})\n  issuer: {}\n",
-            s.subject, s.thumbprint, s.issuer
-        ),
-        None => "  signer: none\n".into(),
-    }
-}
-
-fn package_text(path: &str, c: &PackageCheck) -> String {
-    let mut s = format!(
-        "{path}\n  arch: {}\n  catalog: {}\n",
-        c.arch
-            .map(|a| a.to_string())
-            .unwrap_or_else(|| "unknown".into()),
-        c.catalog.as_deref().unwrap_or("none")
-    );
-    s += &signer_line(c.signer.as_ref());
-    s += &format!(
-        "  hash: {}\n  OSAttr: {}\n",
-        none_if_empty(&c.hash_algorithms),
-        none_if_empty(&c.os_attributes)
-    );
-    for f in &c.files {
-        let cov = match f.coverage {
-            Coverage::Covered => "covered",
-            Coverage::NotCovered => "not covered",
-            Coverage::Missing => "not in package",
-            Coverage::Unchecked => "unchecked",
-        };
-        s += &format!(
-            "  {:<28} {:<14} {:<12} {}\n",
-            f.name,
-            cov,
-            f.digest,
-            f.machine.as_deref().unwrap_or("")
-        );
-    }
-    for f in &c.findings {
-        let sev = match f.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-        };
-        s += &format!("  {sev}: {}: {}\n", f.file, f.message);
-    }
-    s
 }
