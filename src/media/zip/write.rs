@@ -28,8 +28,9 @@ use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use flate2::write::DeflateEncoder;
 use flate2::Compression;
 
-use super::deflate::{self, class, Crc, Pool, PROBE};
+use super::deflate::{self, class, Crc, Pool};
 use super::format::{end_records, Counted, DosTime, Record, MAX_NAME, ZIP64_FROM};
+use super::segment;
 use crate::error::{Error, Result};
 use crate::media::civil::civil;
 use crate::media::output::check_interrupted;
@@ -339,14 +340,10 @@ fn prepare_file(name: &str, entry: &Entry, level: u32, pool: &Pool) -> Result<Pr
     let crc = deflate::crc32(got);
     if level > 0 && n > 0 {
         let mut out = pool.take(deflate::limit(n));
-        let worth = n <= PROBE || deflate::worth_deflating(got);
         let room = deflate::limit(n).min(out.len());
-        let packed = if worth {
-            out.get_mut(..room)
-                .and_then(|o| deflate::deflate(level, got, o))
-        } else {
-            None
-        };
+        let packed = out
+            .get_mut(..room)
+            .and_then(|o| segment::deflate_mixed(level, got, o, true));
         if let Some(len) = packed {
             pool.give(input);
             return Ok(Prepared {

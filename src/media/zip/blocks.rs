@@ -1,0 +1,357 @@
+//! Where a deflate stream's last block starts and where the stream ends, to the bit.
+//!
+//! libdeflate compresses whole buffers into complete streams: the last block carries the
+//! BFINAL bit and the stream ends wherever its end-of-block code does, inside a byte padded
+//! with zeros. To chain such a stream with stored blocks inside one ZIP entry
+//! ([`segment`](super::segment)), the writer clears that bit and continues at the exact end.
+//! Both positions follow only from decoding every block's codes (RFC 1951), which this does
+//! without producing output: header, code tables, then each symbol and its extra bits.
+//! Malformed or truncated input gives `None`, never a panic.
+
+/// Positions, in bits from the start of the stream, LSB first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ends {
+    /// The first bit of the final block (its BFINAL bit).
+    pub final_block: usize,
+    /// The bit just past the final block's end-of-block code.
+    pub end: usize,
+}
+
+/// Decode `stream` block by block and report where its final block starts and where it ends.
+pub fn ends(stream: &[u8]) -> Option<Ends> {
+    let mut r = Bits::new(stream);
+    let fixed = fixed_tables();
+    loop {
+        let start = r.pos();
+        let last = r.take(1)? == 1;
+        match r.take(2)? {
+            0 => {
+                r.seek(r.pos().div_ceil(8) * 8)?;
+                let len = r.take(16)? as usize;
+                let nlen = r.take(16)? as usize;
+                if len != !nlen & 0xFFFF {
+                    return None;
+                }
+                r.seek(r.pos() + len * 8)?;
+            }
+            1 => symbols(&mut r, &fixed.0, &fixed.1)?,
+            2 => {
+                let (lit, dist) = dynamic_tables(&mut r)?;
+                symbols(&mut r, &lit, &dist)?;
+            }
+            _ => return None,
+        }
+        if last {
+            return Some(Ends {
+                final_block: start,
+                end: r.pos(),
+            });
+        }
+    }
+}
+
+/// An LSB-first bit reader over a 64-bit buffer; reads past the end fail.
+struct Bits<'a> {
+    data: &'a [u8],
+    /// Next byte of `data` to load into `buf`.
+    next: usize,
+    buf: u64,
+    /// Valid bits in `buf` (bytes past the end load as zeros).
+    n: u32,
+}
+
+impl<'a> Bits<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        Bits {
+            data,
+            next: 0,
+            buf: 0,
+            n: 0,
+        }
+    }
+
+    /// Position in bits from the start.
+    fn pos(&self) -> usize {
+        self.next * 8 - self.n as usize
+    }
+
+    /// Move to bit `pos` (forward skips and byte alignment).
+    fn seek(&mut self, pos: usize) -> Option<()> {
+        if pos > self.data.len() * 8 {
+            return None;
+        }
+        self.next = pos / 8;
+        self.buf = 0;
+        self.n = 0;
+        self.refill();
+        self.buf >>= pos % 8;
+        self.n -= (pos % 8) as u32;
+        Some(())
+    }
+
+    fn refill(&mut self) {
+        if self.n > 56 {
+            return;
+        }
+        if let Some(w) = self.data.get(self.next..self.next + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(w);
+            self.buf |= u64::from_le_bytes(word) << self.n;
+            self.next += ((63 - self.n) / 8) as usize;
+            self.n |= 56;
+        } else {
+            while self.n <= 56 {
+                let b = self.data.get(self.next).copied().unwrap_or(0);
+                self.buf |= u64::from(b) << self.n;
+                self.next += 1;
+                self.n += 8;
+            }
+        }
+    }
+
+    /// The next at least 56 bits without consuming them.
+    fn peek(&mut self) -> u64 {
+        self.refill();
+        self.buf
+    }
+
+    fn consume(&mut self, n: u32) -> Option<()> {
+        self.buf >>= n;
+        self.n -= n;
+        (self.pos() <= self.data.len() * 8).then_some(())
+    }
+
+    /// Take `n` (at most 16) bits as a number.
+    fn take(&mut self, n: u32) -> Option<u32> {
+        let v = (self.peek() & ((1u64 << n) - 1)) as u32;
+        self.consume(n)?;
+        Some(v)
+    }
+}
+
+/// Bits looked up at once; longer codes are finished bit by bit.
+const FAST: u32 = 11;
+
+/// A canonical Huffman decoder: a table for codes up to [`FAST`] bits and the counts and
+/// sorted symbols for the rest.
+struct Table {
+    /// Index: the next FAST bits; value: symbol << 4 | length, or 0 for a longer code.
+    fast: Vec<u16>,
+    counts: [u16; 16],
+    sorted: Vec<u16>,
+}
+
+impl Table {
+    /// Build from code lengths (0 = unused). Over-subscribed sets are refused; incomplete
+    /// ones are allowed, as RFC 1951 allows a single distance code.
+    fn new(lengths: &[u8]) -> Option<Table> {
+        let mut counts = [0u16; 16];
+        for &l in lengths {
+            *counts.get_mut(usize::from(l))? += 1;
+        }
+        counts[0] = 0;
+        let mut left: i32 = 1;
+        for &c in &counts[1..] {
+            left = left * 2 - i32::from(c);
+            if left < 0 {
+                return None;
+            }
+        }
+        let mut offsets = [0u16; 16];
+        for l in 1..15 {
+            offsets[l + 1] = offsets[l] + counts[l];
+        }
+        let mut sorted = vec![0u16; lengths.len()];
+        let mut fast = vec![0u16; 1 << FAST];
+        let mut next_code = [0u32; 16];
+        let mut code = 0u32;
+        for l in 1..16 {
+            code = (code + u32::from(counts[l - 1])) << 1;
+            next_code[l] = code;
+        }
+        for (sym, &l) in lengths.iter().enumerate() {
+            if l == 0 {
+                continue;
+            }
+            let l = usize::from(l);
+            let slot = offsets[l];
+            *sorted.get_mut(usize::from(slot))? = sym as u16;
+            offsets[l] += 1;
+            let c = next_code[l];
+            next_code[l] += 1;
+            if l as u32 <= FAST {
+                // Codes are sent most significant bit first into an LSB-first stream.
+                let rev = c.reverse_bits() >> (32 - l);
+                let mut i = rev as usize;
+                while i < fast.len() {
+                    fast[i] = (sym as u16) << 4 | l as u16;
+                    i += 1 << l;
+                }
+            }
+        }
+        Some(Table {
+            fast,
+            counts,
+            sorted,
+        })
+    }
+
+    fn decode(&self, r: &mut Bits) -> Option<u16> {
+        let bits = r.peek();
+        let e = *self.fast.get((bits & ((1 << FAST) - 1)) as usize)?;
+        if e != 0 {
+            r.consume(u32::from(e & 15))?;
+            return Some(e >> 4);
+        }
+        // Canonical decoding one bit at a time (codes longer than FAST bits).
+        let (mut code, mut first, mut index) = (0i32, 0i32, 0i32);
+        for len in 1..16u32 {
+            code |= ((bits >> (len - 1)) & 1) as i32;
+            let count = i32::from(self.counts[len as usize]);
+            if code - first < count {
+                r.consume(len)?;
+                return self.sorted.get((index + code - first) as usize).copied();
+            }
+            index += count;
+            first = (first + count) << 1;
+            code <<= 1;
+        }
+        None
+    }
+}
+
+fn fixed_tables() -> (Table, Table) {
+    let mut lit = [8u8; 288];
+    lit[144..256].fill(9);
+    lit[256..280].fill(7);
+    // Both tables are complete and well-formed by construction.
+    let lit = Table::new(&lit).unwrap_or_else(|| unreachable!());
+    let dist = Table::new(&[5u8; 30]).unwrap_or_else(|| unreachable!());
+    (lit, dist)
+}
+
+fn dynamic_tables(r: &mut Bits) -> Option<(Table, Table)> {
+    const ORDER: [usize; 19] = [
+        16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15,
+    ];
+    let hlit = r.take(5)? as usize + 257;
+    let hdist = r.take(5)? as usize + 1;
+    let hclen = r.take(4)? as usize + 4;
+    if hlit > 286 || hdist > 30 {
+        return None;
+    }
+    let mut cl = [0u8; 19];
+    for &i in ORDER.iter().take(hclen) {
+        cl[i] = r.take(3)? as u8;
+    }
+    let cl = Table::new(&cl)?;
+    let mut lengths = vec![0u8; hlit + hdist];
+    let mut i = 0;
+    while i < lengths.len() {
+        let sym = cl.decode(r)?;
+        let (value, repeat) = match sym {
+            0..=15 => (sym as u8, 1),
+            16 => (*lengths.get(i.checked_sub(1)?)?, 3 + r.take(2)? as usize),
+            17 => (0, 3 + r.take(3)? as usize),
+            18 => (0, 11 + r.take(7)? as usize),
+            _ => return None,
+        };
+        lengths.get_mut(i..i + repeat)?.fill(value);
+        i += repeat;
+    }
+    if lengths[256] == 0 {
+        return None;
+    }
+    Some((Table::new(&lengths[..hlit])?, Table::new(&lengths[hlit..])?))
+}
+
+/// Extra bits of length symbols 257..=285 and of distance symbols 0..=29.
+const LEN_EXTRA: [u8; 29] = [
+    0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0,
+];
+const DIST_EXTRA: [u8; 30] = [
+    0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13,
+    13,
+];
+
+/// Walk a block's symbols up to and including its end-of-block code.
+fn symbols(r: &mut Bits, lit: &Table, dist: &Table) -> Option<()> {
+    loop {
+        let sym = lit.decode(r)?;
+        match sym {
+            0..=255 => {}
+            256 => return Some(()),
+            _ => {
+                let extra = *LEN_EXTRA.get(usize::from(sym - 257))?;
+                r.consume(u32::from(extra))?;
+                let d = dist.decode(r)?;
+                r.consume(u32::from(*DIST_EXTRA.get(usize::from(d))?))?;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use libdeflater::{CompressionLvl, Compressor};
+
+    fn sample(n: usize, seed: u64) -> Vec<u8> {
+        let mut x = seed | 1;
+        let words: [&[u8]; 4] = [b"HKR,,DriverVersion", b"\x48\x8b\x05", b"\0\0\0\0", b"Aero"];
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            if x % 3 == 0 {
+                out.push(x as u8);
+            } else {
+                out.extend_from_slice(words[(x >> 8) as usize % 4]);
+            }
+        }
+        out.truncate(n);
+        out
+    }
+
+    #[test]
+    fn ends_match_libdeflate_streams_at_every_level() {
+        for level in [0, 1, 2, 4, 6, 9, 12] {
+            for (n, seed) in [(0, 1), (1, 2), (100, 3), (70_000, 4), (900_000, 5)] {
+                let input = sample(n, seed);
+                let mut c = Compressor::new(CompressionLvl::new(level).unwrap());
+                let mut out = vec![0u8; c.deflate_compress_bound(n)];
+                let len = c.deflate_compress(&input, &mut out).unwrap();
+                let e = ends(&out[..len]).expect("a libdeflate stream");
+                assert_eq!(e.end.div_ceil(8), len, "level {level}, {n} bytes");
+                assert_eq!(out[e.final_block / 8] >> (e.final_block % 8) & 1, 1);
+            }
+        }
+    }
+
+    #[test]
+    fn damaged_streams_give_none_not_a_panic() {
+        let input = sample(50_000, 9);
+        let mut c = Compressor::new(CompressionLvl::new(6).unwrap());
+        let mut out = vec![0u8; c.deflate_compress_bound(input.len())];
+        let len = c.deflate_compress(&input, &mut out).unwrap();
+        assert_eq!(ends(&out[..len / 2]), None);
+        assert_eq!(ends(&[]), None);
+        assert_eq!(ends(&[0b111]), None, "block type 3 is reserved");
+        assert_eq!(
+            ends(&[1, 5, 0, 0, 0]),
+            None,
+            "NLEN must be LEN's complement"
+        );
+        let mut x = 7u64;
+        for _ in 0..2_000 {
+            let junk: Vec<u8> = (0..64)
+                .map(|_| {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    (x >> 33) as u8
+                })
+                .collect();
+            let _ = ends(&junk);
+        }
+    }
+}
