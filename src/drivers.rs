@@ -81,8 +81,13 @@ impl Package {
     }
 
     /// The policy decision for each file, with the re-includes of the spec entry (if any).
+    /// Files that would ship are read whole to look for keys, so they are judged in parallel.
     pub fn decisions(&self, allow: &Allow) -> Vec<(&PackageFile, Result<Decision>)> {
-        self.files.iter().map(|f| (f, f.decision(allow))).collect()
+        use rayon::prelude::*;
+        self.files
+            .par_iter()
+            .map(|f| (f, f.decision(allow)))
+            .collect()
     }
 }
 

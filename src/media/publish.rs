@@ -36,7 +36,7 @@ pub struct Publish {
     pub iso: Option<(String, String)>,
     /// ZIP output name.
     pub zip: Option<String>,
-    /// ZIP deflate level.
+    /// ZIP deflate level (libdeflate's, 0-9; see [`ZipOptions::level`]).
     pub zip_level: u32,
     /// Name of a plain directory copy of the media.
     pub dir: Option<String>,
@@ -60,7 +60,7 @@ impl Publish {
             manifest_in_media: true,
             iso: None,
             zip: None,
-            zip_level: 6,
+            zip_level: ZipOptions::default().level,
             dir: None,
             manifest_copies: Vec::new(),
             side_files: Vec::new(),

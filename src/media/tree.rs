@@ -67,6 +67,52 @@ impl Source {
         }
     }
 
+    /// Fill `buf` from byte `offset` on; how many bytes there were (fewer than `buf.len()`
+    /// only at the end). Each call opens the source, so pieces of one file can be read on
+    /// different threads.
+    pub fn read_at(&self, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Source::File(p) => {
+                let f = crate::regular::open(p).map_err(|e| io::Error::other(e.to_string()))?;
+                read_full_at(&f, offset, buf)
+            }
+            Source::Bytes(b) => {
+                let from = usize::try_from(offset).unwrap_or(usize::MAX).min(b.len());
+                let src = b.get(from..).unwrap_or_default();
+                let n = src.len().min(buf.len());
+                buf[..n].copy_from_slice(&src[..n]);
+                Ok(n)
+            }
+            Source::Extents { image, extents } => {
+                let f = File::open(image.as_path())?;
+                let mut done = 0usize;
+                let mut skip = offset;
+                for ext in extents {
+                    if done == buf.len() {
+                        break;
+                    }
+                    if skip >= ext.len {
+                        skip -= ext.len;
+                        continue;
+                    }
+                    let want = usize::try_from(ext.len - skip)
+                        .unwrap_or(usize::MAX)
+                        .min(buf.len() - done);
+                    let n = read_full_at(&f, ext.offset + skip, &mut buf[done..done + want])?;
+                    if n < want {
+                        return Err(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "extent extends past the end of the image",
+                        ));
+                    }
+                    done += n;
+                    skip = 0;
+                }
+                Ok(done)
+            }
+        }
+    }
+
     /// The first `n` bytes (fewer if the source is shorter): enough to judge content by shape.
     pub fn head(&self, n: u64) -> Result<Vec<u8>> {
         let mut buf = Vec::with_capacity(usize::try_from(n).unwrap_or(0).min(64 * 1024));
@@ -93,6 +139,21 @@ pub(crate) fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<us
     let mut n = 0;
     while n < buf.len() {
         match reader.read(buf.get_mut(n..).unwrap_or_default()) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
+}
+
+/// Positional `read_full`: fill `buf` from `offset` until it is full or the file ends.
+fn read_full_at(f: &File, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
+    use std::os::unix::fs::FileExt;
+    let mut n = 0;
+    while n < buf.len() {
+        match f.read_at(&mut buf[n..], offset + n as u64) {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use aero_recipe::hash::sha256_file;
-use aero_recipe::media::zip::{write_zip, ZipOptions, IN_MEMORY_MAX};
+use aero_recipe::media::zip::{write_zip, ZipOptions, CHUNK};
 use aero_recipe::media::Media;
 
 use crate::util::media::noise;
@@ -44,7 +44,7 @@ fn text(seed: u64, n: usize) -> Vec<u8> {
 }
 
 /// The test payload: nested dirs, long/mixed-case/hyphenated/non-ASCII names, an empty file,
-/// compressible and incompressible data, and two files large enough to be streamed.
+/// compressible and incompressible data, and two files of several pieces.
 fn payload(with_large: bool) -> Vec<(&'static str, Vec<u8>)> {
     let mut files = vec![
         ("README.md", text(1, 2_000)),
@@ -60,7 +60,7 @@ fn payload(with_large: bool) -> Vec<(&'static str, Vec<u8>)> {
         ("empty.txt", Vec::new()),
     ];
     if with_large {
-        let big = IN_MEMORY_MAX as usize + 1_000_000;
+        let big = 3 * CHUNK + 1_000;
         files.push(("tools/big-text.dat", text(8, big)));
         files.push(("tools/big-noise.bin", noise(9, big)));
     }
@@ -226,7 +226,7 @@ fn zip_is_accepted_sorted_dated_reproducible_and_extracts_identically() {
     assert_eq!(got, want);
     assert!(ex.join("config/empty").is_dir());
 
-    // 7z and bsdtar extract the same bytes too (the large files are streamed with a data
+    // 7z and bsdtar extract the same bytes too (files of several pieces have a data
     // descriptor; the small ones carry their sizes in the local header).
     let t = ok_stdout("7z", &["t", za.to_str().unwrap()], work.path());
     assert!(t.contains("Everything is Ok"), "{t}");

@@ -50,13 +50,15 @@ pub fn ends(stream: &[u8]) -> Option<Ends> {
     }
 }
 
-/// An LSB-first bit reader over a 64-bit buffer; reads past the end fail.
+/// An LSB-first bit reader over a 64-bit buffer. Bytes past the end read as zeros so the
+/// symbol loop needs no bounds check per bit; [`Bits::overrun`] tells when that happened
+/// (checked after every block, and soon enough that a run of zeros cannot loop for long).
 struct Bits<'a> {
     data: &'a [u8],
     /// Next byte of `data` to load into `buf`.
     next: usize,
     buf: u64,
-    /// Valid bits in `buf` (bytes past the end load as zeros).
+    /// Valid bits in `buf`.
     n: u32,
 }
 
@@ -75,6 +77,11 @@ impl<'a> Bits<'a> {
         self.next * 8 - self.n as usize
     }
 
+    /// Whether bits past the end have been consumed.
+    fn overrun(&self) -> bool {
+        self.pos() > self.data.len() * 8
+    }
+
     /// Move to bit `pos` (forward skips and byte alignment).
     fn seek(&mut self, pos: usize) -> Option<()> {
         if pos > self.data.len() * 8 {
@@ -83,15 +90,17 @@ impl<'a> Bits<'a> {
         self.next = pos / 8;
         self.buf = 0;
         self.n = 0;
-        self.refill();
+        self.refill()?;
         self.buf >>= pos % 8;
         self.n -= (pos % 8) as u32;
         Some(())
     }
 
-    fn refill(&mut self) {
+    /// Top `buf` up to at least 56 bits; fails once well past the end (a damaged stream).
+    #[inline(always)]
+    fn refill(&mut self) -> Option<()> {
         if self.n > 56 {
-            return;
+            return Some(());
         }
         if let Some(w) = self.data.get(self.next..self.next + 8) {
             let mut word = [0u8; 8];
@@ -99,51 +108,52 @@ impl<'a> Bits<'a> {
             self.buf |= u64::from_le_bytes(word) << self.n;
             self.next += ((63 - self.n) / 8) as usize;
             self.n |= 56;
-        } else {
-            while self.n <= 56 {
-                let b = self.data.get(self.next).copied().unwrap_or(0);
-                self.buf |= u64::from(b) << self.n;
-                self.next += 1;
-                self.n += 8;
-            }
+            return Some(());
         }
+        if self.next > self.data.len() + 16 {
+            return None;
+        }
+        while self.n <= 56 {
+            let b = self.data.get(self.next).copied().unwrap_or(0);
+            self.buf |= u64::from(b) << self.n;
+            self.next += 1;
+            self.n += 8;
+        }
+        Some(())
     }
 
-    /// The next at least 56 bits without consuming them.
-    fn peek(&mut self) -> u64 {
-        self.refill();
-        self.buf
-    }
-
-    fn consume(&mut self, n: u32) -> Option<()> {
+    /// Drop `n` bits already looked at (the caller refilled for them).
+    #[inline(always)]
+    fn skip(&mut self, n: u32) {
         self.buf >>= n;
         self.n -= n;
-        (self.pos() <= self.data.len() * 8).then_some(())
     }
 
     /// Take `n` (at most 16) bits as a number.
     fn take(&mut self, n: u32) -> Option<u32> {
-        let v = (self.peek() & ((1u64 << n) - 1)) as u32;
-        self.consume(n)?;
-        Some(v)
+        self.refill()?;
+        let v = (self.buf & ((1u64 << n) - 1)) as u32;
+        self.skip(n);
+        (!self.overrun()).then_some(v)
     }
 }
 
 /// Bits looked up at once; longer codes are finished bit by bit.
 const FAST: u32 = 11;
+const FAST_MASK: u64 = (1 << FAST) - 1;
 
 /// A canonical Huffman decoder: a table for codes up to [`FAST`] bits and the counts and
 /// sorted symbols for the rest.
 struct Table {
     /// Index: the next FAST bits; value: symbol << 4 | length, or 0 for a longer code.
-    fast: Vec<u16>,
+    fast: [u16; 1 << FAST],
     counts: [u16; 16],
-    sorted: Vec<u16>,
+    sorted: [u16; 320],
 }
 
 impl Table {
-    /// Build from code lengths (0 = unused). Over-subscribed sets are refused; incomplete
-    /// ones are allowed, as RFC 1951 allows a single distance code.
+    /// Build from code lengths (0 = unused; at most 320 of them). Over-subscribed sets are
+    /// refused; incomplete ones are allowed, as RFC 1951 allows a single distance code.
     fn new(lengths: &[u8]) -> Option<Table> {
         let mut counts = [0u16; 16];
         for &l in lengths {
@@ -161,8 +171,11 @@ impl Table {
         for l in 1..15 {
             offsets[l + 1] = offsets[l] + counts[l];
         }
-        let mut sorted = vec![0u16; lengths.len()];
-        let mut fast = vec![0u16; 1 << FAST];
+        let mut t = Table {
+            fast: [0; 1 << FAST],
+            counts,
+            sorted: [0; 320],
+        };
         let mut next_code = [0u32; 16];
         let mut code = 0u32;
         for l in 1..16 {
@@ -174,43 +187,49 @@ impl Table {
                 continue;
             }
             let l = usize::from(l);
-            let slot = offsets[l];
-            *sorted.get_mut(usize::from(slot))? = sym as u16;
+            *t.sorted.get_mut(usize::from(offsets[l]))? = sym as u16;
             offsets[l] += 1;
             let c = next_code[l];
             next_code[l] += 1;
             if l as u32 <= FAST {
                 // Codes are sent most significant bit first into an LSB-first stream.
-                let rev = c.reverse_bits() >> (32 - l);
-                let mut i = rev as usize;
-                while i < fast.len() {
-                    fast[i] = (sym as u16) << 4 | l as u16;
+                let mut i = (c.reverse_bits() >> (32 - l)) as usize;
+                while i < t.fast.len() {
+                    t.fast[i] = (sym as u16) << 4 | l as u16;
                     i += 1 << l;
                 }
             }
         }
-        Some(Table {
-            fast,
-            counts,
-            sorted,
-        })
+        Some(t)
     }
 
+    /// Decode one symbol; the caller refilled `r` (at least 15 bits are there).
     fn decode(&self, r: &mut Bits) -> Option<u16> {
-        let bits = r.peek();
-        let e = *self.fast.get((bits & ((1 << FAST) - 1)) as usize)?;
+        let (sym, len) = self.lookup(r.buf)?;
+        r.skip(len);
+        Some(sym)
+    }
+
+    /// The symbol the low bits of `bits` start with, and its code length.
+    #[inline(always)]
+    fn lookup(&self, bits: u64) -> Option<(u16, u32)> {
+        let e = self.fast[(bits & FAST_MASK) as usize];
         if e != 0 {
-            r.consume(u32::from(e & 15))?;
-            return Some(e >> 4);
+            return Some((e >> 4, u32::from(e & 15)));
         }
-        // Canonical decoding one bit at a time (codes longer than FAST bits).
+        self.lookup_long(bits)
+    }
+
+    /// Canonical decoding one bit at a time (codes longer than FAST bits).
+    #[cold]
+    fn lookup_long(&self, bits: u64) -> Option<(u16, u32)> {
         let (mut code, mut first, mut index) = (0i32, 0i32, 0i32);
         for len in 1..16u32 {
             code |= ((bits >> (len - 1)) & 1) as i32;
             let count = i32::from(self.counts[len as usize]);
             if code - first < count {
-                r.consume(len)?;
-                return self.sorted.get((index + code - first) as usize).copied();
+                let sym = self.sorted.get((index + code - first) as usize)?;
+                return Some((*sym, len));
             }
             index += count;
             first = (first + count) << 1;
@@ -245,9 +264,11 @@ fn dynamic_tables(r: &mut Bits) -> Option<(Table, Table)> {
         cl[i] = r.take(3)? as u8;
     }
     let cl = Table::new(&cl)?;
-    let mut lengths = vec![0u8; hlit + hdist];
+    let mut lengths = [0u8; 286 + 30];
+    let lengths = &mut lengths[..hlit + hdist];
     let mut i = 0;
     while i < lengths.len() {
+        r.refill()?;
         let sym = cl.decode(r)?;
         let (value, repeat) = match sym {
             0..=15 => (sym as u8, 1),
@@ -274,21 +295,58 @@ const DIST_EXTRA: [u8; 30] = [
     13,
 ];
 
-/// Walk a block's symbols up to and including its end-of-block code.
+/// Walk a block's symbols up to and including its end-of-block code. The loop keeps the bit
+/// buffer in locals (through `&mut Bits` the compiler stores it back every symbol).
 fn symbols(r: &mut Bits, lit: &Table, dist: &Table) -> Option<()> {
-    loop {
-        let sym = lit.decode(r)?;
-        match sym {
-            0..=255 => {}
-            256 => return Some(()),
-            _ => {
-                let extra = *LEN_EXTRA.get(usize::from(sym - 257))?;
-                r.consume(u32::from(extra))?;
-                let d = dist.decode(r)?;
-                r.consume(u32::from(*DIST_EXTRA.get(usize::from(d))?))?;
+    let data = r.data;
+    let (mut buf, mut n, mut next) = (r.buf, r.n, r.next);
+    let done = loop {
+        // 56 bits cover a code (15), its length extra bits (5), a distance code (15) and its
+        // extra bits (13).
+        if n <= 56 {
+            if let Some(w) = data.get(next..next + 8) {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(w);
+                buf |= u64::from_le_bytes(word) << n;
+                next += ((63 - n) / 8) as usize;
+                n |= 56;
+            } else if next > data.len() + 16 {
+                break None;
+            } else {
+                while n <= 56 {
+                    buf |= u64::from(data.get(next).copied().unwrap_or(0)) << n;
+                    next += 1;
+                    n += 8;
+                }
             }
         }
-    }
+        let Some((sym, len)) = lit.lookup(buf) else {
+            break None;
+        };
+        buf >>= len;
+        n -= len;
+        if sym < 256 {
+            continue;
+        }
+        if sym == 256 {
+            break Some(());
+        }
+        let Some(&extra) = LEN_EXTRA.get(usize::from(sym - 257)) else {
+            break None;
+        };
+        buf >>= extra;
+        n -= u32::from(extra);
+        let Some((d, len)) = dist.lookup(buf) else {
+            break None;
+        };
+        let Some(&extra) = DIST_EXTRA.get(usize::from(d)) else {
+            break None;
+        };
+        buf >>= len + u32::from(extra);
+        n -= len + u32::from(extra);
+    };
+    (r.buf, r.n, r.next) = (buf, n, next);
+    done.filter(|()| !r.overrun())
 }
 
 #[cfg(test)]

@@ -1,23 +1,20 @@
-//! Deflate for the ZIP writer: libdeflate on whole in-memory entries, the store-or-deflate
-//! rule, and a pool of reusable buffers that keeps memory flat in the number of threads.
+//! Deflate for the ZIP writer: libdeflate on in-memory pieces, the store-or-deflate rule,
+//! CRC-32 (and combining the CRCs of pieces), and a pool of reusable buffers that keeps memory
+//! flat in the number of threads.
 //!
-//! The rule (recorded in docs/decisions.md): an entry is deflated only if that saves at least
-//! 1/32 of its size (about 3%). Entries over [`PROBE`] bytes are first judged by a sample: eight
-//! 8 KiB windows spread evenly from the start to the end, deflated together at level 1; if the
-//! sample does not save 1/32, the entry is stored without compressing the rest. (A prefix alone
-//! misjudges files that start with packed data and continue with code.) An entry that passes is
-//! compressed whole into a buffer of 31/32 of its size; if the result does not fit, the entry
-//! is stored. Both steps are deterministic, so the same bytes always give the same archive.
+//! The rule (recorded in docs/decisions.md): a file of one piece is deflated only if that
+//! saves at least 1/32 of its size (about 3%): it is compressed into a buffer of 31/32 of its
+//! size ([`limit`]) and stored if the result does not fit. Packed runs inside it go in as
+//! stored blocks without being searched for matches ([`segment`](super::segment)). A file of
+//! several pieces is stored when windows spread over it all look packed, else deflated; its
+//! pieces that do not shrink by 1/32 become stored blocks inside the stream. Every step is a
+//! function of the bytes alone, so the same bytes always give the same archive.
 
 use std::cell::RefCell;
 use std::sync::Mutex;
 
 use libdeflater::{CompressionLvl, Compressor};
 
-/// Bytes sampled from an entry and deflated at level 1 to decide whether it is worth it.
-pub const PROBE: usize = 64 * 1024;
-/// Windows the sample is made of, spread evenly from the entry's start to its end.
-const SAMPLES: usize = 8;
 /// Smallest pooled buffer.
 const MIN_CLASS: usize = 64 * 1024;
 
@@ -30,8 +27,6 @@ thread_local! {
     /// One compressor per level and thread, reused across entries (allocating one costs more
     /// than compressing a small file).
     static COMPRESSORS: RefCell<Vec<(u32, Compressor)>> = const { RefCell::new(Vec::new()) };
-    /// The probe's sample and its deflated output.
-    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Run `f` with this thread's compressor for `level` (1-12).
@@ -61,43 +56,47 @@ pub fn deflate(level: u32, input: &[u8], out: &mut [u8]) -> Option<usize> {
     with_compressor(level, |c| c.deflate_compress(input, out).ok())
 }
 
-/// Whether `data` (a whole entry, or the first chunk of a streamed one) is worth deflating: a
-/// sample of [`SAMPLES`] windows spread evenly over it, [`PROBE`] bytes in all, saves at least
-/// 1/32 at level 1. Data up to [`PROBE`] bytes is its own sample.
-pub fn worth_deflating(data: &[u8]) -> bool {
-    SCRATCH.with(|cell| {
-        let mut scratch = cell.borrow_mut();
-        if scratch.len() < 2 * PROBE {
-            scratch.resize(2 * PROBE, 0);
-        }
-        let (sample, out) = scratch.split_at_mut(PROBE);
-        let sample: &[u8] = if data.len() <= PROBE {
-            data
-        } else {
-            let w = PROBE / SAMPLES;
-            let span = data.len() - w;
-            for (i, dst) in sample.chunks_exact_mut(w).enumerate() {
-                let at = span * i / (SAMPLES - 1);
-                if let Some(src) = data.get(at..at + w) {
-                    dst.copy_from_slice(src);
-                }
-            }
-            sample
-        };
-        let room = limit(sample.len()).min(out.len());
-        out.get_mut(..room)
-            .and_then(|o| deflate(1, sample, o))
-            .is_some()
-    })
-}
-
 /// CRC-32 of a byte slice (libdeflate's, several GB/s).
 pub fn crc32(data: &[u8]) -> u32 {
     libdeflater::crc32(data)
 }
 
-/// A running CRC-32.
-pub use libdeflater::Crc;
+/// The CRC-32 of `a` followed by `b`, from `crc(a)`, `crc(b)` and `b`'s length (zlib's
+/// crc32_combine: multiply `crc(a)` by x^(8 len_b) modulo the CRC polynomial), so pieces of
+/// an entry can be checksummed on different threads.
+pub fn crc32_combine(crc_a: u32, crc_b: u32, len_b: u64) -> u32 {
+    // x^(2^k) mod P for k = 0.. as the loop needs it, starting from x^(2^3) (one byte).
+    let mut power = {
+        let mut p = 1u32 << 30; // x^1, bit-reflected
+        for _ in 0..3 {
+            p = mul_mod_p(p, p);
+        }
+        p
+    };
+    let mut factor = 1u32 << 31; // x^0
+    let mut n = len_b;
+    while n != 0 {
+        if n & 1 != 0 {
+            factor = mul_mod_p(power, factor);
+        }
+        power = mul_mod_p(power, power);
+        n >>= 1;
+    }
+    mul_mod_p(factor, crc_a) ^ crc_b
+}
+
+/// a(x) b(x) modulo the (reflected) CRC-32 polynomial.
+fn mul_mod_p(a: u32, mut b: u32) -> u32 {
+    const POLY: u32 = 0xEDB8_8320;
+    let mut p = 0u32;
+    for i in (0..32).rev() {
+        if a >> i & 1 != 0 {
+            p ^= b;
+        }
+        b = if b & 1 != 0 { (b >> 1) ^ POLY } else { b >> 1 };
+    }
+    p
+}
 
 /// Capacity class of a buffer for `len` bytes: from 64 KiB, four classes per power of two
 /// (a buffer is at most a quarter larger than asked for: 10 MB takes 10 MiB, not 16).
@@ -182,23 +181,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn incompressible_data_is_stored_and_text_anywhere_is_deflated() {
-        let mut x = 1u64;
-        let noise: Vec<u8> = (0..PROBE * 2)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                x as u8
-            })
-            .collect();
-        assert!(!worth_deflating(&noise));
-        let text = b"HKR,,DriverVersion,,\"1.0.0\"\r\n".repeat(5_000);
-        assert!(worth_deflating(&text));
-        // Packed data first, then text: the sample sees the text, a prefix would not.
-        let mut late = noise.clone();
-        late.extend_from_slice(&text);
-        assert!(worth_deflating(&late));
+    fn crc_of_pieces_combines_to_the_crc_of_the_whole() {
+        let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 ^ i >> 5) as u8).collect();
+        for cut in [0, 1, 4096, 123_457, 299_999, 300_000] {
+            let (a, b) = data.split_at(cut);
+            assert_eq!(
+                crc32_combine(crc32(a), crc32(b), b.len() as u64),
+                crc32(&data),
+                "cut at {cut}"
+            );
+        }
     }
 
     #[test]

@@ -9,4 +9,4 @@ mod segment;
 pub mod write;
 
 pub use read::{entry_name_problem, read_sources, ZipContents, ZipEntry, ZipFile, ZipReader};
-pub use write::{write_zip, ZipOptions, IN_MEMORY_MAX, WINDOW_BYTES};
+pub use write::{write_zip, ZipOptions, CHUNK, WINDOW_BYTES};

@@ -13,47 +13,47 @@
 //!   near or over 4 GiB and for archive offsets or entry counts past the classic limits.
 //!
 //! The archive is written strictly forward to any [`Write`]: nothing is sought or read back, so
-//! the caller can hash it while it is written. Files up to [`IN_MEMORY_MAX`] are read whole and
-//! compressed by the rayon pool, ahead of the writer by at most [`WINDOW_BYTES`] of buffers,
-//! and appended strictly in entry order as they complete. Larger files are streamed through the
-//! writer in chunks (zlib-rs) with their CRC and sizes in a data descriptor after the data;
-//! whether they are stored is decided from a sample of their first chunk. Each source is read exactly once
-//! and must yield exactly its declared size (input changes are caught by the publish step's
-//! stamps, `media::stamp`).
+//! the caller can hash it while it is written. Every file is cut into [`CHUNK`]-byte pieces
+//! that the rayon pool reads and compresses in parallel, ahead of the writer by at most
+//! [`WINDOW_BYTES`] of buffers, whatever the file sizes; the writer appends them strictly in
+//! order. A file of one piece carries its CRC and sizes in its local header. The pieces of a
+//! larger file are parts of one deflate stream (none final but the last, each ending on a
+//! byte boundary) with their CRCs combined, the CRC and sizes in a data descriptor after the
+//! data; such a file is stored, not deflated, when samples spread over it all look packed
+//! ([`segment::packed`]). Each source must yield exactly its declared size (input changes
+//! are also caught by the publish step's stamps, `media::stamp`).
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 
-use flate2::write::DeflateEncoder;
-use flate2::Compression;
-
-use super::deflate::{self, class, Crc, Pool};
+use super::deflate::{self, class, crc32_combine, Pool};
 use super::format::{end_records, Counted, DosTime, Record, MAX_NAME, ZIP64_FROM};
 use super::segment;
 use crate::error::{Error, Result};
 use crate::media::civil::civil;
 use crate::media::output::check_interrupted;
-use crate::media::tree::read_full;
 use crate::media::{Entry, Media};
 
-/// Files up to this size are compressed whole in memory, in parallel with their neighbours.
-pub const IN_MEMORY_MAX: u64 = 16 << 20;
-/// At most this much buffer space (inputs being compressed, outputs waiting for the writer,
-/// counted by buffer capacity) is in use ahead of the writer; the entry the writer waits for
-/// always starts, so one entry over the bound still makes progress.
-pub const WINDOW_BYTES: u64 = 24 << 20;
+/// Files are read and compressed in pieces of this many bytes (the last one shorter).
+pub const CHUNK: usize = 1 << 20;
+/// At most this much buffer space (pieces being compressed, outputs waiting for the writer,
+/// counted by buffer capacity) is in use ahead of the writer; the piece the writer waits for
+/// always starts.
+pub const WINDOW_BYTES: u64 = 12 << 20;
 /// Most buffer bytes the pool keeps allocated (in use or idle) while it can drop idle ones.
-const POOL_MAX: usize = (WINDOW_BYTES as usize) + (8 << 20);
-/// Chunk size when streaming a large file (also the sample that decides store vs deflate).
-const CHUNK: usize = 1 << 20;
+const POOL_MAX: usize = (WINDOW_BYTES as usize) + (4 << 20);
+/// Windows sampled from a file of several pieces to decide whether it is stored.
+const SAMPLES: u64 = 8;
 
 /// How to write a ZIP archive.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZipOptions {
     /// Seconds since 1970-01-01 UTC given to every entry (clamped to the DOS range).
     pub source_date_epoch: i64,
-    /// Deflate level 0-9 (0 stores every entry); 6 by default.
+    /// libdeflate level 0-9 (0 stores every entry); 1 by default. With packed runs stored,
+    /// level 1 came out 1.004x the size of `zip -6`'s on the bench's driver payload at under
+    /// half level 6's CPU time (docs/decisions.md).
     pub level: u32,
 }
 
@@ -61,7 +61,7 @@ impl Default for ZipOptions {
     fn default() -> Self {
         ZipOptions {
             source_date_epoch: 0,
-            level: 6,
+            level: 1,
         }
     }
 }
@@ -85,13 +85,15 @@ pub fn write_zip<W: Write>(media: &Media, out: W, opts: &ZipOptions) -> Result<W
         .with_help("shorten the path in the recipe"));
     }
     let time = dos_time(opts.source_date_epoch);
+    let units = units(&items, opts.level)?;
     let mut zw = Counted { inner: out, pos: 0 };
     let mut records: Vec<Record> = Vec::with_capacity(items.len());
-    let pipeline = Pipeline::new(&items, opts.level);
+    let pipeline = Pipeline::new(&items, &units, opts.level);
     rayon::in_place_scope(|scope| -> Result<()> {
         // Compression runs on the rayon pool ahead of this thread, which appends the results
-        // strictly in entry order; workers start the next entries themselves as they finish.
-        for (i, item) in items.iter().enumerate() {
+        // strictly in order; workers start the next pieces themselves as they finish.
+        let mut next_unit = 0;
+        for item in &items {
             check_interrupted()?;
             let offset = zw.pos;
             let rec = match item {
@@ -111,27 +113,53 @@ pub fn write_zip<W: Write>(media: &Media, out: W, opts: &ZipOptions) -> Result<W
                         .map_err(|e| write_error(name, e))?;
                     rec
                 }
-                Item::File(name, entry) if item.is_large_file() => {
-                    stream_file(&mut zw, name, entry, opts.level, time)?
-                }
-                Item::File(name, _) => {
-                    let p = pipeline.take(scope, i)?;
-                    let rec = Record {
+                Item::File(name, entry) => {
+                    let first = next_unit;
+                    let count = pieces(entry.size);
+                    next_unit += count;
+                    let Some(&Unit { deflated, .. }) = units.get(first) else {
+                        return Err(Error::invalid(format!(
+                            "internal error: no pieces for ZIP entry `{name}`"
+                        )));
+                    };
+                    let mut rec = Record {
                         name: name.to_string(),
                         dir: false,
-                        deflated: p.deflated,
-                        descriptor: false,
-                        zip64: false,
-                        crc: p.crc,
-                        size: p.size,
-                        compressed: p.len as u64,
+                        deflated,
+                        descriptor: count > 1,
+                        zip64: entry.size >= ZIP64_FROM,
+                        crc: 0,
+                        size: 0,
+                        compressed: 0,
                         offset,
                     };
-                    let written = zw
-                        .write_all(&rec.local_header(time))
-                        .and_then(|()| zw.write_all(p.buf.get(..p.len).unwrap_or_default()));
-                    pipeline.release(scope, p.buf);
-                    written.map_err(|e| write_error(name, e))?;
+                    for u in first..first + count {
+                        let p = pipeline.take(scope, u)?;
+                        if count == 1 {
+                            // One piece: its own store-or-deflate outcome, sizes up front.
+                            rec.deflated = p.deflated;
+                            rec.crc = p.crc;
+                            rec.size = p.size;
+                            rec.compressed = p.len as u64;
+                            zw.write_all(&rec.local_header(time))
+                                .map_err(|e| write_error(name, e))?;
+                        } else if u == first {
+                            zw.write_all(&rec.local_header(time))
+                                .map_err(|e| write_error(name, e))?;
+                        }
+                        if count > 1 {
+                            rec.crc = crc32_combine(rec.crc, p.crc, p.size);
+                            rec.size += p.size;
+                            rec.compressed += p.len as u64;
+                        }
+                        let written = zw.write_all(p.buf.get(..p.len).unwrap_or_default());
+                        pipeline.release(scope, p.buf);
+                        written.map_err(|e| write_error(name, e))?;
+                    }
+                    if count > 1 {
+                        zw.write_all(&rec.descriptor())
+                            .map_err(|e| write_error(name, e))?;
+                    }
                     rec
                 }
             };
@@ -153,7 +181,84 @@ pub fn write_zip<W: Write>(media: &Media, out: W, opts: &ZipOptions) -> Result<W
     Ok(zw.inner)
 }
 
-/// A small file's entry data, ready to append: `buf[..len]` (deflated or stored bytes).
+/// Pieces a file of `size` bytes is cut into (an empty file is one empty piece).
+fn pieces(size: u64) -> usize {
+    usize::try_from(size.div_ceil(CHUNK as u64).max(1)).unwrap_or(usize::MAX)
+}
+
+/// One piece of a file: what the pool reads and compresses as a unit.
+#[derive(Debug, Clone, Copy)]
+struct Unit {
+    /// Index of the file in the item list.
+    item: usize,
+    /// Byte offset in the file and length of the piece.
+    offset: u64,
+    len: usize,
+    /// The only piece of its file (the store-or-deflate rule then applies to it alone).
+    whole: bool,
+    /// The file's last piece (its deflate stream ends with a final block).
+    last: bool,
+    /// For a file of several pieces: deflated (else stored), decided before any piece starts.
+    deflated: bool,
+}
+
+/// Every file's pieces, in archive order. Files of several pieces are judged stored or
+/// deflated up front, from [`SAMPLES`] windows spread over each, read in parallel.
+fn units(items: &[Item], level: u32) -> Result<Vec<Unit>> {
+    use rayon::prelude::*;
+    let methods: Vec<Option<bool>> = items
+        .par_iter()
+        .map(|item| match item {
+            Item::File(name, entry) if level > 0 && pieces(entry.size) > 1 => {
+                worth_deflating(name, entry).map(Some)
+            }
+            Item::File(..) => Ok(Some(level > 0)),
+            Item::Dir(_) => Ok(None),
+        })
+        .collect::<Result<_>>()?;
+    let mut units = Vec::new();
+    for (i, (item, method)) in items.iter().zip(methods).enumerate() {
+        let (Item::File(_, entry), Some(deflated)) = (item, method) else {
+            continue;
+        };
+        let count = pieces(entry.size);
+        for k in 0..count {
+            let offset = k as u64 * CHUNK as u64;
+            let len = usize::try_from(entry.size.saturating_sub(offset).min(CHUNK as u64))
+                .unwrap_or(CHUNK);
+            units.push(Unit {
+                item: i,
+                offset,
+                len,
+                whole: count == 1,
+                last: k + 1 == count,
+                deflated,
+            });
+        }
+    }
+    Ok(units)
+}
+
+/// Whether a file of several pieces is worth deflating: not when every one of [`SAMPLES`]
+/// segment-sized windows spread from its start to its end looks packed.
+fn worth_deflating(name: &str, entry: &Entry) -> Result<bool> {
+    let seg = segment::SEGMENT as u64;
+    let span = entry.size.saturating_sub(seg);
+    let mut buf = vec![0u8; segment::SEGMENT];
+    for i in 0..SAMPLES {
+        let at = span * i / (SAMPLES - 1);
+        let n = entry
+            .source
+            .read_at(at, &mut buf)
+            .map_err(|e| read_error(name, entry, e))?;
+        if !segment::packed(buf.get(..n).unwrap_or_default()) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// A piece's data, ready to append: `buf[..len]` (deflated or stored bytes).
 struct Prepared {
     buf: Vec<u8>,
     len: usize,
@@ -163,11 +268,12 @@ struct Prepared {
 }
 
 /// Parallel compression feeding the in-order writer. Memory is bounded by [`WINDOW_BYTES`] of
-/// buffer capacity: an entry being compressed counts its input and output buffers, a finished
+/// buffer capacity: a piece being compressed counts its input and output buffers, a finished
 /// one the buffer it keeps until the writer has appended it. Buffers come from a [`Pool`], so a
-/// run allocates them a few times, not once per entry.
+/// run allocates them a few times, not once per piece.
 struct Pipeline<'a> {
     items: &'a [Item<'a>],
+    units: &'a [Unit],
     level: u32,
     pool: Pool,
     state: Mutex<PipelineState>,
@@ -177,19 +283,20 @@ struct Pipeline<'a> {
 #[derive(Default)]
 struct PipelineState {
     results: BTreeMap<usize, Result<Prepared>>,
-    /// Buffer bytes held: entries being compressed plus finished, not yet written results.
+    /// Buffer bytes held: pieces being compressed plus finished, not yet written results.
     held: u64,
-    /// Next entry to start.
+    /// Next piece to start.
     next: usize,
-    /// The entry the writer waits for (it starts whatever the bound says).
+    /// The piece the writer waits for (it starts whatever the bound says).
     wanted: usize,
     cancelled: bool,
 }
 
 impl<'a> Pipeline<'a> {
-    fn new(items: &'a [Item<'a>], level: u32) -> Self {
+    fn new(items: &'a [Item<'a>], units: &'a [Unit], level: u32) -> Self {
         Pipeline {
             items,
+            units,
             level,
             pool: Pool::new(POOL_MAX),
             state: Mutex::default(),
@@ -201,49 +308,38 @@ impl<'a> Pipeline<'a> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Buffer bytes an entry of `size` bytes holds while it is compressed.
-    fn cost(&self, size: u64) -> u64 {
-        let n = usize::try_from(size).unwrap_or(usize::MAX);
-        let out = if self.level > 0 && n > 0 {
-            class(deflate::limit(n))
-        } else {
-            0
-        };
-        (class(n) + out) as u64
+    /// Buffer bytes a piece holds while it is compressed.
+    fn cost(&self, u: &Unit) -> u64 {
+        (class(u.len) + out_capacity(u, self.level).map_or(0, class)) as u64
     }
 
-    /// Start as many entries as the bound allows (always up to the one the writer wants).
+    /// Start as many pieces as the bound allows (always up to the one the writer wants).
     fn feed<'s>(&'s self, scope: &rayon::Scope<'s>) {
         loop {
-            let (index, name, entry, cost) = {
+            let (index, unit, cost) = {
                 let mut st = self.lock();
                 if st.cancelled {
                     return;
                 }
-                let Some(item) = self.items.get(st.next) else {
+                let Some(unit) = self.units.get(st.next) else {
                     return;
                 };
-                let Item::File(name, entry) = item else {
-                    st.next += 1;
-                    continue;
-                };
-                if item.is_large_file() {
-                    st.next += 1;
-                    continue;
-                }
-                let cost = self.cost(entry.size);
+                let cost = self.cost(unit);
                 let fits = st.held == 0 || st.held + cost <= WINDOW_BYTES;
                 if !fits && st.next > st.wanted {
                     return;
                 }
                 st.held += cost;
                 st.next += 1;
-                (st.next - 1, *name, *entry, cost)
+                (st.next - 1, *unit, cost)
+            };
+            let Some(Item::File(name, entry)) = self.items.get(unit.item) else {
+                continue;
             };
             scope.spawn(move |scope| {
                 // A panic must still hand the writer a result, or it would wait forever.
                 let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    prepare_file(name, entry, self.level, &self.pool)
+                    prepare(name, entry, &unit, self.level, &self.pool)
                 }))
                 .unwrap_or_else(|_| {
                     Err(Error::invalid(format!(
@@ -264,7 +360,7 @@ impl<'a> Pipeline<'a> {
         }
     }
 
-    /// Wait for entry `index`'s data.
+    /// Wait for piece `index`'s data.
     fn take<'s>(&'s self, scope: &rayon::Scope<'s>, index: usize) -> Result<Prepared> {
         self.lock().wanted = index;
         self.feed(scope);
@@ -307,10 +403,6 @@ impl Item<'_> {
             Item::File(n, _) => n,
         }
     }
-
-    fn is_large_file(&self) -> bool {
-        matches!(self, Item::File(_, e) if e.size > IN_MEMORY_MAX)
-    }
 }
 
 /// Directories (as `dir/`) and files, in byte order of their ZIP names.
@@ -324,115 +416,102 @@ fn items(media: &Media) -> Vec<Item<'_>> {
     items
 }
 
-/// Read a small file whole and deflate it, or keep it stored (see [`deflate`]).
-fn prepare_file(name: &str, entry: &Entry, level: u32, pool: &Pool) -> Result<Prepared> {
+/// Size of the output buffer a piece needs, if it needs one apart from its input: a whole
+/// file may use 31/32 of its size (else it is stored as read); a piece of a deflated file
+/// needs room for stored blocks, its worst case.
+fn out_capacity(u: &Unit, level: u32) -> Option<usize> {
+    if level == 0 || u.len == 0 {
+        None
+    } else if u.whole {
+        Some(deflate::limit(u.len))
+    } else if u.deflated {
+        Some(segment::stored_bound(u.len))
+    } else {
+        None
+    }
+}
+
+/// Read one piece and deflate it, or keep it as read (see [`deflate`]).
+fn prepare(name: &str, entry: &Entry, u: &Unit, level: u32, pool: &Pool) -> Result<Prepared> {
     check_interrupted()?;
-    let n = usize::try_from(entry.size).unwrap_or(usize::MAX);
+    let n = u.len;
     let mut input = pool.take(n);
-    let got = read_exactly(name, entry, input.get_mut(..n).unwrap_or_default());
-    let got = match got {
-        Ok(()) => input.get(..n).unwrap_or_default(),
-        Err(e) => {
-            pool.give(input);
-            return Err(e);
-        }
-    };
+    if let Err(e) = read_piece(name, entry, u, input.get_mut(..n).unwrap_or_default()) {
+        pool.give(input);
+        return Err(e);
+    }
+    let got = input.get(..n).unwrap_or_default();
     let crc = deflate::crc32(got);
-    if level > 0 && n > 0 {
-        let mut out = pool.take(deflate::limit(n));
-        let room = deflate::limit(n).min(out.len());
-        let packed = out
-            .get_mut(..room)
-            .and_then(|o| segment::deflate_mixed(level, got, o, true));
-        if let Some(len) = packed {
+    let size = n as u64;
+    let Some(cap) = out_capacity(u, level) else {
+        return Ok(Prepared {
+            buf: input,
+            len: n,
+            deflated: false,
+            crc,
+            size,
+        });
+    };
+    let mut out = pool.take(cap);
+    let room = out.get_mut(..cap).unwrap_or_default();
+    let packed = if u.whole {
+        segment::deflate_mixed(level, got, room, true)
+    } else {
+        // A piece of a deflated file: deflate it, or store it inside the stream.
+        segment::deflate_mixed(level, got, room, u.last)
+            .filter(|&len| len <= deflate::limit(n))
+            .or_else(|| segment::stored(got, room, u.last))
+    };
+    match packed {
+        Some(len) => {
             pool.give(input);
-            return Ok(Prepared {
+            Ok(Prepared {
                 buf: out,
                 len,
                 deflated: true,
                 crc,
-                size: entry.size,
-            });
+                size,
+            })
         }
-        pool.give(out);
+        None if u.whole => {
+            pool.give(out);
+            Ok(Prepared {
+                buf: input,
+                len: n,
+                deflated: false,
+                crc,
+                size,
+            })
+        }
+        None => {
+            pool.give(out);
+            pool.give(input);
+            Err(Error::invalid(format!(
+                "internal error: piece {} of ZIP entry `{name}` did not fit its buffer",
+                u.offset / CHUNK as u64
+            )))
+        }
     }
-    Ok(Prepared {
-        buf: input,
-        len: n,
-        deflated: false,
-        crc,
-        size: entry.size,
-    })
 }
 
-/// Fill `buf` from the entry's source and make sure the source ends right there.
-fn read_exactly(name: &str, entry: &Entry, buf: &mut [u8]) -> Result<()> {
-    let mut reader = entry.source.open()?;
-    let n = read_full(&mut reader, buf).map_err(|e| read_error(name, entry, e))?;
-    let mut extra = [0u8; 1];
-    let more = read_full(&mut reader, &mut extra).map_err(|e| read_error(name, entry, e))?;
-    check_size(name, entry, n as u64 + more as u64)
-}
-
-/// Stream a large file through the writer chunk by chunk, CRC and sizes in a data descriptor.
-fn stream_file<W: Write>(
-    zw: &mut Counted<W>,
-    name: &str,
-    entry: &Entry,
-    level: u32,
-    time: DosTime,
-) -> Result<Record> {
-    let mut reader = entry.source.open()?;
-    let mut buf = vec![0u8; CHUNK];
-    let first = read_full(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
-    let sample = buf.get(..first).unwrap_or_default();
-    let deflated = level > 0 && deflate::worth_deflating(sample);
-    let mut rec = Record {
-        name: name.to_string(),
-        dir: false,
-        deflated,
-        descriptor: true,
-        zip64: entry.size >= ZIP64_FROM,
-        crc: 0,
-        size: 0,
-        compressed: 0,
-        offset: zw.pos,
-    };
-    zw.write_all(&rec.local_header(time))
-        .map_err(|e| write_error(name, e))?;
-    let data_start = zw.pos;
-    let mut crc = Crc::new();
-    let mut total = 0u64;
-    // Feed every chunk (the first is already in `buf`) to `sink`; stops past the declared size.
-    let mut pump = |sink: &mut dyn Write| -> Result<()> {
-        let mut n = first;
-        while n > 0 {
-            check_interrupted()?;
-            let chunk = buf.get(..n).unwrap_or_default();
-            total += n as u64;
-            if total > entry.size {
-                break;
-            }
-            crc.update(chunk);
-            sink.write_all(chunk).map_err(|e| write_error(name, e))?;
-            n = read_full(&mut reader, &mut buf).map_err(|e| read_error(name, entry, e))?;
-        }
-        Ok(())
-    };
-    if deflated {
-        let mut enc = DeflateEncoder::new(&mut *zw, Compression::new(level));
-        pump(&mut enc)?;
-        enc.try_finish().map_err(|e| write_error(name, e))?;
-    } else {
-        pump(&mut *zw)?;
+/// Fill `buf` with the piece's bytes; the file's last piece must also be where it ends.
+fn read_piece(name: &str, entry: &Entry, u: &Unit, buf: &mut [u8]) -> Result<()> {
+    let n = entry
+        .source
+        .read_at(u.offset, buf)
+        .map_err(|e| read_error(name, entry, e))?;
+    if n < buf.len() {
+        return check_size(name, entry, u.offset + n as u64);
     }
-    check_size(name, entry, total)?;
-    rec.crc = crc.sum();
-    rec.size = total;
-    rec.compressed = zw.pos - data_start;
-    zw.write_all(&rec.descriptor())
-        .map_err(|e| write_error(name, e))?;
-    Ok(rec)
+    if u.last {
+        let mut extra = [0u8; 1];
+        let more = entry
+            .source
+            .read_at(u.offset + n as u64, &mut extra)
+            .map_err(|e| read_error(name, entry, e))?;
+        return check_size(name, entry, u.offset + (n + more) as u64);
+    }
+    Ok(())
 }
 
 fn check_size(name: &str, entry: &Entry, read: u64) -> Result<()> {
@@ -498,30 +577,47 @@ mod tests {
     fn compression_ahead_of_the_writer_is_bounded() {
         let mut m = Media::new();
         m.add_bytes("a", vec![0u8; 10]).unwrap();
-        m.add(
-            "big",
-            crate::media::Source::Bytes(vec![].into()),
-            IN_MEMORY_MAX + 1,
-        )
-        .unwrap();
+        m.add_bytes("big", vec![7u8; 2 * CHUNK + 5]).unwrap();
         m.add_bytes("c/d", vec![0u8; 10]).unwrap();
         let items = items(&m);
         let names: Vec<&str> = items.iter().map(Item::name).collect();
         assert_eq!(names, ["a", "big", "c/", "c/d"]);
-        let p = Pipeline::new(&items, 6);
+        let units = units(&items, 6).unwrap();
+        let shape: Vec<(usize, u64, usize, bool, bool)> = units
+            .iter()
+            .map(|u| (u.item, u.offset, u.len, u.whole, u.last))
+            .collect();
+        assert_eq!(
+            shape,
+            [
+                (0, 0, 10, true, true),
+                (1, 0, CHUNK, false, false),
+                (1, CHUNK as u64, CHUNK, false, false),
+                (1, 2 * CHUNK as u64, 5, false, true),
+                (3, 0, 10, true, true),
+            ],
+            "files cut into pieces, directories have none"
+        );
+        let p = Pipeline::new(&items, &units, 6);
         p.lock().held = WINDOW_BYTES;
         rayon::in_place_scope(|scope| {
-            // Over the bound, nothing starts but the entry the writer waits for; the large file
-            // (streamed by the writer) and the directory are passed over, never started.
+            // Over the bound, nothing starts but the piece the writer waits for.
             let a = p.take(scope, 0).unwrap();
             assert_eq!(a.size, 10);
             p.feed(scope);
-            assert_eq!(p.lock().next, 3, "c/d must wait for room");
+            assert_eq!(p.lock().next, 1, "the pieces of `big` must wait for room");
             p.release(scope, a.buf);
             p.lock().held = 0;
-            let d = p.take(scope, 3).unwrap();
+            let mut crc = 0;
+            for i in 1..4 {
+                let piece = p.take(scope, i).unwrap();
+                crc = crc32_combine(crc, piece.crc, piece.size);
+                p.release(scope, piece.buf);
+            }
+            assert_eq!(crc, deflate::crc32(&vec![7u8; 2 * CHUNK + 5]));
+            let d = p.take(scope, 4).unwrap();
             assert_eq!(d.size, 10);
-            assert_eq!(p.lock().next, 4);
+            assert_eq!(p.lock().next, 5);
         });
     }
 }
