@@ -12,6 +12,7 @@ pub mod stamp;
 pub mod tree;
 pub mod verify;
 pub mod verify_set;
+pub mod writeback;
 pub mod zip;
 
 pub use tree::{Entry, Media, Source};

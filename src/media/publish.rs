@@ -12,6 +12,7 @@ use super::iso::{write_iso, IsoOptions};
 use super::manifest::{self, Manifest, Package, MANIFEST_NAME};
 use super::output::{OutputRecord, OutputSet};
 use super::stamp::Stamps;
+use super::writeback::Writeback;
 use super::zip::{write_zip, ZipOptions};
 use super::Media;
 use crate::error::{Error, IoContext, Result};
@@ -168,7 +169,8 @@ pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Resu
         let iso_thread = iso.map(|(name, volume_id, file)| {
             let path = req.out_dir.join(name);
             s.spawn(move || -> Result<(String, u64, String)> {
-                let mut w = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
+                let mut w =
+                    HashingWriter::new(BufWriter::with_capacity(1 << 20, Writeback::new(file)));
                 write_iso(
                     media_ref,
                     &mut w,
@@ -186,7 +188,7 @@ pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Resu
         let zip_done = zip.map(|(name, file)| -> Result<(String, u64, String)> {
             let w = write_zip(
                 media_ref,
-                HashingWriter::new(BufWriter::with_capacity(1 << 20, file)),
+                HashingWriter::new(BufWriter::with_capacity(1 << 20, Writeback::new(file))),
                 &ZipOptions {
                     source_date_epoch: sde,
                     level: req.zip_level,
