@@ -8,6 +8,7 @@ use crate::error::Result;
 use crate::fswalk::TreeFile;
 use crate::media::Source;
 use crate::policy::{self, Allow, Decision};
+use crate::{keys, known};
 
 /// One file of an input: relative path, where its bytes are, size.
 #[derive(Debug, Clone)]
@@ -56,9 +57,13 @@ impl InputFile {
     }
 
     /// Whether policy ships, skips or refuses this file, with `allow`'s re-includes (a file
-    /// that would ship is streamed once to look for private keys by content).
+    /// that would ship is streamed once to look for private keys by content; a local file is
+    /// hashed in the same read, and not read again while it is unchanged: [`crate::known`]).
     pub fn decision(&self, allow: &Allow) -> Result<Decision> {
-        policy::decide(&self.path, allow, || self.source.open())
+        policy::decide(&self.path, allow, || match &self.source {
+            Source::File(p) => known::scan_file(p, &self.path),
+            other => keys::scan(other.open()?).map_err(|e| keys::scan_error(&self.path, &e)),
+        })
     }
 }
 

@@ -45,9 +45,17 @@ pub fn content_refusal<R: Read>(
     ext: Option<&str>,
     open: impl FnOnce() -> Result<R>,
 ) -> Result<Option<String>> {
-    let scanned = scan(open()?).map_err(|e| {
-        Error::invalid(format!("cannot read `{rel}` to look for private keys: {e}"))
-    })?;
+    let scanned = scan(open()?).map_err(|e| scan_error(rel, &e))?;
+    Ok(judge(rel, ext, scanned))
+}
+
+/// The error for a file that could not be read to the end to look for keys.
+pub fn scan_error(rel: &str, e: &io::Error) -> Error {
+    Error::invalid(format!("cannot read `{rel}` to look for private keys: {e}"))
+}
+
+/// [`content_refusal`] on a file already scanned.
+pub fn judge(rel: &str, ext: Option<&str>, scanned: Scan) -> Option<String> {
     let holds = |k: KeyFound| {
         format!(
             "`{rel}` holds private key material: {} (at byte {}); remove it from the input, keys never ship",
@@ -55,12 +63,12 @@ pub fn content_refusal<R: Read>(
         )
     };
     if ext != Some("der") {
-        return Ok(scanned.key.map(holds));
+        return scanned.key.map(holds);
     }
     if let Some(k) = scanned.key.filter(|k| k.what.starts_with("a PEM")) {
-        return Ok(Some(holds(k)));
+        return Some(holds(k));
     }
-    Ok(match der_kind(&scanned.head) {
+    match der_kind(&scanned.head) {
         DerKind::Certificate | DerKind::CertificateBundle => None,
         DerKind::PrivateKey | DerKind::Pkcs12 => {
             Some(format!("`{rel}` is a DER-encoded private key"))
@@ -68,7 +76,7 @@ pub fn content_refusal<R: Read>(
         DerKind::Other(what) => Some(format!(
             "`{rel}` is not a DER X.509 certificate ({what}); only certificates may ship as .der"
         )),
-    })
+    }
 }
 
 /// Private key material found in a file: what it is, and where it starts.

@@ -19,6 +19,7 @@ pub mod hash;
 pub mod inf;
 pub mod input;
 pub mod keys;
+pub mod known;
 pub mod media;
 #[cfg(test)]
 mod module_graph;

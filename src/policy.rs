@@ -93,12 +93,12 @@ pub fn extension(rel: &str) -> Option<String> {
 /// Decide whether the file at the `/`-separated tree-relative `rel` ships.
 ///
 /// Refusals win over everything: a key extension is refused even inside a skipped directory.
-/// A file that would ship is then judged by content ([`crate::keys::content_refusal`]): `open`
-/// gives its bytes, which are streamed once (skipped files are not read).
-pub fn decide<R: Read>(
+/// A file that would ship is then judged by content ([`crate::keys::judge`]): `scan` reads
+/// it (skipped files are not read).
+pub fn decide(
     rel: &str,
     allow: &Allow,
-    open: impl FnOnce() -> Result<R>,
+    scan: impl FnOnce() -> Result<crate::keys::Scan>,
 ) -> Result<Decision> {
     let ext = extension(rel);
     if let Some(why) = ext
@@ -111,12 +111,10 @@ pub fn decide<R: Read>(
     if decision != Decision::Ship {
         return Ok(decision);
     }
-    Ok(
-        match crate::keys::content_refusal(rel, ext.as_deref(), open)? {
-            Some(why) => Decision::Refuse(why),
-            None => Decision::Ship,
-        },
-    )
+    Ok(match crate::keys::judge(rel, ext.as_deref(), scan()?) {
+        Some(why) => Decision::Refuse(why),
+        None => Decision::Ship,
+    })
 }
 
 /// Why the file at `rel` must never ship, by name or by content, if so (for files the user
@@ -185,7 +183,9 @@ pub fn shipped_files(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Error>)> {
     let (files, mut problems) = walk(dir)?;
     let mut shipped = Vec::with_capacity(files.len());
     for f in files {
-        match decide(&f.rel, &Allow::none(), || open_file(&f.path))? {
+        match decide(&f.rel, &Allow::none(), || {
+            crate::known::scan_file(&f.path, &f.rel)
+        })? {
             Decision::Ship => shipped.push(f),
             Decision::Skip(_) => {}
             Decision::Refuse(why) => {
@@ -196,21 +196,18 @@ pub fn shipped_files(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Error>)> {
     Ok((shipped, problems))
 }
 
-/// The file at `path`, opened for the content check.
-fn open_file(path: &Path) -> Result<std::fs::File> {
-    std::fs::File::open(path).map_err(|e| {
-        Error::invalid(format!("cannot read {}: {e}", path.display()))
-            .with_help("check that the file is readable")
-    })
-}
-
 #[cfg(test)]
 mod tests {
+    /// The key scan of in-memory bytes.
+    fn scanned(b: &[u8]) -> Result<crate::keys::Scan> {
+        Ok(crate::keys::scan(b).unwrap())
+    }
+
     use super::*;
     use crate::keys::KEY_EXTENSIONS;
 
     fn d(rel: &str) -> Decision {
-        decide(rel, &Allow::none(), || Ok(&b""[..])).unwrap()
+        decide(rel, &Allow::none(), || scanned(b"")).unwrap()
     }
 
     #[test]
@@ -233,7 +230,7 @@ mod tests {
             path_regexes: &all,
         };
         assert!(matches!(
-            decide("a.pfx", &allow, || Ok(&b""[..])).unwrap(),
+            decide("a.pfx", &allow, || scanned(b"")).unwrap(),
             Decision::Refuse(_)
         ));
     }
@@ -274,7 +271,7 @@ mod tests {
             extensions: &exts,
             path_regexes: &res,
         };
-        let dd = |rel: &str| decide(rel, &allow, || Ok(&b""[..])).unwrap();
+        let dd = |rel: &str| decide(rel, &allow, || scanned(b"")).unwrap();
         assert_eq!(dd("x.PDB"), Decision::Ship);
         assert_eq!(dd("sub/main.c"), Decision::Ship);
         assert!(matches!(dd("main.c"), Decision::Skip(_)));
@@ -290,7 +287,7 @@ mod tests {
         let key = [
             0x30, 0x82, 0x04, 0xa4, 0x02, 0x01, 0x00, 0x02, 0x82, 0x01, 0x01,
         ];
-        let refused = |b: Vec<u8>| decide("c.DER", &Allow::none(), || Ok(&b[..])).unwrap();
+        let refused = |b: Vec<u8>| decide("c.DER", &Allow::none(), || scanned(&b)).unwrap();
         assert_eq!(refused(cert.to_vec()), Decision::Ship);
         assert!(matches!(refused(key.to_vec()), Decision::Refuse(_)));
         assert!(matches!(refused(b"junk".to_vec()), Decision::Refuse(_)));

@@ -16,7 +16,7 @@ use serde_json::Value;
 use crate::error::{Error, Result};
 use crate::hash;
 use crate::media::output::{check_interrupted, is_interrupted, InterruptibleRead};
-use crate::media::Media;
+use crate::media::{Entry, Media, Source};
 
 /// Name of the manifest at the media root.
 pub const MANIFEST_NAME: &str = "manifest.json";
@@ -152,6 +152,20 @@ pub fn read_file_list(path: &Path, text: &str) -> Result<Vec<FileRecord>> {
     Ok(f.files)
 }
 
+/// SHA-256 and length of a media file's bytes, read now.
+fn hash_source(path: &str, entry: &Entry) -> Result<(String, u64)> {
+    let reader = InterruptibleRead(entry.source.open()?);
+    hash::sha256_reader(reader).map_err(|e| {
+        if is_interrupted() {
+            return Error::Interrupted;
+        }
+        Error::invalid(format!(
+            "cannot read {} for media file `{path}`: {e}",
+            entry.source.describe()
+        ))
+    })
+}
+
 fn json_error(path: &Path, text: &str, e: &serde_json::Error) -> Error {
     let msg = e.to_string();
     // serde_json appends " at line L column C"; the location is shown by the snippet instead.
@@ -170,16 +184,14 @@ pub fn hash_media(media: &Media) -> Result<Vec<FileRecord>> {
         .par_iter()
         .map(|(path, entry)| {
             check_interrupted()?;
-            let reader = InterruptibleRead(entry.source.open()?);
-            let (sha256, size) = hash::sha256_reader(reader).map_err(|e| {
-                if is_interrupted() {
-                    return Error::Interrupted;
-                }
-                Error::invalid(format!(
-                    "cannot read {} for media file `{path}`: {e}",
-                    entry.source.describe()
-                ))
-            })?;
+            let known = match &entry.source {
+                Source::File(p) => crate::known::sha256(p),
+                _ => None,
+            };
+            let (sha256, size) = match known {
+                Some(k) => k,
+                None => hash_source(path, entry)?,
+            };
             if size != entry.size {
                 return Err(Error::invalid(format!(
                     "{} (media file `{path}`) changed during the run: {size} bytes now, {} when it was added",

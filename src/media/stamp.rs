@@ -4,49 +4,11 @@
 //! time, which no user can set back, so equal stamps mean the bytes written are the bytes
 //! hashed.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::tree::{Media, Source};
-use crate::error::{Error, IoContext, Result};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct Stamp {
-    dev: u64,
-    ino: u64,
-    size: u64,
-    mtime: (i64, i64),
-    ctime: (i64, i64),
-}
-
-fn stamp(path: &Path) -> Result<Stamp> {
-    let meta = std::fs::metadata(path).with_path("read", path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        Ok(Stamp {
-            dev: meta.dev(),
-            ino: meta.ino(),
-            size: meta.size(),
-            mtime: (meta.mtime(), meta.mtime_nsec()),
-            ctime: (meta.ctime(), meta.ctime_nsec()),
-        })
-    }
-    #[cfg(not(unix))]
-    {
-        let t = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or((0, 0), |d| (d.as_secs() as i64, d.subsec_nanos() as i64));
-        Ok(Stamp {
-            dev: 0,
-            ino: 0,
-            size: meta.len(),
-            mtime: t,
-            ctime: t,
-        })
-    }
-}
+use crate::error::{Error, Result};
+use crate::known::{stamp, Stamp};
 
 /// The stamps of every local file a media reads (files, and images its extents are in), with
 /// the first media path that reads each.

@@ -182,7 +182,9 @@ mod tests {
 
     #[test]
     fn crc_of_pieces_combines_to_the_crc_of_the_whole() {
-        let data: Vec<u8> = (0..300_000u32).map(|i| (i * 7 ^ i >> 5) as u8).collect();
+        let data: Vec<u8> = (0..300_000u32)
+            .map(|i| ((i * 7) ^ (i >> 5)) as u8)
+            .collect();
         for cut in [0, 1, 4096, 123_457, 299_999, 300_000] {
             let (a, b) = data.split_at(cut);
             assert_eq!(

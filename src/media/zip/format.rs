@@ -37,7 +37,7 @@ pub struct Record {
     pub name: String,
     pub dir: bool,
     pub deflated: bool,
-    /// CRC and sizes follow the data in a data descriptor (large files streamed through).
+    /// CRC and sizes follow the data in a data descriptor (files of several pieces).
     pub descriptor: bool,
     /// Sizes in ZIP64 fields (entries from [`ZIP64_FROM`] on).
     pub zip64: bool,
