@@ -295,9 +295,54 @@ const DIST_EXTRA: [u8; 30] = [
     13,
 ];
 
+/// Per [`FAST`]-bit index, how many bits one step of the walk consumes: a literal's code, or
+/// a length code with its extra bits; the distance table likewise gives a distance code with
+/// its extra bits. The walk needs no symbol values, so a match costs two lookups and no
+/// extra-bit tables.
+struct Steps {
+    lit: [u8; 1 << FAST],
+    dist: [u8; 1 << FAST],
+}
+
+/// Kinds in the top two bits of a [`Steps::lit`] entry (the low six are bits).
+const LITERAL: u8 = 0;
+const MATCH: u8 = 1 << 6;
+const END: u8 = 2 << 6;
+const SLOW: u8 = 3 << 6;
+/// A [`Steps::dist`] entry the table cannot answer (a long or an invalid code).
+const DIST_SLOW: u8 = 1 << 6;
+
+impl Steps {
+    fn new(lit: &Table, dist: &Table) -> Steps {
+        let mut t = Steps {
+            lit: [SLOW; 1 << FAST],
+            dist: [DIST_SLOW; 1 << FAST],
+        };
+        for (step, &e) in t.lit.iter_mut().zip(&lit.fast) {
+            let (sym, len) = (usize::from(e >> 4), (e & 15) as u8);
+            *step = match (e, sym) {
+                (0, _) => SLOW,
+                (_, 0..=255) => LITERAL | len,
+                (_, 256) => END | len,
+                (_, 257..=285) => MATCH | (len + LEN_EXTRA[sym - 257]),
+                _ => SLOW,
+            };
+        }
+        for (step, &e) in t.dist.iter_mut().zip(&dist.fast) {
+            let (sym, len) = (usize::from(e >> 4), (e & 15) as u8);
+            *step = match DIST_EXTRA.get(sym) {
+                Some(extra) if e != 0 => len + extra,
+                _ => DIST_SLOW,
+            };
+        }
+        t
+    }
+}
+
 /// Walk a block's symbols up to and including its end-of-block code. The loop keeps the bit
 /// buffer in locals (through `&mut Bits` the compiler stores it back every symbol).
 fn symbols(r: &mut Bits, lit: &Table, dist: &Table) -> Option<()> {
+    let steps = Steps::new(lit, dist);
     let data = r.data;
     let (mut buf, mut n, mut next) = (r.buf, r.n, r.next);
     let done = loop {
@@ -320,6 +365,29 @@ fn symbols(r: &mut Bits, lit: &Table, dist: &Table) -> Option<()> {
                 }
             }
         }
+        // The common case from the step tables: a literal, or a match whose codes are short.
+        let e = steps.lit[(buf & FAST_MASK) as usize];
+        let bits = u32::from(e & 63);
+        if e & 0xC0 == LITERAL {
+            buf >>= bits;
+            n -= bits;
+            continue;
+        }
+        if e & 0xC0 == MATCH {
+            let d = steps.dist[((buf >> bits) & FAST_MASK) as usize];
+            if d & DIST_SLOW == 0 {
+                let all = bits + u32::from(d);
+                buf >>= all;
+                n -= all;
+                continue;
+            }
+        }
+        if e & 0xC0 == END {
+            buf >>= bits;
+            n -= bits;
+            break Some(());
+        }
+        // Long codes and anything invalid: decode symbol by symbol.
         let Some((sym, len)) = lit.lookup(buf) else {
             break None;
         };
