@@ -444,6 +444,50 @@ mod tests {
     use super::*;
 
     #[test]
+    fn read_at_gives_any_piece_of_every_kind_of_source() {
+        let dir = tempfile::tempdir().unwrap();
+        let image = dir.path().join("image.bin");
+        let bytes: Vec<u8> = (0..10_000u32).map(|i| (i % 253) as u8).collect();
+        std::fs::write(&image, &bytes).unwrap();
+        // A file in two extents, the second before the first in the image.
+        let extents = Source::Extents {
+            image: Arc::new(image.clone()),
+            extents: vec![
+                Extent {
+                    offset: 6_000,
+                    len: 3_000,
+                },
+                Extent {
+                    offset: 1_000,
+                    len: 2_000,
+                },
+            ],
+        };
+        let whole: Vec<u8> = [&bytes[6_000..9_000], &bytes[1_000..3_000]].concat();
+        let file = Source::File(image.clone());
+        let mem = Source::Bytes(whole.clone().into());
+        for (src, want) in [(&extents, &whole), (&mem, &whole), (&file, &bytes)] {
+            for (at, len) in [(0, 10), (2_990, 20), (2_999, 5_000), (4_999, 1), (5_000, 1)] {
+                let mut buf = vec![0u8; len];
+                let n = src.read_at(at, &mut buf).unwrap();
+                let end = (at as usize + len).min(want.len());
+                let expect = want.get(at as usize..end).unwrap_or_default();
+                assert_eq!(&buf[..n], expect, "{} at {at}", src.describe());
+            }
+        }
+        // An extent past the end of the image is an error, not a short read.
+        let lying = Source::Extents {
+            image: Arc::new(image),
+            extents: vec![Extent {
+                offset: 9_000,
+                len: 5_000,
+            }],
+        };
+        let mut buf = vec![0u8; 4_000];
+        assert!(lying.read_at(0, &mut buf).is_err());
+    }
+
+    #[test]
     fn tree_rules() {
         let mut m = Media::new();
         m.add_bytes("a/b/c.txt", b"hi".to_vec()).unwrap();
