@@ -7,6 +7,7 @@
 //! every file an INF references shipped, each INF declaring models for its architecture, and
 //! the spec's expected INF files, services and hardware IDs.
 
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 
 use crate::arch::Arch;
@@ -83,29 +84,40 @@ pub fn validate(set: &DriverSet, spec: &Spec, devices_cmd_vars: Option<&DevicesC
         }
     }
 
-    for pkg in set.packages() {
-        let Some(entry) = spec.driver(&pkg.name) else {
-            let msg = format!(
-                "driver directory `{}` is not listed in the packaging spec; it is not shipped",
-                pkg.name
-            );
-            if spec.fail_on_unlisted_driver_dirs {
-                r.error(
-                    Some(pkg.origin.clone()),
-                    format!("{msg} (fail_on_unlisted_driver_dirs)"),
+    // Packages are checked in parallel (policy reads every file that would ship, catalog
+    // checks hash binaries), each into its own report, merged in package order.
+    let per_package: Vec<Report> = set
+        .packages()
+        .par_iter()
+        .map(|pkg| {
+            let mut r = Report::default();
+            let Some(entry) = spec.driver(&pkg.name) else {
+                let msg = format!(
+                    "driver directory `{}` is not listed in the packaging spec; it is not shipped",
+                    pkg.name
                 );
-            } else {
-                r.warn(Some(pkg.origin.clone()), msg);
+                if spec.fail_on_unlisted_driver_dirs {
+                    r.error(
+                        Some(pkg.origin.clone()),
+                        format!("{msg} (fail_on_unlisted_driver_dirs)"),
+                    );
+                } else {
+                    r.warn(Some(pkg.origin.clone()), msg);
+                }
+                return r;
+            };
+            if pkg.name.eq_ignore_ascii_case("aero-gpu") {
+                r.warn(
+                    Some(pkg.origin.clone()),
+                    "`aero-gpu` is the old directory name; it is shipped as `aerogpu` (rename the input directory)",
+                );
             }
-            continue;
-        };
-        if pkg.name.eq_ignore_ascii_case("aero-gpu") {
-            r.warn(
-                Some(pkg.origin.clone()),
-                "`aero-gpu` is the old directory name; it is shipped as `aerogpu` (rename the input directory)",
-            );
-        }
-        check_package(pkg, Some(entry), devices_cmd_vars, &mut r);
+            check_package(pkg, Some(entry), devices_cmd_vars, &mut r);
+            r
+        })
+        .collect();
+    for p in &per_package {
+        r.merge(p);
     }
     r
 }
@@ -128,8 +140,17 @@ fn base_name(path: &str) -> &str {
 pub fn validate_packages(set: &DriverSet) -> Report {
     let mut r = Report::default();
     r.merge(set.load_problems());
-    for pkg in set.packages() {
-        check_package(pkg, None, None, &mut r);
+    let per_package: Vec<Report> = set
+        .packages()
+        .par_iter()
+        .map(|pkg| {
+            let mut r = Report::default();
+            check_package(pkg, None, None, &mut r);
+            r
+        })
+        .collect();
+    for p in &per_package {
+        r.merge(p);
     }
     r
 }
