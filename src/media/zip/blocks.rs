@@ -469,6 +469,13 @@ mod tests {
             None,
             "NLEN must be LEN's complement"
         );
+        // Every single-bit flip of a real stream: an answer or None, never a panic (the
+        // test profile checks arithmetic overflow).
+        for bit in (0..len * 8).step_by(29) {
+            let mut bad = out[..len].to_vec();
+            bad[bit / 8] ^= 1 << (bit % 8);
+            let _ = ends(&bad);
+        }
         let mut x = 7u64;
         for _ in 0..2_000 {
             let junk: Vec<u8> = (0..64)
