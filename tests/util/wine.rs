@@ -275,11 +275,7 @@ pub fn assert_boot_critical_storage<S: AsRef<str>>(w: &Wine, svc: &str, sys: &st
 /// The CriticalDeviceDatabase subkeys whose names start with `prefix` (a hardware ID with `\`
 /// as `#`), as Wine's `reg query` lists them: finds keys nobody named in advance.
 pub fn cdd_keys_starting_with(w: &Wine, prefix: &str) -> Vec<String> {
-    let out = w
-        .wine()
-        .args(["reg", "query", CDD_ROOT])
-        .output()
-        .expect("run wine reg");
+    let out = w.retrying("reg query", &["reg", "query", CDD_ROOT]);
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let marker = r"\criticaldevicedatabase\";
     text.lines()
@@ -339,14 +335,22 @@ impl Wine {
     }
 
     /// `wine ARGS` for a harness step (not a script under test), run again up to twice when
-    /// it fails. Rarely (once in this wave's runs, twice counting the key reset) a harness step exits
-    /// non-zero with the guest unchanged; the cause is not found yet (not the wineserver's
-    /// persistence timeout: 25 of 25 clients started at that boundary succeeded). Each failure is
-    /// printed with its output, so the test log of a run that needed a retry says why.
+    /// it fails for another reason than an absent registry key (Wine's reg says "Unable to
+    /// find the specified registry key"; that answer is final). Rarely (once in wave 2's runs,
+    /// twice counting the key reset) a harness step exited non-zero with the guest unchanged;
+    /// the cause is not found yet (not the wineserver's persistence timeout: 25 of 25 clients
+    /// started at that boundary succeeded). Every harness registry step goes through here, the
+    /// queries included (a failed query used to read as an absent key), and each failure is
+    /// printed with its output, so the log of a run that needed a retry says why.
     fn retrying(&self, what: &str, args: &[&str]) -> std::process::Output {
+        let absent = |o: &std::process::Output| {
+            String::from_utf8_lossy(&o.stdout).contains("Unable to find the specified registry key")
+                || String::from_utf8_lossy(&o.stderr)
+                    .contains("Unable to find the specified registry key")
+        };
         let mut out = self.wine().args(args).output().expect("run wine");
         for attempt in 2..=3 {
-            if out.status.success() {
+            if out.status.success() || absent(&out) {
                 break;
             }
             eprintln!(
@@ -433,9 +437,9 @@ impl Wine {
             WinVer::Win7 => "win7",
             WinVer::Win10 => "win10",
         };
-        let out = self
-            .wine()
-            .args([
+        let out = self.retrying(
+            "reg add Version",
+            &[
                 "reg",
                 "add",
                 r"HKCU\Software\Wine",
@@ -444,9 +448,8 @@ impl Wine {
                 "/d",
                 name,
                 "/f",
-            ])
-            .output()
-            .expect("run wine reg");
+            ],
+        );
         assert!(out.status.success(), "cannot set the Wine Windows version");
     }
 
@@ -544,11 +547,7 @@ impl Wine {
 
     /// `reg query KEY /v NAME` in the guest: the value's data as Wine's reg prints it, if present.
     pub fn reg_value(&self, key: &str, name: &str) -> Option<(String, String)> {
-        let out = self
-            .wine()
-            .args(["reg", "query", key, "/v", name])
-            .output()
-            .expect("run wine reg");
+        let out = self.retrying("reg query /v", &["reg", "query", key, "/v", name]);
         if !out.status.success() {
             return None;
         }
@@ -592,10 +591,7 @@ impl Wine {
 
     /// Whether `reg query KEY` finds the key.
     pub fn reg_key_exists(&self, key: &str) -> bool {
-        self.wine()
-            .args(["reg", "query", key])
-            .output()
-            .expect("run wine reg")
+        self.retrying("reg query", &["reg", "query", key])
             .status
             .success()
     }
