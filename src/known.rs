@@ -92,8 +92,13 @@ pub fn scan_file(path: &Path, rel: &str) -> Result<Scan> {
     let scan = keys::scan(&mut reader).map_err(|e| keys::scan_error(rel, &e))?;
     let (sha256, size) = reader.finish();
     if scan.key.is_none() && size == scan.len && size == before.size {
+        // The head only matters to judge a `.der` file; the others keep no bytes here.
+        let mut kept = scan.clone();
+        if !rel.to_ascii_lowercase().ends_with(".der") {
+            kept.head = Vec::new();
+        }
         let facts = Facts {
-            scan: scan.clone(),
+            scan: kept,
             sha256,
             size,
         };
