@@ -62,40 +62,9 @@ pub fn crc32(data: &[u8]) -> u32 {
 }
 
 /// The CRC-32 of `a` followed by `b`, from `crc(a)`, `crc(b)` and `b`'s length (zlib's
-/// crc32_combine: multiply `crc(a)` by x^(8 len_b) modulo the CRC polynomial), so pieces of
-/// an entry can be checksummed on different threads.
+/// method, from zlib-rs), so pieces of an entry can be checksummed on different threads.
 pub fn crc32_combine(crc_a: u32, crc_b: u32, len_b: u64) -> u32 {
-    // x^(2^k) mod P for k = 0.. as the loop needs it, starting from x^(2^3) (one byte).
-    let mut power = {
-        let mut p = 1u32 << 30; // x^1, bit-reflected
-        for _ in 0..3 {
-            p = mul_mod_p(p, p);
-        }
-        p
-    };
-    let mut factor = 1u32 << 31; // x^0
-    let mut n = len_b;
-    while n != 0 {
-        if n & 1 != 0 {
-            factor = mul_mod_p(power, factor);
-        }
-        power = mul_mod_p(power, power);
-        n >>= 1;
-    }
-    mul_mod_p(factor, crc_a) ^ crc_b
-}
-
-/// a(x) b(x) modulo the (reflected) CRC-32 polynomial.
-fn mul_mod_p(a: u32, mut b: u32) -> u32 {
-    const POLY: u32 = 0xEDB8_8320;
-    let mut p = 0u32;
-    for i in (0..32).rev() {
-        if a >> i & 1 != 0 {
-            p ^= b;
-        }
-        b = if b & 1 != 0 { (b >> 1) ^ POLY } else { b >> 1 };
-    }
-    p
+    zlib_rs::crc32::crc32_combine(crc_a, crc_b, len_b)
 }
 
 /// Capacity class of a buffer for `len` bytes: from 64 KiB, four classes per power of two
