@@ -51,9 +51,9 @@ const SAMPLES: u64 = 8;
 pub struct ZipOptions {
     /// Seconds since 1970-01-01 UTC given to every entry (clamped to the DOS range).
     pub source_date_epoch: i64,
-    /// libdeflate level 0-9 (0 stores every entry); 6 by default. Level 1 makes whole runs about 1.4x
-    /// faster on the bench's payload but came out 1.027x the size of `zip -6`'s on real
-    /// virtio-win drivers, level 6 0.997x (docs/decisions.md).
+    /// libdeflate level 0-9 (0 stores every entry); 6 by default. Level 1 makes whole runs
+    /// about 1.4x faster on the bench's payload but came out 1.027x the size of `zip -6`'s on
+    /// real virtio-win drivers, level 6 0.997x (docs/decisions.md).
     pub level: u32,
 }
 
