@@ -12,8 +12,10 @@
 //! writer clears its final block's BFINAL bit and continues at its exact last bit
 //! ([`blocks::ends`](super::blocks::ends)) with the next stored block.
 
+use std::ops::Range;
+
 use super::blocks;
-use super::deflate::deflate;
+use super::deflate::{deflate, effort};
 
 /// Bytes judged at a time.
 pub const SEGMENT: usize = 16 * 1024;
@@ -44,7 +46,7 @@ pub fn packed(segment: &[u8]) -> bool {
 
 /// Byte ranges of `input` to store as they are: whole-segment runs of at least
 /// [`MIN_PACKED`] packed segments.
-pub fn packed_runs(input: &[u8]) -> Vec<std::ops::Range<usize>> {
+pub fn packed_runs(input: &[u8]) -> Vec<Range<usize>> {
     let mut runs = Vec::new();
     let mut start: Option<usize> = None;
     let close = |from: usize, to: usize, runs: &mut Vec<_>| {
@@ -80,8 +82,11 @@ pub fn deflate_mixed(level: u32, input: &[u8], out: &mut [u8], last: bool) -> Op
         Vec::new()
     };
     if runs.is_empty() && last {
-        return deflate(level, input, out);
+        return deflate(effort(level, input), input, out);
     }
+    // One level for the whole piece, probed on its longest stretch that is not packed.
+    let longest = gaps(&runs, input.len()).max_by_key(|r| r.len()).unwrap_or(0..0);
+    let level = effort(level, input.get(longest).unwrap_or_default());
     // Pieces in order: (range, stored?).
     let mut pieces = Vec::with_capacity(runs.len() * 2 + 1);
     let mut at = 0;
@@ -110,6 +115,13 @@ pub fn deflate_mixed(level: u32, input: &[u8], out: &mut [u8], last: bool) -> Op
         w.empty_stored()?;
     }
     Some(w.bit.div_ceil(8))
+}
+
+/// The ranges of `0..len` between the sorted, disjoint `runs`.
+fn gaps(runs: &[Range<usize>], len: usize) -> impl Iterator<Item = Range<usize>> + '_ {
+    let starts = std::iter::once(0).chain(runs.iter().map(|r| r.end));
+    let ends = runs.iter().map(|r| r.start).chain(std::iter::once(len));
+    starts.zip(ends).filter(|(a, b)| a < b).map(|(a, b)| a..b)
 }
 
 /// `input` as stored blocks, final if `last`, into `out` (at least [`stored_bound`] bytes).
