@@ -9,7 +9,8 @@
 //!   No extended-timestamp or other host-dependent extra field is written.
 //! - Host system Unix, files 0644, directories 0755, whatever the source files have.
 //! - Deflate (libdeflate) at the chosen level where it saves at least 1/32 of an entry, else
-//!   stored (the rule is in [`deflate`](super::deflate)). ZIP64 fields appear only for entries
+//!   stored (the rule is in [`deflate`](super::deflate)); level 1 for a piece on which a
+//!   probe says the chosen level saves under 2% ([`deflate::effort`](super::deflate::effort)). ZIP64 fields appear only for entries
 //!   near or over 4 GiB and for archive offsets or entry counts past the classic limits.
 //!
 //! The archive is written strictly forward to any [`Write`]: nothing is sought or read back, so
@@ -51,9 +52,12 @@ const SAMPLES: u64 = 8;
 pub struct ZipOptions {
     /// Seconds since 1970-01-01 UTC given to every entry (clamped to the DOS range).
     pub source_date_epoch: i64,
-    /// libdeflate level 0-9 (0 stores every entry); 6 by default. Level 1 makes whole runs
-    /// about 1.4x faster on the bench's payload but came out 1.027x the size of `zip -6`'s on
-    /// real virtio-win drivers, level 6 0.997x (docs/decisions.md).
+    /// libdeflate level 0-9 (0 stores every entry); 6 by default. A piece on which a probe
+    /// shows the level saving under 2% over level 1 goes at level 1 ([`effort`]): real
+    /// virtio-win drivers keep level 6 everywhere (0.997x the size of `zip -6`'s; level 1
+    /// would give 1.027x), the bench's generated payload goes at level 1 (docs/decisions.md).
+    ///
+    /// [`effort`]: super::deflate::effort
     pub level: u32,
 }
 
