@@ -68,30 +68,35 @@ pub const PROBE: usize = 8 * 1024;
 /// libdeflate's level 6 costs about 1.7x the CPU of level 1. On real driver code level 1's
 /// output is 6 to 9% larger, so level 6 pays; on data whose repeats are plain (tables, zero
 /// runs, already-compressed parts that escaped [`segment::packed`](super::segment::packed),
-/// the bench's generated code) it is 1 to 2% larger. The probe is the middle [`PROBE`] bytes,
-/// deflated at both levels (about 2% of the cost of deflating a 1 MiB piece at level 1);
-/// ranges under four probes are not probed. A function of the bytes and the level alone, so
-/// the archive stays the same on every machine.
+/// the bench's generated code) it is 1 to 2% larger. The probe is a [`PROBE`]-byte window,
+/// deflated at both levels (about 2% of the cost of deflating a 1 MiB piece at level 1): the
+/// middle one, or if that shrinks more than 16x (zero padding between a binary's sections,
+/// where both levels do equally well and say nothing about the rest) the one at a quarter,
+/// then at three quarters; if all three do, the asked level. Ranges under four probes are
+/// not probed. A function of the bytes and the level alone, so the archive stays the same on
+/// every machine.
 pub fn effort(level: u32, data: &[u8]) -> u32 {
     if level <= 1 || data.len() < 4 * PROBE {
         return level;
     }
-    let mid = data.len() / 2 - PROBE / 2;
-    let Some(window) = data.get(mid..mid + PROBE) else {
-        return level;
-    };
     let mut out = vec![0u8; PROBE + PROBE / 4 + 64];
-    let (Some(fast), Some(asked)) = (
-        deflate(1, window, &mut out),
-        deflate(level, window, &mut out),
-    ) else {
-        return level;
-    };
-    if fast * 50 <= asked * 51 {
-        1
-    } else {
-        level
+    for quarter in [2, 1, 3] {
+        let at = data.len() / 4 * quarter - PROBE / 2;
+        let Some(window) = data.get(at..at + PROBE) else {
+            continue;
+        };
+        let Some(asked) = deflate(level, window, &mut out) else {
+            return level;
+        };
+        if asked * 16 < PROBE {
+            continue;
+        }
+        let Some(fast) = deflate(1, window, &mut out) else {
+            return level;
+        };
+        return if fast * 50 <= asked * 51 { 1 } else { level };
     }
+    level
 }
 
 /// CRC-32 of a byte slice (libdeflate's, several GB/s).

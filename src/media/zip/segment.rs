@@ -292,6 +292,19 @@ mod tests {
         assert_eq!(effort(0, &text), 0, "store stays store");
         let short = &text[..4 * PROBE - 1];
         assert_eq!(effort(6, short), 6, "too short to probe");
+        // Zero padding in the middle says nothing: the windows at a quarter and three
+        // quarters decide.
+        let mut padded = noise(100_000, 11);
+        padded[40_000..60_000].fill(0);
+        assert_eq!(effort(6, &padded), 1, "noise around the padding");
+        let mut padded = text.clone();
+        padded[40_000..60_000].fill(0);
+        assert_eq!(effort(6, &padded), 6, "text around the padding");
+        assert_eq!(
+            effort(6, &vec![0u8; 100_000]),
+            6,
+            "nothing to judge by: the asked level"
+        );
         // The piece-level choice keeps the stream valid either way.
         let mut mixed = noise(3 * SEGMENT, 10);
         mixed.extend(inf_lines(5 * SEGMENT));
