@@ -8,7 +8,7 @@ use std::path::Path;
 
 use rayon::prelude::*;
 
-use super::tree::{Extent, Media, Source};
+use super::tree::{read_full_at, Extent, Media, Source};
 use crate::error::{Error, IoContext, Result};
 
 /// Write every directory and file of `media` below the new directory `root`: directories
@@ -153,7 +153,7 @@ fn copy_range(src: &File, offset: u64, len: u64, dst: &File) -> io::Result<()> {
         super::output::check_interrupted()
             .map_err(|_| io::Error::other("interrupted by Ctrl-C"))?;
         let want = (end - off).min(buf.len() as u64) as usize;
-        let n = read_at(src, &mut buf[..want], off)?;
+        let n = read_full_at(src, off, &mut buf[..want])?;
         if n == 0 {
             return Err(io::Error::new(
                 io::ErrorKind::UnexpectedEof,
@@ -164,19 +164,6 @@ fn copy_range(src: &File, offset: u64, len: u64, dst: &File) -> io::Result<()> {
         off += n as u64;
     }
     Ok(())
-}
-
-#[cfg(unix)]
-fn read_at(f: &File, buf: &mut [u8], off: u64) -> io::Result<usize> {
-    std::os::unix::fs::FileExt::read_at(f, buf, off)
-}
-
-#[cfg(not(unix))]
-fn read_at(f: &File, buf: &mut [u8], off: u64) -> io::Result<usize> {
-    use std::io::{Read, Seek};
-    let mut f = f;
-    f.seek(io::SeekFrom::Start(off))?;
-    f.read(buf)
 }
 
 #[cfg(test)]

@@ -149,11 +149,10 @@ pub(crate) fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<us
 }
 
 /// Positional `read_full`: fill `buf` from `offset` until it is full or the file ends.
-fn read_full_at(f: &File, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
-    use std::os::unix::fs::FileExt;
+pub(crate) fn read_full_at(f: &File, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
     let mut n = 0;
     while n < buf.len() {
-        match f.read_at(&mut buf[n..], offset + n as u64) {
+        match pread(f, &mut buf[n..], offset + n as u64) {
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -161,6 +160,19 @@ fn read_full_at(f: &File, offset: u64, buf: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(n)
+}
+
+/// One positional read (the file's cursor is not used where the platform allows).
+#[cfg(unix)]
+fn pread(f: &File, buf: &mut [u8], off: u64) -> io::Result<usize> {
+    std::os::unix::fs::FileExt::read_at(f, buf, off)
+}
+
+#[cfg(not(unix))]
+fn pread(f: &File, buf: &mut [u8], off: u64) -> io::Result<usize> {
+    let mut f = f;
+    f.seek(io::SeekFrom::Start(off))?;
+    f.read(buf)
 }
 
 struct ExtentReader {
