@@ -84,8 +84,12 @@ pub fn recall(path: &Path) -> Option<Facts> {
 /// Scan the local file `path` (listed as `rel`) for key material, hashing it in the same read;
 /// remembered for [`recall`] when the scan read the whole file (it stops at the first key).
 pub fn scan_file(path: &Path, rel: &str) -> Result<Scan> {
+    let wants_head = is_der(rel);
     if let Some(f) = recall(path) {
-        return Ok(f.scan);
+        // A file first scanned under another name kept no head: read it again for this one.
+        if !wants_head || f.scan.head.len() as u64 == f.size.min(keys::HEAD_BYTES) {
+            return Ok(f.scan);
+        }
     }
     let before = stamp(path)?;
     let mut reader = HashingReader::new(crate::regular::open(path)?);
@@ -94,7 +98,7 @@ pub fn scan_file(path: &Path, rel: &str) -> Result<Scan> {
     if scan.key.is_none() && size == scan.len && size == before.size {
         // The head only matters to judge a `.der` file; the others keep no bytes here.
         let mut kept = scan.clone();
-        if !rel.to_ascii_lowercase().ends_with(".der") {
+        if !wants_head {
             kept.head = Vec::new();
         }
         let facts = Facts {
@@ -105,6 +109,11 @@ pub fn scan_file(path: &Path, rel: &str) -> Result<Scan> {
         table().insert(path.to_path_buf(), (before, facts));
     }
     Ok(scan)
+}
+
+/// Whether the key judgement of a file listed as `rel` reads its head (only `.der` files').
+fn is_der(rel: &str) -> bool {
+    rel.to_ascii_lowercase().ends_with(".der")
 }
 
 /// SHA-256 and length of the local file `path`, from an earlier whole read when the file has
@@ -135,5 +144,14 @@ mod tests {
         std::fs::write(&k, b"x\n-----BEGIN PRIVATE KEY-----\nAAAA\n").unwrap();
         assert!(scan_file(&k, "k.txt").unwrap().key.is_some());
         assert!(sha256(&k).is_none());
+        // The same bytes scanned first under another name, then shipped as a `.der`: the
+        // head its judgement needs is read again, not taken empty from the first scan.
+        let c = dir.path().join("cert.bin");
+        std::fs::write(&c, b"0\x82\x01\x0a some certificate bytes").unwrap();
+        scan_file(&c, "cert.bin").unwrap();
+        assert!(recall(&c).unwrap().scan.head.is_empty(), "no head kept for a .bin");
+        let again = scan_file(&c, "certs/cert.der").unwrap();
+        assert_eq!(again.head, std::fs::read(&c).unwrap());
+        assert_eq!(scan_file(&c, "cert.der").unwrap().head, again.head, "now kept");
     }
 }
