@@ -149,9 +149,16 @@ mod tests {
         let c = dir.path().join("cert.bin");
         std::fs::write(&c, b"0\x82\x01\x0a some certificate bytes").unwrap();
         scan_file(&c, "cert.bin").unwrap();
-        assert!(recall(&c).unwrap().scan.head.is_empty(), "no head kept for a .bin");
+        assert!(
+            recall(&c).unwrap().scan.head.is_empty(),
+            "no head kept for a .bin"
+        );
         let again = scan_file(&c, "certs/cert.der").unwrap();
         assert_eq!(again.head, std::fs::read(&c).unwrap());
-        assert_eq!(scan_file(&c, "cert.der").unwrap().head, again.head, "now kept");
+        assert_eq!(
+            scan_file(&c, "cert.der").unwrap().head,
+            again.head,
+            "now kept"
+        );
     }
 }

@@ -198,13 +198,13 @@ pub fn shipped_files(dir: &Path) -> Result<(Vec<TreeFile>, Vec<Error>)> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::keys::KEY_EXTENSIONS;
+
     /// The key scan of in-memory bytes.
     fn scanned(b: &[u8]) -> Result<crate::keys::Scan> {
         Ok(crate::keys::scan(b).unwrap())
     }
-
-    use super::*;
-    use crate::keys::KEY_EXTENSIONS;
 
     fn d(rel: &str) -> Decision {
         decide(rel, &Allow::none(), || scanned(b"")).unwrap()

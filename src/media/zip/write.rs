@@ -139,22 +139,18 @@ pub fn write_zip<W: Write>(media: &Media, out: W, opts: &ZipOptions) -> Result<W
                     };
                     for u in first..first + count {
                         let p = pipeline.take(scope, u)?;
-                        if count == 1 {
-                            // One piece: its own store-or-deflate outcome, sizes up front.
-                            rec.deflated = p.deflated;
-                            rec.crc = p.crc;
-                            rec.size = p.size;
-                            rec.compressed = p.len as u64;
+                        // From CRC 0 of nothing, so one piece gives its own figures, which its
+                        // local header carries (several go in the data descriptor).
+                        rec.crc = crc32_combine(rec.crc, p.crc, p.size);
+                        rec.size += p.size;
+                        rec.compressed += p.len as u64;
+                        if u == first {
+                            if count == 1 {
+                                // One piece has its own store-or-deflate outcome.
+                                rec.deflated = p.deflated;
+                            }
                             zw.write_all(&rec.local_header(time))
                                 .map_err(|e| write_error(name, e))?;
-                        } else if u == first {
-                            zw.write_all(&rec.local_header(time))
-                                .map_err(|e| write_error(name, e))?;
-                        }
-                        if count > 1 {
-                            rec.crc = crc32_combine(rec.crc, p.crc, p.size);
-                            rec.size += p.size;
-                            rec.compressed += p.len as u64;
                         }
                         let written = zw.write_all(p.buf.get(..p.len).unwrap_or_default());
                         pipeline.release(scope, p.buf);
@@ -198,8 +194,6 @@ struct Unit {
     /// Byte offset in the file and length of the piece.
     offset: u64,
     len: usize,
-    /// The only piece of its file (the store-or-deflate rule then applies to it alone).
-    whole: bool,
     /// The file's last piece (its deflate stream ends with a final block).
     last: bool,
     /// For a file of several pieces: deflated (else stored), decided before any piece starts.
@@ -234,7 +228,6 @@ fn units(items: &[Item], level: u32) -> Result<Vec<Unit>> {
                 item: i,
                 offset,
                 len,
-                whole: count == 1,
                 last: k + 1 == count,
                 deflated,
             });
@@ -260,6 +253,13 @@ fn worth_deflating(name: &str, entry: &Entry) -> Result<bool> {
         }
     }
     Ok(false)
+}
+
+impl Unit {
+    /// The only piece of its file (the store-or-deflate rule then applies to it alone).
+    fn whole(&self) -> bool {
+        self.offset == 0 && self.last
+    }
 }
 
 /// A piece's data, ready to append: `buf[..len]` (deflated or stored bytes).
@@ -426,7 +426,7 @@ fn items(media: &Media) -> Vec<Item<'_>> {
 fn out_capacity(u: &Unit, level: u32) -> Option<usize> {
     if level == 0 || u.len == 0 {
         None
-    } else if u.whole {
+    } else if u.whole() {
         Some(deflate::limit(u.len))
     } else if u.deflated {
         Some(segment::stored_bound(u.len))
@@ -458,7 +458,7 @@ fn prepare(name: &str, entry: &Entry, u: &Unit, level: u32, pool: &Pool) -> Resu
     };
     let mut out = pool.take(cap);
     let room = out.get_mut(..cap).unwrap_or_default();
-    let packed = if u.whole {
+    let packed = if u.whole() {
         segment::deflate_mixed(level, got, room, true)
     } else {
         // A piece of a deflated file: deflate it, or store it inside the stream.
@@ -477,7 +477,7 @@ fn prepare(name: &str, entry: &Entry, u: &Unit, level: u32, pool: &Pool) -> Resu
                 size,
             })
         }
-        None if u.whole => {
+        None if u.whole() => {
             pool.give(out);
             Ok(Prepared {
                 buf: input,
@@ -589,7 +589,7 @@ mod tests {
         let units = units(&items, 6).unwrap();
         let shape: Vec<(usize, u64, usize, bool, bool)> = units
             .iter()
-            .map(|u| (u.item, u.offset, u.len, u.whole, u.last))
+            .map(|u| (u.item, u.offset, u.len, u.whole(), u.last))
             .collect();
         assert_eq!(
             shape,
