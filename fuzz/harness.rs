@@ -191,7 +191,7 @@ pub fn inf(data: &[u8]) {
     let Ok(inf) = Inf::parse(Path::new("fuzz.inf"), data) else {
         return;
     };
-    let _ = (inf.encoding(), inf.text(), inf.version(), inf.models());
+    let _ = (inf.encoding(), inf.version(), inf.models());
     let ids = inf.hardware_ids();
     for arch in [Arch::X86, Arch::Amd64, Arch::Arm64] {
         let _ = inf.has_models_for(arch);
@@ -202,22 +202,9 @@ pub fn inf(data: &[u8]) {
         let _ = inf.function_services(&|h| h.eq_ignore_ascii_case(first));
     }
     let _ = (inf.referenced_files(), inf.warnings());
-    for s in inf.sections() {
-        assert!(
-            inf.section(&s.name).is_some(),
-            "section {:?} not found",
-            s.name
-        );
-        for e in &s.entries {
-            if let Some(k) = &e.key {
-                let _ = inf.string(k);
-            }
-        }
-    }
     for m in inf.models() {
         let _ = m.decoration.os_major_minor();
     }
-    let _ = inf.error_at_line(1, "fuzz");
     let _ = report::text(&inf);
     let _ = report::json(std::slice::from_ref(&inf));
     if let Some(c) = virtio_win_contract() {

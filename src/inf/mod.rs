@@ -23,14 +23,14 @@ pub use model::{
 };
 pub use syntax::{Entry, Section};
 
-/// A parsed INF file and the answers to every query about it.
+/// A parsed INF file and the answers to every query about it. Only what those answers need is
+/// kept (the version fields, models, services, referenced files and warnings): the text and
+/// the section tree are dropped once parsed, so a run over thousands of INFs holds kilobytes
+/// per INF, not the file.
 #[derive(Debug, Clone)]
 pub struct Inf {
     path: PathBuf,
     encoding: &'static str,
-    text: String,
-    sections: syntax::Sections,
-    strings: strings::Strings,
     version: VersionInfo,
     models: Vec<ModelsSection>,
     services: Vec<Service>,
@@ -106,9 +106,6 @@ impl Inf {
         Ok(Inf {
             path: path.to_path_buf(),
             encoding: decoded.encoding,
-            text,
-            sections,
-            strings: table,
             version: extracted.version,
             models: extracted.models,
             services: extracted.services,
@@ -126,11 +123,6 @@ impl Inf {
     /// `utf-16be-bom` or `windows-1252`.
     pub fn encoding(&self) -> &'static str {
         self.encoding
-    }
-
-    /// The decoded text (for error snippets).
-    pub fn text(&self) -> &str {
-        &self.text
     }
 
     /// The `[Version]` fields.
@@ -208,26 +200,6 @@ impl Inf {
         &self.warnings
     }
 
-    /// Every section in the order its name first appears (same-name sections merged).
-    pub fn sections(&self) -> &[Section] {
-        self.sections.all()
-    }
-
-    /// The section named `name` (case-insensitive), after `%strkey%` substitution.
-    pub fn section(&self, name: &str) -> Option<&Section> {
-        self.sections.get(name)
-    }
-
-    /// The `%strkey%` value from `[Strings]` (or a locale variant), as written.
-    pub fn string(&self, key: &str) -> Option<&str> {
-        self.strings.get(key)
-    }
-
-    /// An error located at `line` of this INF, shown with a snippet of the line.
-    pub fn error_at_line(&self, line: usize, message: impl Into<String>) -> Error {
-        let starts = syntax::line_starts(&self.text);
-        error_at(&self.path, &self.text, &starts, line, message)
-    }
 }
 
 /// An error at the start of physical `line` (1-based) of `text`, given every line's start.
@@ -453,11 +425,5 @@ Dev = "Example device"
                 let _ = inf.function_services(&|_| true);
             }
         }
-    }
-
-    #[test]
-    fn error_at_line_points_into_the_inf() {
-        let e = inf().error_at_line(12, "missing file");
-        assert_eq!(e.to_string(), "dev.inf:12:1: missing file");
     }
 }
