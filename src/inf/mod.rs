@@ -199,7 +199,6 @@ impl Inf {
     pub fn warnings(&self) -> &[Warning] {
         &self.warnings
     }
-
 }
 
 /// An error at the start of physical `line` (1-based) of `text`, given every line's start.

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde_json::Value;
 
@@ -135,9 +136,12 @@ pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Resu
     m.inputs
         .entry("tool".into())
         .or_insert_with(manifest::tool_record);
-    let json = m.to_json();
+    // One copy of the manifest's bytes, shared by the media and the copies beside it; the
+    // records it was made from are not kept through the writing.
+    let json: Arc<[u8]> = m.to_json().into();
+    drop(m);
     if req.manifest_in_media {
-        media.add_bytes(MANIFEST_NAME, json.clone())?;
+        media.add_bytes(MANIFEST_NAME, Arc::clone(&json))?;
     }
 
     let sde = req.package.source_date_epoch;

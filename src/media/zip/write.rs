@@ -312,15 +312,18 @@ impl<'a> Pipeline<'a> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// Buffer bytes a piece holds while it is compressed.
+    /// Buffer bytes a piece needs while it is compressed, by size class (a lower bound of
+    /// what the pool hands out: an idle buffer of a larger class may serve it).
     fn cost(&self, u: &Unit) -> u64 {
         (class(u.len) + out_capacity(u, self.level).map_or(0, class)) as u64
     }
 
-    /// Start as many pieces as the bound allows (always up to the one the writer wants).
+    /// Start as many pieces as the bound allows (always up to the one the writer wants). The
+    /// buffers are taken here and charged at their real capacity, so what is in use ahead of
+    /// the writer stays under [`WINDOW_BYTES`] however the pool matched sizes.
     fn feed<'s>(&'s self, scope: &rayon::Scope<'s>) {
         loop {
-            let (index, unit, cost) = {
+            let (index, unit, bufs, cost) = {
                 let mut st = self.lock();
                 if st.cancelled {
                     return;
@@ -328,22 +331,34 @@ impl<'a> Pipeline<'a> {
                 let Some(unit) = self.units.get(st.next) else {
                     return;
                 };
-                let cost = self.cost(unit);
-                let fits = st.held == 0 || st.held + cost <= WINDOW_BYTES;
-                if !fits && st.next > st.wanted {
+                let urgent = st.held == 0 || st.next <= st.wanted;
+                if !urgent && st.held + self.cost(unit) > WINDOW_BYTES {
+                    return;
+                }
+                let bufs = Buffers {
+                    input: self.pool.take(unit.len),
+                    out: out_capacity(unit, self.level).map(|c| self.pool.take(c)),
+                };
+                let cost = bufs.capacity();
+                if !urgent && st.held + cost > WINDOW_BYTES {
+                    bufs.give_back(&self.pool);
                     return;
                 }
                 st.held += cost;
                 st.next += 1;
-                (st.next - 1, *unit, cost)
+                (st.next - 1, *unit, bufs, cost)
             };
             let Some(Item::File(name, entry)) = self.items.get(unit.item) else {
+                let mut st = self.lock();
+                st.held = st.held.saturating_sub(cost);
+                drop(st);
+                bufs.give_back(&self.pool);
                 continue;
             };
             scope.spawn(move |scope| {
                 // A panic must still hand the writer a result, or it would wait forever.
                 let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    prepare(name, entry, &unit, self.level, &self.pool)
+                    prepare(name, entry, &unit, self.level, bufs, &self.pool)
                 }))
                 .unwrap_or_else(|_| {
                     Err(Error::invalid(format!(
@@ -435,19 +450,57 @@ fn out_capacity(u: &Unit, level: u32) -> Option<usize> {
     }
 }
 
-/// Read one piece and deflate it, or keep it as read (see [`deflate`]).
-fn prepare(name: &str, entry: &Entry, u: &Unit, level: u32, pool: &Pool) -> Result<Prepared> {
-    check_interrupted()?;
+/// The buffers a piece is compressed with: its input and, unless it is kept as read, room
+/// for its output.
+struct Buffers {
+    input: Vec<u8>,
+    out: Option<Vec<u8>>,
+}
+
+impl Buffers {
+    fn capacity(&self) -> u64 {
+        (self.input.len() + self.out.as_ref().map_or(0, Vec::len)) as u64
+    }
+
+    fn give_back(self, pool: &Pool) {
+        pool.give(self.input);
+        if let Some(out) = self.out {
+            pool.give(out);
+        }
+    }
+}
+
+/// Read one piece and deflate it, or keep it as read (see [`deflate`]); the buffer it does
+/// not keep goes back to `pool`.
+fn prepare(
+    name: &str,
+    entry: &Entry,
+    u: &Unit,
+    level: u32,
+    bufs: Buffers,
+    pool: &Pool,
+) -> Result<Prepared> {
+    let Buffers { mut input, out } = bufs;
+    let give_out = |out: Option<Vec<u8>>| {
+        if let Some(o) = out {
+            pool.give(o);
+        }
+    };
+    if let Err(e) = check_interrupted() {
+        pool.give(input);
+        give_out(out);
+        return Err(e);
+    }
     let n = u.len;
-    let mut input = pool.take(n);
     if let Err(e) = read_piece(name, entry, u, input.get_mut(..n).unwrap_or_default()) {
         pool.give(input);
+        give_out(out);
         return Err(e);
     }
     let got = input.get(..n).unwrap_or_default();
     let crc = deflate::crc32(got);
     let size = n as u64;
-    let Some(cap) = out_capacity(u, level) else {
+    let Some(mut out) = out else {
         return Ok(Prepared {
             buf: input,
             len: n,
@@ -456,7 +509,7 @@ fn prepare(name: &str, entry: &Entry, u: &Unit, level: u32, pool: &Pool) -> Resu
             size,
         });
     };
-    let mut out = pool.take(cap);
+    let cap = out_capacity(u, level).unwrap_or(0).min(out.len());
     let room = out.get_mut(..cap).unwrap_or_default();
     let packed = if u.whole() {
         segment::deflate_mixed(level, got, room, true)
@@ -611,6 +664,13 @@ mod tests {
             p.feed(scope);
             assert_eq!(p.lock().next, 1, "the pieces of `big` must wait for room");
             p.release(scope, a.buf);
+            // A piece is charged what the pool hands it, not its size class: with an idle
+            // buffer as large as the window serving its input, it waits as well.
+            p.pool.give(vec![0u8; WINDOW_BYTES as usize]);
+            p.lock().held = 1;
+            p.feed(scope);
+            assert_eq!(p.lock().next, 1, "charged by class, it would have started");
+            assert_eq!(p.lock().held, 1, "the buffers went back");
             p.lock().held = 0;
             let mut crc = 0;
             for i in 1..4 {
