@@ -104,7 +104,10 @@ pub struct Published {
 /// ISO's hash is taken as it is written. Every local input is stamped before it is hashed and
 /// checked after the last output is written: an input that changed in between is an error
 /// naming it, and nothing is committed.
-pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Result<Published> {
+///
+/// `media` is borrowed, not copied: the manifest is added to it for the writing and taken out
+/// again before this returns, whatever the outcome.
+pub fn publish(media: &mut Media, req: &Publish, progress: &dyn Fn(&str)) -> Result<Published> {
     if req.iso.is_none() && req.zip.is_none() && req.dir.is_none() {
         return Err(Error::invalid(format!(
             "nothing to write into {}: no ISO, ZIP or directory was asked for",
@@ -118,13 +121,13 @@ pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Resu
         )));
     }
     media.check()?;
-    let stamps = Stamps::take(&media)?;
+    let stamps = Stamps::take(media)?;
     progress(&format!(
         "hashing {} files ({})",
         media.len(),
         human_size(media.total_size())
     ));
-    let files = manifest::hash_media(&media)?;
+    let files = manifest::hash_media(media)?;
     let mut m = Manifest::new(
         req.package.clone(),
         req.signing_policy.clone(),
@@ -140,10 +143,24 @@ pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Resu
     // records it was made from are not kept through the writing.
     let json: Arc<[u8]> = m.to_json().into();
     drop(m);
-    if req.manifest_in_media {
-        media.add_bytes(MANIFEST_NAME, Arc::clone(&json))?;
+    if !req.manifest_in_media {
+        return write_outputs(media, req, &json, stamps, progress);
     }
+    media.add_bytes(MANIFEST_NAME, Arc::clone(&json))?;
+    let written = write_outputs(media, req, &json, stamps, progress);
+    media.remove(MANIFEST_NAME);
+    written
+}
 
+/// Write and commit every output of `req` for `media` (which holds its manifest if it ships
+/// one); `json` is the manifest for the copies beside the outputs.
+fn write_outputs(
+    media: &Media,
+    req: &Publish,
+    json: &[u8],
+    stamps: Stamps,
+    progress: &dyn Fn(&str),
+) -> Result<Published> {
     let sde = req.package.source_date_epoch;
     let mut out = OutputSet::new(&req.out_dir)?;
     let repaired = out.repaired().to_vec();
@@ -168,7 +185,7 @@ pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Resu
     if !names.is_empty() {
         progress(&format!("writing {}", names.join(" and ")));
     }
-    let media_ref = &media;
+    let media_ref = media;
     let (iso_hash, zip_done, dir_done) = std::thread::scope(|s| {
         let iso_thread = iso.map(|(name, volume_id, file)| {
             let path = req.out_dir.join(name);
@@ -219,7 +236,7 @@ pub fn publish(mut media: Media, req: &Publish, progress: &dyn Fn(&str)) -> Resu
         out.set_hash(&name, size, sha);
     }
     for name in &req.manifest_copies {
-        out.write_bytes(name, &json)?;
+        out.write_bytes(name, json)?;
     }
     for (name, bytes) in &req.side_files {
         out.write_bytes(name, bytes)?;

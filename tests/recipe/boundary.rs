@@ -35,6 +35,31 @@ fn a_misspelled_map_key_is_refused_naming_it_and_the_nearest_key_and_nothing_is_
 }
 
 #[test]
+fn one_media_written_twice_gives_the_same_archive_with_one_manifest() {
+    // The manifest is put on the media for the writing and taken off after it, so a second
+    // write neither fails on "already has a manifest.json" nor lists the first one.
+    let user = User::new();
+    let w = tempdir();
+    write(
+        w.path(),
+        "twice.rhai",
+        "let p = params(#{ out_dir: param::out_dir(\"out\", \"where outputs go\") });\n\
+         let m = media::empty();\n\
+         m.add_text(\"a.txt\", \"hi\");\n\
+         m.write(#{ out_dir: p.out_dir + \"/one\", zip: \"x.zip\", package_name: \"x\", version: \"1\", build_id: \"b\", source_date_epoch: 0 });\n\
+         m.write(#{ out_dir: p.out_dir + \"/two\", zip: \"x.zip\", package_name: \"x\", version: \"1\", build_id: \"b\", source_date_epoch: 0 });\n",
+    );
+    user.run(w.path(), &["run", "twice.rhai"]).exits(0);
+    let (one, two) = (
+        w.path().join("out/one/x.zip"),
+        w.path().join("out/two/x.zip"),
+    );
+    assert_eq!(std::fs::read(&one).unwrap(), std::fs::read(&two).unwrap());
+    let files: Vec<String> = bsdtar_files(&two).into_iter().collect();
+    assert_eq!(files, ["a.txt", "manifest.json"]);
+}
+
+#[test]
 fn guest_agent_pins_are_checked_per_canonical_arch_and_the_agent_lands_beside_the_drivers() {
     let user = User::new();
     let w = tempdir();

@@ -118,8 +118,8 @@ fn package_rules(run: &RunContext, d: &DriversHandle) -> Result<()> {
 }
 
 /// Publish `media` per `req` and record the outputs in the run.
-fn publish_recorded(run: &RunContext, media: &Media, req: &Publish) -> Result<()> {
-    let published = publish(media.clone(), req, &|m| run.progress(m));
+fn publish_recorded(run: &RunContext, media: &mut Media, req: &Publish) -> Result<()> {
+    let published = publish(media, req, &|m| run.progress(m));
     run.progress_done();
     let published = published?;
     if !published.repaired.is_empty() {
@@ -187,11 +187,10 @@ fn write_guest_tools(
     })?;
     let mut req = profile.publish_request(&s.record, &k.contract, &k.record, records(inputs)?)?;
     req.driver_catalogs = mh.catalogs.borrow().clone();
-    publish_recorded(run, &mh.media.borrow(), &req)
+    publish_recorded(run, &mut mh.media.borrow_mut(), &req)
 }
 
 fn write_generic(run: &RunContext, mh: &MediaHandle, out: &Map) -> Result<()> {
-    let media = &*mh.media.borrow();
     let o: WriteOptions = strict::decode("media.write options", out)?;
     let mut req = Publish::new(
         run.output_dir(&o.out_dir)?,
@@ -235,7 +234,7 @@ fn write_generic(run: &RunContext, mh: &MediaHandle, out: &Map) -> Result<()> {
         req.certs_required = policy.certs_required();
     }
     req.driver_catalogs = mh.catalogs.borrow().clone();
-    publish_recorded(run, media, &req)
+    publish_recorded(run, &mut mh.media.borrow_mut(), &req)
 }
 
 pub(super) fn register(engine: &mut Engine, ctx: &Ctx) {
