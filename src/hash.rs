@@ -102,7 +102,13 @@ impl<R: Read> HashingReader<R> {
 
     /// The hex digest and byte count of what was read.
     pub fn finish(self) -> (String, u64) {
-        (hex(&self.hasher.finalize()), self.read)
+        let (digest, read) = self.finish_digest();
+        (hex(&digest), read)
+    }
+
+    /// The digest (32 bytes, for tables that keep many) and byte count of what was read.
+    pub fn finish_digest(self) -> ([u8; 32], u64) {
+        (self.hasher.finalize().into(), self.read)
     }
 }
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{LazyLock, Mutex, MutexGuard, PoisonError};
 
 use crate::error::{IoContext, Result};
-use crate::hash::HashingReader;
+use crate::hash::{hex, HashingReader};
 use crate::keys::{self, Scan};
 
 /// The identity of a file's contents at one moment.
@@ -67,7 +67,32 @@ pub struct Facts {
     pub size: u64,
 }
 
-type Table = HashMap<PathBuf, (Stamp, Facts)>;
+/// What the table keeps per file, compactly (a run may list tens of thousands): the digest
+/// as bytes, and the head only for a `.der` file (the one judgement that reads it). A file
+/// is remembered only when its scan found no key, so the [`Scan`] is rebuilt from these.
+#[derive(Debug, Clone)]
+struct Kept {
+    stamp: Stamp,
+    digest: [u8; 32],
+    size: u64,
+    head: Option<Box<[u8]>>,
+}
+
+impl Kept {
+    fn facts(&self) -> Facts {
+        Facts {
+            scan: Scan {
+                key: None,
+                head: self.head.as_deref().map(<[u8]>::to_vec).unwrap_or_default(),
+                len: self.size,
+            },
+            sha256: hex(&self.digest),
+            size: self.size,
+        }
+    }
+}
+
+type Table = HashMap<PathBuf, Kept>;
 
 fn table() -> MutexGuard<'static, Table> {
     static KNOWN: LazyLock<Mutex<Table>> = LazyLock::new(Mutex::default);
@@ -78,7 +103,7 @@ fn table() -> MutexGuard<'static, Table> {
 pub fn recall(path: &Path) -> Option<Facts> {
     let cached = table().get(path).cloned()?;
     let now = stamp(path).ok()?;
-    (now == cached.0).then_some(cached.1)
+    (now == cached.stamp).then(|| cached.facts())
 }
 
 /// Scan the local file `path` (listed as `rel`) for key material, hashing it in the same read;
@@ -94,19 +119,16 @@ pub fn scan_file(path: &Path, rel: &str) -> Result<Scan> {
     let before = stamp(path)?;
     let mut reader = HashingReader::new(crate::regular::open(path)?);
     let scan = keys::scan(&mut reader).map_err(|e| keys::scan_error(rel, &e))?;
-    let (sha256, size) = reader.finish();
+    let (digest, size) = reader.finish_digest();
     if scan.key.is_none() && size == scan.len && size == before.size {
         // The head only matters to judge a `.der` file; the others keep no bytes here.
-        let mut kept = scan.clone();
-        if !wants_head {
-            kept.head = Vec::new();
-        }
-        let facts = Facts {
-            scan: kept,
-            sha256,
+        let kept = Kept {
+            stamp: before,
+            digest,
             size,
+            head: wants_head.then(|| scan.head.clone().into_boxed_slice()),
         };
-        table().insert(path.to_path_buf(), (before, facts));
+        table().insert(path.to_path_buf(), kept);
     }
     Ok(scan)
 }

@@ -241,7 +241,7 @@ fn write_outputs(
     for (name, bytes) in &req.side_files {
         out.write_bytes(name, bytes)?;
     }
-    stamps.check()?;
+    stamps.check(media)?;
     Ok(Published {
         records: out.commit()?,
         repaired,

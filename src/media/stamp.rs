@@ -4,48 +4,69 @@
 //! time, which no user can set back, so equal stamps mean the bytes written are the bytes
 //! hashed.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::tree::{Media, Source};
 use crate::error::{Error, Result};
 use crate::known::{stamp, Stamp};
 
-/// The stamps of every local file a media reads (files, and images its extents are in), with
-/// the first media path that reads each.
+/// The stamps of every local file a media reads (files, and images its extents are in),
+/// sorted by path. The media path that reads each is looked up only for a file that moved.
 #[derive(Debug, Clone, Default)]
-pub struct Stamps(Vec<(PathBuf, String, Stamp)>);
+pub struct Stamps(Vec<(PathBuf, Stamp)>);
+
+/// The local file behind a media entry, if any.
+fn local(source: &Source) -> Option<&Path> {
+    match source {
+        Source::File(p) => Some(p),
+        Source::Extents { image, .. } => Some(image.as_path()),
+        Source::Bytes(_) => None,
+    }
+}
 
 impl Stamps {
     /// Stamp every local file behind `media` now.
     pub fn take(media: &Media) -> Result<Stamps> {
-        let mut seen = std::collections::BTreeMap::new();
-        for (dest, entry) in media.files() {
-            let path = match &entry.source {
-                Source::File(p) => p.clone(),
-                Source::Extents { image, .. } => image.as_ref().clone(),
-                Source::Bytes(_) => continue,
-            };
-            if let std::collections::btree_map::Entry::Vacant(slot) = seen.entry(path) {
-                let s = stamp(slot.key())?;
-                slot.insert((dest.to_string(), s));
-            }
-        }
-        Ok(Stamps(
-            seen.into_iter().map(|(p, (d, s))| (p, d, s)).collect(),
-        ))
+        let mut paths: Vec<&Path> = media
+            .files()
+            .filter_map(|(_, e)| local(&e.source))
+            .collect();
+        paths.sort_unstable();
+        paths.dedup();
+        let stamps = paths
+            .into_iter()
+            .map(|p| Ok((p.to_path_buf(), stamp(p)?)))
+            .collect::<Result<_>>()?;
+        Ok(Stamps(stamps))
     }
 
-    /// Every file whose stamp moved since [`Stamps::take`]: an error naming each, for they may
-    /// be on the media with other bytes than the manifest lists.
-    pub fn check(&self) -> Result<()> {
-        let problems: Vec<Error> = self
+    /// Every file whose stamp moved since [`Stamps::take`]: an error naming each and the first
+    /// media path (in media order) that reads it, for they may be on the media with other
+    /// bytes than the manifest lists.
+    pub fn check(&self, media: &Media) -> Result<()> {
+        let moved: Vec<&Path> = self
             .0
             .iter()
-            .filter(|(p, _, s)| stamp(p).ok().as_ref() != Some(s))
-            .map(|(p, dest, _)| {
+            .filter(|(p, s)| stamp(p).ok().as_ref() != Some(s))
+            .map(|(p, _)| p.as_path())
+            .collect();
+        if moved.is_empty() {
+            return Ok(());
+        }
+        let dest = |p: &Path| {
+            media
+                .files()
+                .find(|(_, e)| local(&e.source) == Some(p))
+                .map_or("?", |(d, _)| d)
+                .to_string()
+        };
+        let problems: Vec<Error> = moved
+            .into_iter()
+            .map(|p| {
                 Error::invalid(format!(
-                    "{} (media file `{dest}`) changed during the run, after it was hashed",
-                    p.display()
+                    "{} (media file `{}`) changed during the run, after it was hashed",
+                    p.display(),
+                    dest(p)
                 ))
             })
             .collect();

@@ -260,7 +260,8 @@ fn an_input_rewritten_after_hashing_fails_the_run_naming_it() {
     let stderr = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("aero_virtio_blk.sys") && stderr.contains("changed during the run"),
+        stderr.contains("aero_virtio_blk.sys (media file `")
+            && stderr.contains("/aero_virtio_blk.sys`) changed during the run"),
         "{stderr}"
     );
     assert_eq!(snapshot(&out), before, "nothing was committed");
