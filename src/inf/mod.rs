@@ -21,7 +21,6 @@ use crate::error::{Error, Result, MAX_PROBLEMS};
 pub use model::{
     CatalogFile, Decoration, Device, FileRef, ModelsSection, Service, VersionInfo, Warning,
 };
-pub use syntax::{Entry, Section};
 
 /// A parsed INF file and the answers to every query about it. Only what those answers need is
 /// kept (the version fields, models, services, referenced files and warnings): the text and

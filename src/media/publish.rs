@@ -185,7 +185,6 @@ fn write_outputs(
     if !names.is_empty() {
         progress(&format!("writing {}", names.join(" and ")));
     }
-    let media_ref = media;
     let (iso_hash, zip_done, dir_done) = std::thread::scope(|s| {
         let iso_thread = iso.map(|(name, volume_id, file)| {
             let path = req.out_dir.join(name);
@@ -193,7 +192,7 @@ fn write_outputs(
                 let mut w =
                     HashingWriter::new(BufWriter::with_capacity(1 << 20, Writeback::new(file)));
                 write_iso(
-                    media_ref,
+                    media,
                     &mut w,
                     &IsoOptions {
                         volume_id: volume_id.clone(),
@@ -205,10 +204,10 @@ fn write_outputs(
                 Ok((name.clone(), size, sha))
             })
         });
-        let dir_thread = dir.map(|(_, root)| s.spawn(move || copy_into(media_ref, &root)));
+        let dir_thread = dir.map(|(_, root)| s.spawn(move || copy_into(media, &root)));
         let zip_done = zip.map(|(name, file)| -> Result<(String, u64, String)> {
             let w = write_zip(
-                media_ref,
+                media,
                 HashingWriter::new(BufWriter::with_capacity(1 << 20, Writeback::new(file))),
                 &ZipOptions {
                     source_date_epoch: sde,

@@ -323,7 +323,7 @@ impl<'a> Pipeline<'a> {
     /// the writer stays under [`WINDOW_BYTES`] however the pool matched sizes.
     fn feed<'s>(&'s self, scope: &rayon::Scope<'s>) {
         loop {
-            let (index, unit, bufs, cost) = {
+            let (index, unit, name, entry, bufs, cost) = {
                 let mut st = self.lock();
                 if st.cancelled {
                     return;
@@ -331,13 +331,17 @@ impl<'a> Pipeline<'a> {
                 let Some(unit) = self.units.get(st.next) else {
                     return;
                 };
+                let Some(Item::File(name, entry)) = self.items.get(unit.item) else {
+                    st.next += 1;
+                    continue;
+                };
                 let urgent = st.held == 0 || st.next <= st.wanted;
                 if !urgent && st.held + self.cost(unit) > WINDOW_BYTES {
                     return;
                 }
                 let bufs = Buffers {
                     input: self.pool.take(unit.len),
-                    out: out_capacity(unit, self.level).map(|c| self.pool.take(c)),
+                    out: out_capacity(unit, self.level).map(|c| (self.pool.take(c), c)),
                 };
                 let cost = bufs.capacity();
                 if !urgent && st.held + cost > WINDOW_BYTES {
@@ -346,14 +350,7 @@ impl<'a> Pipeline<'a> {
                 }
                 st.held += cost;
                 st.next += 1;
-                (st.next - 1, *unit, bufs, cost)
-            };
-            let Some(Item::File(name, entry)) = self.items.get(unit.item) else {
-                let mut st = self.lock();
-                st.held = st.held.saturating_sub(cost);
-                drop(st);
-                bufs.give_back(&self.pool);
-                continue;
+                (st.next - 1, *unit, name, entry, bufs, cost)
             };
             scope.spawn(move |scope| {
                 // A panic must still hand the writer a result, or it would wait forever.
@@ -450,21 +447,22 @@ fn out_capacity(u: &Unit, level: u32) -> Option<usize> {
     }
 }
 
-/// The buffers a piece is compressed with: its input and, unless it is kept as read, room
-/// for its output.
+/// The buffers a piece is compressed with: its input and, unless it is kept as read, an
+/// output buffer with the room the piece may use of it ([`out_capacity`]; the buffer the pool
+/// handed out may be larger).
 struct Buffers {
     input: Vec<u8>,
-    out: Option<Vec<u8>>,
+    out: Option<(Vec<u8>, usize)>,
 }
 
 impl Buffers {
     fn capacity(&self) -> u64 {
-        (self.input.len() + self.out.as_ref().map_or(0, Vec::len)) as u64
+        (self.input.len() + self.out.as_ref().map_or(0, |(b, _)| b.len())) as u64
     }
 
     fn give_back(self, pool: &Pool) {
         pool.give(self.input);
-        if let Some(out) = self.out {
+        if let Some((out, _)) = self.out {
             pool.give(out);
         }
     }
@@ -480,27 +478,19 @@ fn prepare(
     bufs: Buffers,
     pool: &Pool,
 ) -> Result<Prepared> {
-    let Buffers { mut input, out } = bufs;
-    let give_out = |out: Option<Vec<u8>>| {
-        if let Some(o) = out {
-            pool.give(o);
-        }
-    };
-    if let Err(e) = check_interrupted() {
-        pool.give(input);
-        give_out(out);
-        return Err(e);
-    }
+    let mut bufs = bufs;
     let n = u.len;
-    if let Err(e) = read_piece(name, entry, u, input.get_mut(..n).unwrap_or_default()) {
-        pool.give(input);
-        give_out(out);
+    let read = check_interrupted()
+        .and_then(|()| read_piece(name, entry, u, bufs.input.get_mut(..n).unwrap_or_default()));
+    if let Err(e) = read {
+        bufs.give_back(pool);
         return Err(e);
     }
+    let Buffers { input, out } = bufs;
     let got = input.get(..n).unwrap_or_default();
     let crc = deflate::crc32(got);
     let size = n as u64;
-    let Some(mut out) = out else {
+    let Some((mut out, cap)) = out else {
         return Ok(Prepared {
             buf: input,
             len: n,
@@ -509,7 +499,6 @@ fn prepare(
             size,
         });
     };
-    let cap = out_capacity(u, level).unwrap_or(0).min(out.len());
     let room = out.get_mut(..cap).unwrap_or_default();
     let packed = if u.whole() {
         segment::deflate_mixed(level, got, room, true)
