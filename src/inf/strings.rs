@@ -40,7 +40,7 @@ impl Strings {
             for entry in &section.entries {
                 if let Some(key) = &entry.key {
                     map.entry(fold(key))
-                        .or_insert_with(|| entry.value_text.clone());
+                        .or_insert_with(|| entry.value_text().to_string());
                 }
             }
         }
@@ -99,7 +99,9 @@ impl Strings {
                 for value in &mut entry.values {
                     *value = self.substitute(value, &mut note);
                 }
-                entry.value_text = self.substitute(&entry.value_text, &mut |_| {});
+                if let Some(whole) = &mut entry.whole {
+                    *whole = self.substitute(whole, &mut |_| {});
+                }
                 for key in missing {
                     warnings.push(Warning::new(
                         entry.line,
@@ -121,7 +123,7 @@ impl Strings {
             for entry in &section.entries {
                 // A `[Strings]` entry is one string; elsewhere each key and value is one.
                 let texts: Vec<&str> = if strings {
-                    vec![entry.value_text.as_str()]
+                    vec![entry.value_text()]
                 } else {
                     entry.tokens().collect()
                 };
@@ -144,7 +146,7 @@ impl Strings {
                 if strings {
                     self.check_references(
                         entry.key.as_deref(),
-                        &entry.value_text,
+                        entry.value_text(),
                         entry.line,
                         warnings,
                     );

@@ -28,8 +28,9 @@ pub struct Entry {
     pub key: Option<String>,
     /// The comma-separated values, unquoted and trimmed (empty values kept: positions matter).
     pub values: Vec<String>,
-    /// The whole right-hand side as one unquoted value, commas kept (how `[Strings]` reads it).
-    pub value_text: String,
+    /// The whole right-hand side as one unquoted value, commas kept, when there are several
+    /// values; with one value it is that value (see [`Entry::value_text`]) and not kept twice.
+    pub(super) whole: Option<String>,
     /// 1-based line where the logical line starts.
     pub line: usize,
 }
@@ -58,6 +59,14 @@ impl Section {
 }
 
 impl Entry {
+    /// The whole right-hand side as one unquoted value, commas kept (how `[Strings]` reads it).
+    pub fn value_text(&self) -> &str {
+        match &self.whole {
+            Some(whole) => whole,
+            None => self.values.first().map_or("", String::as_str),
+        }
+    }
+
     /// The key followed by the values: every token of the line.
     pub fn tokens(&self) -> impl Iterator<Item = &str> {
         self.key
@@ -116,16 +125,22 @@ impl Sections {
     }
 }
 
+/// The most entries (non-blank logical lines in sections) aero-recipe reads from one INF.
+/// Large real driver INFs (display and printer drivers) have tens of thousands; past this an
+/// INF is refused, so a file of millions of tiny lines cannot take gigabytes to parse.
+pub const MAX_ENTRIES: usize = 1_000_000;
+
 /// Tokenise INF text into sections; oddities are returned as warnings, never as errors.
 pub fn parse(text: &str) -> (Sections, Vec<Warning>) {
     let mut warnings = Vec::new();
     let mut sections = Sections::default();
     let mut current: Option<usize> = None;
     let mut warned_outside = false;
-    for (line, logical) in logical_lines(text, &mut warnings) {
+    let mut entries = 0usize;
+    logical_lines(text, &mut warnings, &mut |line, logical, warnings| {
         let trimmed = logical.trim();
         if trimmed.is_empty() {
-            continue;
+            return true;
         }
         if let Some(header) = trimmed.strip_prefix('[') {
             let name = match header.find(']') {
@@ -151,10 +166,24 @@ pub fn parse(text: &str) -> (Sections, Vec<Warning>) {
                 warnings.push(Warning::new(line, "section header with an empty name"));
             }
             current = Some(sections.open(name, line));
-            continue;
+            return true;
         }
         match current.and_then(|i| sections.list.get_mut(i)) {
-            Some(section) => section.entries.push(entry(trimmed, line)),
+            Some(section) => {
+                if entries == MAX_ENTRIES {
+                    warnings.push(Warning::fatal(
+                        line,
+                        format!(
+                            "more than {MAX_ENTRIES} entries: aero-recipe reads INFs of at most \
+                             {MAX_ENTRIES} (large driver INFs have tens of thousands); this is \
+                             not a driver INF"
+                        ),
+                    ));
+                    return false;
+                }
+                entries += 1;
+                section.entries.push(entry(trimmed, line));
+            }
             None => {
                 if !warned_outside {
                     warnings.push(Warning::new(
@@ -165,7 +194,8 @@ pub fn parse(text: &str) -> (Sections, Vec<Warning>) {
                 }
             }
         }
-    }
+        true
+    });
     (sections, warnings)
 }
 
@@ -175,10 +205,13 @@ fn entry(text: &str, line: usize) -> Entry {
         Some(i) => (Some(field(&text[..i])), &text[i + 1..]),
         None => (None, text),
     };
+    let parts = split_unquoted(rhs, ',');
+    // One part is the whole right-hand side: its value is the whole value.
+    let whole = (parts.len() > 1).then(|| field(rhs));
     Entry {
         key,
-        values: split_unquoted(rhs, ',').into_iter().map(field).collect(),
-        value_text: field(rhs),
+        values: parts.into_iter().map(field).collect(),
+        whole,
         line,
     }
 }
@@ -188,12 +221,16 @@ fn entry(text: &str, line: usize) -> Entry {
 /// refused instead of being parsed.
 pub const MAX_LINE_BYTES: usize = 1 << 20;
 
-/// Logical lines with the 1-based line number they start on: comments removed, continuations
-/// joined. A line over [`MAX_LINE_BYTES`] is reported and left out.
-fn logical_lines(text: &str, warnings: &mut Vec<Warning>) -> Vec<(usize, String)> {
-    let mut out = Vec::new();
+/// What [`logical_lines`] hands each logical line to: its 1-based first line, its text and
+/// the warnings; `false` stops the reading.
+type OnLine<'f> = dyn FnMut(usize, &str, &mut Vec<Warning>) -> bool + 'f;
+
+/// Hand each logical line, with the 1-based line number it starts on, to `on_line`: comments
+/// removed, continuations joined. One line at a time, so parsing never holds a second copy of
+/// the text. A line over [`MAX_LINE_BYTES`] is reported and left out.
+fn logical_lines(text: &str, warnings: &mut Vec<Warning>, on_line: &mut OnLine) {
     let mut pending: Option<(usize, String)> = None;
-    for (i, physical) in physical_lines(text).into_iter().enumerate() {
+    for (i, physical) in physical_lines(text).enumerate() {
         let line = i + 1;
         let (content, open_quote) = strip_comment(physical);
         if open_quote {
@@ -203,16 +240,23 @@ fn logical_lines(text: &str, warnings: &mut Vec<Warning>) -> Vec<(usize, String)
                  included, as quoted text; close the quote",
             ));
         }
-        let (start, mut buf) = pending.take().unwrap_or((line, String::new()));
         let end_trimmed = content.trim_end();
         match end_trimmed.strip_suffix('\\') {
             Some(head) if !open_quote => {
+                let (_, buf) = pending.get_or_insert_with(|| (line, String::new()));
                 buf.push_str(head);
-                pending = Some((start, buf));
             }
             _ => {
-                buf.push_str(content);
-                finish(start, buf, &mut out, warnings);
+                let go_on = match pending.take() {
+                    Some((start, mut buf)) => {
+                        buf.push_str(content);
+                        finish(start, &buf, warnings, on_line)
+                    }
+                    None => finish(line, content, warnings, on_line),
+                };
+                if !go_on {
+                    return;
+                }
             }
         }
     }
@@ -221,24 +265,24 @@ fn logical_lines(text: &str, warnings: &mut Vec<Warning>) -> Vec<(usize, String)
             start,
             "line continuation `\\` at the end of the file",
         ));
-        finish(start, buf, &mut out, warnings);
+        finish(start, &buf, warnings, on_line);
     }
-    out
 }
 
-/// Keep a finished logical line, or report it when it is over [`MAX_LINE_BYTES`].
-fn finish(start: usize, buf: String, out: &mut Vec<(usize, String)>, warnings: &mut Vec<Warning>) {
-    if buf.len() > MAX_LINE_BYTES {
+/// Hand on a finished logical line, or report it when it is over [`MAX_LINE_BYTES`].
+fn finish(start: usize, text: &str, warnings: &mut Vec<Warning>, on_line: &mut OnLine) -> bool {
+    if text.len() > MAX_LINE_BYTES {
         warnings.push(Warning::fatal(
             start,
             format!(
                 "line of {} bytes: aero-recipe reads INF lines of at most 1 MiB \
                  (driver INFs stay far below); this is not a driver INF",
-                buf.len()
+                text.len()
             ),
         ));
+        true
     } else {
-        out.push((start, buf));
+        on_line(start, text, warnings)
     }
 }
 
@@ -246,38 +290,32 @@ fn finish(start: usize, buf: String, out: &mut Vec<(usize, String)>, warnings: &
 pub fn line_starts(text: &str) -> Vec<usize> {
     let base = text.as_ptr() as usize;
     physical_lines(text)
-        .iter()
         .map(|l| l.as_ptr() as usize - base)
         .collect()
 }
 
 /// Physical lines, split at CRLF, LF or a lone CR.
-fn physical_lines(text: &str) -> Vec<&str> {
-    let mut lines = Vec::new();
-    let mut start = 0;
+fn physical_lines(text: &str) -> impl Iterator<Item = &str> {
     let bytes = text.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => {
-                lines.push(&text[start..i]);
-                start = i + 1;
-            }
-            b'\r' => {
-                lines.push(&text[start..i]);
-                if bytes.get(i + 1) == Some(&b'\n') {
-                    i += 1;
-                }
-                start = i + 1;
-            }
-            _ => {}
+    let mut start = 0;
+    std::iter::from_fn(move || {
+        if start >= bytes.len() {
+            return None;
         }
-        i += 1;
-    }
-    if start < text.len() {
-        lines.push(&text[start..]);
-    }
-    lines
+        let from = start;
+        match bytes[from..].iter().position(|&b| b == b'\n' || b == b'\r') {
+            Some(i) => {
+                let end = from + i;
+                let crlf = bytes[end] == b'\r' && bytes.get(end + 1) == Some(&b'\n');
+                start = end + 1 + usize::from(crlf);
+                Some(&text[from..end])
+            }
+            None => {
+                start = bytes.len();
+                Some(&text[from..])
+            }
+        }
+    })
 }
 
 /// The line up to a `;` outside quotes, and whether a quote was left open.
@@ -385,6 +423,33 @@ mod tests {
         assert_eq!(e.values, vec![r#"x"y"#]);
         let e = one(r#"k = "  padded  ", """#);
         assert_eq!(e.values, vec!["  padded  ", ""]);
+    }
+
+    #[test]
+    fn value_text_is_the_whole_right_hand_side_however_it_is_stored() {
+        let e = one(r#"Desc = a, "b, c" , d"#);
+        assert_eq!(e.values, vec!["a", "b, c", "d"]);
+        assert_eq!(e.value_text(), "a, b, c , d");
+        let e = one(r#"Desc = " quoted, one ""#);
+        assert_eq!(e.value_text(), " quoted, one ");
+        assert_eq!(e.whole, None, "one value is not kept twice");
+        assert_eq!(one("bare").value_text(), "bare");
+        assert_eq!(one("k =").value_text(), "");
+    }
+
+    #[test]
+    fn entries_past_the_limit_stop_the_parse_with_one_fatal_warning() {
+        let text = format!("[S]\n{}[T]\nlate=1\n", "a=b\n".repeat(MAX_ENTRIES + 3));
+        let (s, w) = parse(&text);
+        assert_eq!(s.all()[0].entries.len(), MAX_ENTRIES);
+        assert!(s.get("T").is_none(), "nothing after the limit is read");
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert_eq!((w[0].line, w[0].fatal), (MAX_ENTRIES + 2, true));
+        assert!(
+            w[0].message.contains("more than 1000000 entries"),
+            "{}",
+            w[0].message
+        );
     }
 
     #[test]

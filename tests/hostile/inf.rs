@@ -148,6 +148,24 @@ fn ten_megabyte_single_lines() {
 }
 
 #[test]
+fn millions_of_tiny_entries_are_refused_at_the_entry_limit() {
+    // 3 million four-byte lines (12 MB): a section tree of millions of entries once took
+    // gigabytes. `Signature` is the first entry, so the 1,000,001st is on line 1,000,003.
+    let text = format!("{HEADER}[Strings]\r\n{}", "a=b\r\n".repeat(3_000_000));
+    inf_refused(
+        text.as_bytes(),
+        &[
+            "x.inf:1000003:",
+            "more than 1000000 entries",
+            "not a driver INF",
+        ],
+    );
+    // At the limit it is a legal INF, read under the same memory cap.
+    let text = format!("{HEADER}[Strings]\r\n{}", "a=b\r\n".repeat(999_999));
+    inf_read(text.as_bytes());
+}
+
+#[test]
 fn a_string_over_the_windows_limit_is_refused() {
     // 4096 characters is the most Windows reads, substitutions included.
     let text = format!(
