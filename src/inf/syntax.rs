@@ -125,10 +125,16 @@ impl Sections {
     }
 }
 
-/// The most entries (non-blank logical lines in sections) aero-recipe reads from one INF.
-/// Large real driver INFs (display and printer drivers) have tens of thousands; past this an
-/// INF is refused, so a file of millions of tiny lines cannot take gigabytes to parse.
+/// The most entries (non-blank logical lines in sections) and section headers, together,
+/// aero-recipe reads from one INF. Large real driver INFs (display and printer drivers) have
+/// tens of thousands; past this an INF is refused, so a file of millions of tiny lines or
+/// headers cannot take gigabytes to parse.
 pub const MAX_ENTRIES: usize = 1_000_000;
+
+/// The most keys and values, all entries together, aero-recipe reads from one INF (each is
+/// kept as its own string until the INF is extracted): a file of a million lines of many
+/// short values is refused as well.
+pub const MAX_FIELDS: usize = 2_000_000;
 
 /// Tokenise INF text into sections; oddities are returned as warnings, never as errors.
 pub fn parse(text: &str) -> (Sections, Vec<Warning>) {
@@ -136,7 +142,7 @@ pub fn parse(text: &str) -> (Sections, Vec<Warning>) {
     let mut sections = Sections::default();
     let mut current: Option<usize> = None;
     let mut warned_outside = false;
-    let mut entries = 0usize;
+    let (mut entries, mut fields) = (0usize, 0usize);
     logical_lines(text, &mut warnings, &mut |line, logical, warnings| {
         let trimmed = logical.trim();
         if trimmed.is_empty() {
@@ -165,24 +171,24 @@ pub fn parse(text: &str) -> (Sections, Vec<Warning>) {
             if name.is_empty() {
                 warnings.push(Warning::new(line, "section header with an empty name"));
             }
+            entries += 1;
+            if let Some(refusal) = over_limits(entries, fields) {
+                warnings.push(Warning::fatal(line, refusal));
+                return false;
+            }
             current = Some(sections.open(name, line));
             return true;
         }
         match current.and_then(|i| sections.list.get_mut(i)) {
             Some(section) => {
-                if entries == MAX_ENTRIES {
-                    warnings.push(Warning::fatal(
-                        line,
-                        format!(
-                            "more than {MAX_ENTRIES} entries: aero-recipe reads INFs of at most \
-                             {MAX_ENTRIES} (large driver INFs have tens of thousands); this is \
-                             not a driver INF"
-                        ),
-                    ));
+                let entry = entry(trimmed, line);
+                entries += 1;
+                fields += entry.values.len() + usize::from(entry.key.is_some());
+                if let Some(refusal) = over_limits(entries, fields) {
+                    warnings.push(Warning::fatal(line, refusal));
                     return false;
                 }
-                entries += 1;
-                section.entries.push(entry(trimmed, line));
+                section.entries.push(entry);
             }
             None => {
                 if !warned_outside {
@@ -197,6 +203,23 @@ pub fn parse(text: &str) -> (Sections, Vec<Warning>) {
         true
     });
     (sections, warnings)
+}
+
+/// Why an INF with this many entries and section headers, and keys and values, so far is
+/// refused, or `None` while it is within [`MAX_ENTRIES`] and [`MAX_FIELDS`].
+fn over_limits(entries: usize, fields: usize) -> Option<String> {
+    let what = if entries > MAX_ENTRIES {
+        format!("more than {MAX_ENTRIES} entries and section headers")
+    } else if fields > MAX_FIELDS {
+        format!("more than {MAX_FIELDS} keys and values")
+    } else {
+        return None;
+    };
+    Some(format!(
+        "{what}: aero-recipe reads INFs of at most {MAX_ENTRIES} entries and section headers \
+         and {MAX_FIELDS} keys and values (large driver INFs have tens of thousands of \
+         entries); this is not a driver INF"
+    ))
 }
 
 /// Split one logical line (comment already removed) into key and values.
@@ -439,14 +462,42 @@ mod tests {
 
     #[test]
     fn entries_past_the_limit_stop_the_parse_with_one_fatal_warning() {
-        let text = format!("[S]\n{}[T]\nlate=1\n", "a=b\n".repeat(MAX_ENTRIES + 3));
+        // The header counts: the limit is reached on the last `a=b` but one.
+        let text = format!("[S]\n{}[T]\nlate=1\n", "a=b\n".repeat(MAX_ENTRIES));
         let (s, w) = parse(&text);
-        assert_eq!(s.all()[0].entries.len(), MAX_ENTRIES);
+        assert_eq!(s.all()[0].entries.len(), MAX_ENTRIES - 1);
         assert!(s.get("T").is_none(), "nothing after the limit is read");
         assert_eq!(w.len(), 1, "{w:?}");
-        assert_eq!((w[0].line, w[0].fatal), (MAX_ENTRIES + 2, true));
+        assert_eq!((w[0].line, w[0].fatal), (MAX_ENTRIES + 1, true));
         assert!(
-            w[0].message.contains("more than 1000000 entries"),
+            w[0].message
+                .contains("more than 1000000 entries and section headers"),
+            "{}",
+            w[0].message
+        );
+        // Headers alone count too.
+        let headers: String = (0..MAX_ENTRIES + 1).map(|i| format!("[s{i}]\n")).collect();
+        let (s, w) = parse(&headers);
+        assert_eq!(s.all().len(), MAX_ENTRIES);
+        assert_eq!((w[0].line, w[0].fatal), (MAX_ENTRIES + 1, true));
+    }
+
+    #[test]
+    fn keys_and_values_past_the_limit_stop_the_parse() {
+        // 200,000 lines of ten values: the 2,000,001st field is on the last line.
+        let text = format!("[S]\n{}", "a,b,c,d,e,f,g,h,i,j\n".repeat(200_000));
+        let (s, w) = parse(&text);
+        assert!(w.is_empty(), "{w:?}");
+        assert_eq!(s.all()[0].entries.len(), 200_000);
+        let (s, w) = parse(&format!("{text}k=v\n"));
+        assert_eq!(
+            s.all()[0].entries.len(),
+            200_000,
+            "the entry over the limit is left out"
+        );
+        assert_eq!((w[0].line, w[0].fatal), (200_002, true));
+        assert!(
+            w[0].message.contains("more than 2000000 keys and values"),
             "{}",
             w[0].message
         );

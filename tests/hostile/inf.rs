@@ -148,21 +148,33 @@ fn ten_megabyte_single_lines() {
 }
 
 #[test]
-fn millions_of_tiny_entries_are_refused_at_the_entry_limit() {
+fn millions_of_tiny_entries_or_headers_are_refused_at_the_limits() {
     // 3 million four-byte lines (12 MB): a section tree of millions of entries once took
-    // gigabytes. `Signature` is the first entry, so the 1,000,001st is on line 1,000,003.
+    // gigabytes. Entries and headers count together, so the 1,000,001st is on that line.
     let text = format!("{HEADER}[Strings]\r\n{}", "a=b\r\n".repeat(3_000_000));
     inf_refused(
         text.as_bytes(),
         &[
-            "x.inf:1000003:",
-            "more than 1000000 entries",
+            "x.inf:1000001:",
+            "more than 1000000 entries and section headers",
             "not a driver INF",
         ],
     );
     // At the limit it is a legal INF, read under the same memory cap.
-    let text = format!("{HEADER}[Strings]\r\n{}", "a=b\r\n".repeat(999_999));
+    let text = format!("{HEADER}[Strings]\r\n{}", "a=b\r\n".repeat(999_997));
     inf_read(text.as_bytes());
+    // 2.5 million distinct section headers (28 MB; 3 million in 32 MB took 630 MB).
+    let headers: String = (0..2_500_000).map(|i| format!("[s{i}]\r\n")).collect();
+    inf_refused(
+        format!("{HEADER}{headers}").as_bytes(),
+        &["x.inf:1000001:", "entries and section headers"],
+    );
+    // A million lines of fifteen one-letter values (30 MB) took 1 GB.
+    let values = "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o\r\n".repeat(1_000_000);
+    inf_refused(
+        format!("{HEADER}[S]\r\n{values}").as_bytes(),
+        &["x.inf:133337:", "more than 2000000 keys and values"],
+    );
 }
 
 #[test]
