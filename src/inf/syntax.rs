@@ -142,7 +142,7 @@ pub fn parse(text: &str) -> (Sections, Vec<Warning>) {
     let mut sections = Sections::default();
     let mut current: Option<usize> = None;
     let mut warned_outside = false;
-    let (mut entries, mut fields) = (0usize, 0usize);
+    let mut budget = Budget::default();
     logical_lines(text, &mut warnings, &mut |line, logical, warnings| {
         let trimmed = logical.trim();
         if trimmed.is_empty() {
@@ -171,8 +171,7 @@ pub fn parse(text: &str) -> (Sections, Vec<Warning>) {
             if name.is_empty() {
                 warnings.push(Warning::new(line, "section header with an empty name"));
             }
-            entries += 1;
-            if let Some(refusal) = over_limits(entries, fields) {
+            if let Some(refusal) = budget.charge(0) {
                 warnings.push(Warning::fatal(line, refusal));
                 return false;
             }
@@ -182,9 +181,9 @@ pub fn parse(text: &str) -> (Sections, Vec<Warning>) {
         match current.and_then(|i| sections.list.get_mut(i)) {
             Some(section) => {
                 let entry = entry(trimmed, line);
-                entries += 1;
-                fields += entry.values.len() + usize::from(entry.key.is_some());
-                if let Some(refusal) = over_limits(entries, fields) {
+                if let Some(refusal) =
+                    budget.charge(entry.values.len() + usize::from(entry.key.is_some()))
+                {
                     warnings.push(Warning::fatal(line, refusal));
                     return false;
                 }
@@ -205,21 +204,32 @@ pub fn parse(text: &str) -> (Sections, Vec<Warning>) {
     (sections, warnings)
 }
 
-/// Why an INF with this many entries and section headers, and keys and values, so far is
-/// refused, or `None` while it is within [`MAX_ENTRIES`] and [`MAX_FIELDS`].
-fn over_limits(entries: usize, fields: usize) -> Option<String> {
-    let what = if entries > MAX_ENTRIES {
-        format!("more than {MAX_ENTRIES} entries and section headers")
-    } else if fields > MAX_FIELDS {
-        format!("more than {MAX_FIELDS} keys and values")
-    } else {
-        return None;
-    };
-    Some(format!(
-        "{what}: aero-recipe reads INFs of at most {MAX_ENTRIES} entries and section headers \
-         and {MAX_FIELDS} keys and values (large driver INFs have tens of thousands of \
-         entries); this is not a driver INF"
-    ))
+/// What one INF has taken of [`MAX_ENTRIES`] and [`MAX_FIELDS`] so far.
+#[derive(Default)]
+struct Budget {
+    lines: usize,
+    fields: usize,
+}
+
+impl Budget {
+    /// Count one more section header or entry with `fields` keys and values; past either
+    /// limit, the reason the INF is refused.
+    fn charge(&mut self, fields: usize) -> Option<String> {
+        self.lines += 1;
+        self.fields += fields;
+        let what = if self.lines > MAX_ENTRIES {
+            format!("more than {MAX_ENTRIES} entries and section headers")
+        } else if self.fields > MAX_FIELDS {
+            format!("more than {MAX_FIELDS} keys and values")
+        } else {
+            return None;
+        };
+        Some(format!(
+            "{what}: aero-recipe reads INFs of at most {MAX_ENTRIES} entries and section headers \
+             and {MAX_FIELDS} keys and values (large driver INFs have tens of thousands of \
+             entries); this is not a driver INF"
+        ))
+    }
 }
 
 /// Split one logical line (comment already removed) into key and values.
